@@ -1,0 +1,10 @@
+/** GET /annexes: the caller's annexes. */
+
+import { apiHandler } from "../shared/http/api-handler.ts";
+import { listAnnexStatus } from "../shared/use-cases/annex-status.ts";
+import { annexPorts } from "../shared/wiring.ts";
+
+export const handler = apiHandler({
+  auth: "iam",
+  run: async ({ owner, now }) => ({ status: 200, body: { annexes: await listAnnexStatus(annexPorts(), owner, now) } }),
+});

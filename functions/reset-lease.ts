@@ -1,0 +1,16 @@
+/** PATCH /annexes/{name}: reset the lease to now + durationHours (condor_annex -duration). */
+
+import { apiHandler } from "../shared/http/api-handler.ts";
+import { getAnnexStatus } from "../shared/use-cases/annex-status.ts";
+import { resetLease } from "../shared/use-cases/reset-lease.ts";
+import { annexPorts } from "../shared/wiring.ts";
+
+export const handler = apiHandler({
+  auth: "iam",
+  pathParams: ["name"],
+  run: async ({ owner, params, body, now }) => {
+    const name = params.name ?? "";
+    await resetLease(annexPorts(), owner, name, body, now);
+    return { status: 200, body: { annex: await getAnnexStatus(annexPorts(), owner, name, now) } };
+  },
+});

@@ -1,0 +1,113 @@
+/**
+ * The local AWS: one loopback HTTP endpoint that routes each request by the service in its
+ * SigV4 credential scope — dynamodb → dynalite, s3 → s3rver, ec2 → the EC2 emulator, and the
+ * few IAM/Lambda reads check-setup makes. `/_imds/<id>/…` and `/_ec2/…` reach the emulator's
+ * instance metadata service and control interface.
+ */
+
+import { mkdir } from "node:fs/promises";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { createEc2Emulator, type Ec2Emulator, type Ec2EmulatorOptions } from "../ec2/index.ts";
+import { type ControlPlane, startControlPlane } from "./control-plane.ts";
+import { credentialScopeOf, ScopeError } from "./credential-scope.ts";
+import { startDynamoDb } from "./dynamodb.ts";
+import { sendAwsError } from "./errors.ts";
+import { startS3 } from "./s3.ts";
+
+export interface LocalAwsOptions {
+  /** Port to listen on; 0 picks a free one. Default 4566. */
+  port?: number;
+  /** Folder for persistent state; ignored when `inMemory`. Default `.annex/aws`. */
+  dataDir?: string;
+  inMemory?: boolean;
+  ec2?: Omit<Ec2EmulatorOptions, "stateDir">;
+}
+
+export interface LocalAws {
+  endpoint: string;
+  port: number;
+  ec2: Ec2Emulator;
+  controlPlane: ControlPlane;
+  stop(): Promise<void>;
+}
+
+/** Starts the local AWS endpoint and the services behind it. */
+export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
+  const dataDir = options.inMemory ? undefined : (options.dataDir ?? ".annex/aws");
+  const folder = async (name: string) => {
+    if (dataDir === undefined) return undefined;
+    const path = join(dataDir, name);
+    await mkdir(path, { recursive: true });
+    return path;
+  };
+  const dynamodb = await startDynamoDb(await folder("dynamodb"));
+  const s3 = await startS3(await folder("s3"));
+  const ec2 = await createEc2Emulator({ ...options.ec2, stateDir: await folder("ec2") });
+  const controlPlane = startControlPlane();
+
+  const route = (req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? "/", "http://local").pathname;
+    const imds = /^\/_imds\/([^/]+)(\/.*)?$/.exec(path);
+    if (imds) return ec2.handleImds(req, res, imds[1] ?? "", imds[2] ?? "/");
+    if (path.startsWith("/_ec2/")) return ec2.handleControl(req, res, path.slice("/_ec2".length));
+    const scope = credentialScopeOf(req);
+    switch (scope.service) {
+      case "dynamodb":
+        return dynamodb.handle(req, res);
+      case "s3":
+        return s3.handle(req, res, scope);
+      case "ec2":
+        return ec2.handleApi(req, res);
+      case "iam":
+      case "lambda":
+        return controlPlane.handle(req, res, scope.service);
+      default:
+        return sendAwsError(
+          req,
+          res,
+          400,
+          "UnknownService",
+          `The local AWS endpoint does not serve '${scope.service}': it serves dynamodb, s3, ec2, iam (instance profiles) and lambda (function lookups).`,
+        );
+    }
+  };
+
+  const server = createServer((req, res) => {
+    try {
+      Promise.resolve(route(req, res)).catch((error: unknown) => internalError(req, res, error));
+    } catch (error) {
+      if (error instanceof ScopeError) {
+        sendAwsError(req, res, error.code === "MissingAuthenticationToken" ? 403 : 400, error.code, error.message);
+      } else {
+        internalError(req, res, error);
+      }
+    }
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 4566, "127.0.0.1", resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    ec2,
+    controlPlane,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ec2.close();
+      await dynamodb.close();
+      await s3.close();
+    },
+  };
+}
+
+function internalError(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  process.stderr.write(`local AWS: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  sendAwsError(req, res, 500, "InternalError", "The local AWS endpoint failed to handle the request.");
+}

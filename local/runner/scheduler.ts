@@ -1,0 +1,80 @@
+/** What EventBridge does in AWS: runs `schedule` functions on a tick and routes EC2 events to their rules. */
+
+import type { Ec2Emulator } from "../ec2/index.ts";
+import type { Invoker } from "./invoke.ts";
+import type { EventPattern, FunctionDefinition } from "./service-definition.ts";
+
+export interface Scheduler {
+  /** Runs each scheduled function once (skipping one still running: reserved concurrency 1). */
+  runOnce(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the tick (every `tickSeconds`; 0 = never by itself) and the EC2 event routing. */
+export function startScheduler(
+  functions: FunctionDefinition[],
+  invoker: Invoker,
+  ec2: Ec2Emulator,
+  tickSeconds: number,
+): Scheduler {
+  const scheduled = functions.filter((fn) => fn.schedule);
+  const inFlight = new Map<string, Promise<void>>();
+  const runOne = (fn: FunctionDefinition): Promise<void> => {
+    const current = inFlight.get(fn.name);
+    if (current) return current;
+    const run = invoker
+      .invoke(fn.name, scheduledEvent(fn.name))
+      .then(() => undefined, (error: unknown) => report(fn.name, error))
+      .finally(() => inFlight.delete(fn.name));
+    inFlight.set(fn.name, run);
+    return run;
+  };
+  const runOnce = async () => {
+    await Promise.all(scheduled.map(runOne));
+  };
+  const timer = tickSeconds > 0 ? setInterval(() => void runOnce(), tickSeconds * 1000) : undefined;
+
+  const pending = new Set<Promise<void>>();
+  const unsubscribe = ec2.onEvent((event) => {
+    for (const fn of functions) {
+      if (!fn.eventPatterns.some((pattern) => matches(pattern, event))) continue;
+      const delivery = invoker.invoke(fn.name, event).then(() => undefined, (error: unknown) => report(fn.name, error));
+      pending.add(delivery);
+      void delivery.finally(() => pending.delete(delivery));
+    }
+  });
+
+  return {
+    runOnce,
+    async stop() {
+      if (timer) clearInterval(timer);
+      unsubscribe();
+      await Promise.all([...inFlight.values(), ...pending]);
+    },
+  };
+}
+
+function matches(pattern: EventPattern, event: { source: string; "detail-type": string }): boolean {
+  return (
+    (pattern.source === undefined || pattern.source.includes(event.source)) &&
+    (pattern["detail-type"] === undefined || pattern["detail-type"].includes(event["detail-type"]))
+  );
+}
+
+function scheduledEvent(name: string) {
+  return {
+    version: "0",
+    id: crypto.randomUUID(),
+    "detail-type": "Scheduled Event",
+    source: "aws.events",
+    account: "000000000000",
+    time: new Date().toISOString(),
+    region: "us-east-1",
+    resources: [`arn:aws:events:us-east-1:000000000000:rule/cloud-annex-local-${name}`],
+    detail: {},
+  };
+}
+
+function report(name: string, error: unknown): void {
+  process.stderr.write(`local ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+}

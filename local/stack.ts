@@ -1,0 +1,154 @@
+/**
+ * The local stack: the local AWS, the table and bucket CloudFormation would create, the HTTP
+ * API, the scheduled functions on a tick, and EC2 events routed to their handler — all on the
+ * same handlers that run in Lambda. One stack per process (handlers read the environment).
+ */
+
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { startLocalAws, type LocalAws, type LocalAwsOptions } from "./aws/server.ts";
+import { createInvoker, type Invoker } from "./runner/invoke.ts";
+import { startHttpApi } from "./runner/http-api.ts";
+import { startScheduler } from "./runner/scheduler.ts";
+import { readServiceDefinition, type FunctionDefinition } from "./runner/service-definition.ts";
+
+export interface LocalStackOptions {
+  /** Port of the local AWS; 0 picks a free one. Default 4566. */
+  awsPort?: number;
+  /** Port of the HTTP API; 0 picks a free one. Default 3000. */
+  apiPort?: number;
+  /** Where state persists (default `.annex`); ignored when `inMemory`. */
+  dataDir?: string;
+  inMemory?: boolean;
+  /** Seconds between runs of the scheduled functions; 0 runs them only when asked. Default 10. */
+  tickSeconds?: number;
+  ec2?: LocalAwsOptions["ec2"];
+  /** Extra environment for the handlers (e.g. shorter boot grace). */
+  environment?: Record<string, string>;
+  /** Project root (where serverless.yml is). Default: the current directory. */
+  root?: string;
+}
+
+export interface LocalStack extends Invoker {
+  apiUrl: string;
+  awsEndpoint: string;
+  aws: LocalAws;
+  /** The environment the handlers run with (also set on process.env). */
+  environment: Record<string, string>;
+  /** Runs every scheduled function once now, as one tick would. */
+  runScheduled(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_NAMES = {
+  stage: "local",
+  table: "cloud-annex-local",
+  bucket: "cloud-annex-local-config",
+  instanceProfile: "cloud-annex-local-instance",
+  instanceRole: "cloud-annex-local-instance-role",
+  functionPrefix: "cloud-annex-local-",
+} as const;
+
+let running = false;
+
+/** Starts everything `npm start` runs; tests start it in memory on free ports. */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  if (running) throw new Error("a local stack is already running in this process");
+  running = true;
+  const root = options.root ?? process.cwd();
+  const definition = readServiceDefinition(`${root}/serverless.yml`);
+  const aws = await startLocalAws({
+    port: options.awsPort ?? 4566,
+    dataDir: options.dataDir === undefined ? undefined : `${options.dataDir}/aws`,
+    inMemory: options.inMemory,
+    ec2: options.ec2,
+  });
+  try {
+    const apiPort = options.apiPort ?? 3000;
+    const environment = handlerEnvironment(definition.functions, aws, apiPort, options.environment);
+    const missing = definition.environmentKeys.filter((key) => !(key in environment));
+    if (missing.length > 0) throw new Error(`local stack sets no value for ${missing.join(", ")}`);
+    Object.assign(process.env, environment);
+
+    await createTableAndBucket(definition.tableProperties);
+    for (const fn of definition.functions) aws.controlPlane.addFunction(`${LOCAL_NAMES.functionPrefix}${fn.name}`);
+    aws.controlPlane.addInstanceProfile(LOCAL_NAMES.instanceProfile, LOCAL_NAMES.instanceRole);
+
+    const invoker = createInvoker(root, definition.functions);
+    const api = await startHttpApi(definition.functions, invoker, apiPort);
+    if (apiPort === 0) {
+      environment.ANNEX_API_URL = api.url;
+      process.env.ANNEX_API_URL = api.url;
+    }
+    const scheduler = startScheduler(definition.functions, invoker, aws.ec2, options.tickSeconds ?? 10);
+    return {
+      apiUrl: api.url,
+      awsEndpoint: aws.endpoint,
+      aws,
+      environment,
+      invoke: invoker.invoke,
+      runScheduled: scheduler.runOnce,
+      async stop() {
+        await scheduler.stop();
+        await api.stop();
+        await aws.stop();
+        running = false;
+      },
+    };
+  } catch (error) {
+    await aws.stop();
+    running = false;
+    throw error;
+  }
+}
+
+function handlerEnvironment(
+  functions: FunctionDefinition[],
+  aws: LocalAws,
+  apiPort: number,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: aws.endpoint,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    ANNEX_TABLE: LOCAL_NAMES.table,
+    ANNEX_BUCKET: LOCAL_NAMES.bucket,
+    ANNEX_STAGE: LOCAL_NAMES.stage,
+    ANNEX_INSTANCE_PROFILE: LOCAL_NAMES.instanceProfile,
+    ANNEX_FUNCTION_PREFIX: LOCAL_NAMES.functionPrefix,
+    ANNEX_FUNCTIONS: functions.map((fn) => fn.name).join(","),
+    ANNEX_IDENTITY_CERT: aws.ec2.identityCertificatePem,
+    ANNEX_ACCOUNT_ID: "000000000000",
+    ANNEX_API_URL: `http://127.0.0.1:${apiPort}`,
+    POWERTOOLS_SERVICE_NAME: "cloud-annex",
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
+    NODE_OPTIONS: process.env.NODE_OPTIONS ?? "",
+    ...extra,
+  };
+}
+
+/** Creates the table from its CloudFormation definition, and the bucket, unless they exist. */
+async function createTableAndBucket(tableProperties: Record<string, unknown>): Promise<void> {
+  const { AttributeDefinitions, KeySchema, GlobalSecondaryIndexes, BillingMode } = tableProperties as never;
+  const dynamodb = new DynamoDBClient({});
+  try {
+    await dynamodb.send(
+      new CreateTableCommand({ TableName: LOCAL_NAMES.table, AttributeDefinitions, KeySchema, GlobalSecondaryIndexes, BillingMode }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  } finally {
+    dynamodb.destroy();
+  }
+  const s3 = new S3Client({ forcePathStyle: true });
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: LOCAL_NAMES.bucket }));
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name !== "BucketAlreadyOwnedByYou" && name !== "BucketAlreadyExists") throw error;
+  } finally {
+    s3.destroy();
+  }
+}

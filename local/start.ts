@@ -1,0 +1,63 @@
+/**
+ * `npm start`: the service on the local AWS. Ports, tick and data folder come from
+ * ANNEX_API_PORT, ANNEX_AWS_PORT, ANNEX_TICK_SECONDS and ANNEX_DATA_DIR; `--in-memory`
+ * (or ANNEX_IN_MEMORY=1) keeps nothing between runs.
+ */
+
+import { startLocalStack } from "./stack.ts";
+
+const numberFromEnv = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    process.stderr.write(`npm start: ${name} must be a non-negative integer, not '${raw}'\n`);
+    process.exit(2);
+  }
+  return value;
+};
+
+const inMemory = process.argv.includes("--in-memory") || process.env.ANNEX_IN_MEMORY === "1";
+const dataDir = process.env.ANNEX_DATA_DIR || ".annex";
+const tickSeconds = numberFromEnv("ANNEX_TICK_SECONDS", 10);
+
+try {
+  const stack = await startLocalStack({
+    apiPort: numberFromEnv("ANNEX_API_PORT", 3000),
+    awsPort: numberFromEnv("ANNEX_AWS_PORT", 4566),
+    tickSeconds,
+    dataDir,
+    inMemory,
+    simulateInstances: true,
+  });
+  process.stdout.write(
+    [
+      "cloud-annex is running locally.",
+      `  API         ${stack.apiUrl}   (try: curl ${stack.apiUrl}/health)`,
+      `  local AWS   ${stack.awsEndpoint}   (dynamodb, s3, ec2: aws --endpoint-url ${stack.awsEndpoint} dynamodb list-tables)`,
+      `  enforcer    every ${tickSeconds} s${tickSeconds === 0 ? " (off)" : ""}`,
+      `  state       ${inMemory ? "in memory (nothing kept)" : dataDir}`,
+      "Press Ctrl-C to stop.",
+      "",
+    ].join("\n"),
+  );
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write("\nStopping...\n");
+    await stack.stop();
+    process.stdout.write("Stopped.\n");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop());
+  process.on("SIGTERM", () => void stop());
+} catch (error) {
+  const code = (error as { code?: string }).code;
+  const message =
+    code === "EADDRINUSE"
+      ? `a port is already in use (${(error as Error).message}); set ANNEX_API_PORT / ANNEX_AWS_PORT`
+      : (error as Error).message;
+  process.stderr.write(`npm start: ${message}\n`);
+  process.exit(1);
+}

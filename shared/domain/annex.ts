@@ -1,0 +1,74 @@
+/** The annex model: what the service stores about an annex and its instances. */
+
+export const ANNEX_KINDS = ["on-demand", "spot-fleet", "fleet"] as const;
+export type AnnexKind = (typeof ANNEX_KINDS)[number];
+
+export const ANNEX_STATES = ["requested", "provisioning", "running", "stopping", "ended"] as const;
+export type AnnexState = (typeof ANNEX_STATES)[number];
+
+export const END_REASONS = ["expired", "off", "idle", "failed", "budget"] as const;
+export type EndReason = (typeof END_REASONS)[number];
+
+/** An annex as stored in DynamoDB. Times are epoch seconds. */
+export interface Annex {
+  id: string;
+  name: string;
+  owner: string;
+  kind: AnnexKind;
+  state: AnnexState;
+  endReason?: EndReason;
+  /** Human-readable reason for `failed` (never carries secrets or AWS internals). */
+  failureReason?: string;
+  /** The error code behind `failed` (e.g. InsufficientCapacity, LaunchRejected). */
+  failureCode?: string;
+  requestedCount: number;
+  instanceType: string;
+  imageId: string;
+  securityGroupIds: string[];
+  keyName?: string;
+  owners: string[];
+  noOwner: boolean;
+  tags: Record<string, string>;
+  leaseExpiresAt: number;
+  idleTimeoutSeconds: number;
+  bootGraceSeconds: number;
+  clientToken: string;
+  /** Hash of the create request, to tell a replay from a conflicting reuse of the token. */
+  requestHash: string;
+  fleetId?: string;
+  configKey: string;
+  createdAt: number;
+  updatedAt: number;
+  version: number;
+}
+
+/** One instance of an annex, as the service tracks it. Times are epoch seconds. */
+export interface AnnexInstance {
+  annexId: string;
+  instanceId: string;
+  instanceType: string;
+  ec2State: string;
+  launchedAt: number;
+  bootstrappedAt?: number;
+  lastHeartbeatAt?: number;
+  lastBusyAt?: number;
+  /** What the last heartbeat reported. */
+  activity?: "idle" | "busy";
+  /** When the instance is due to be terminated as idle, while it is not busy. */
+  idleDeadline?: number;
+  /** When the instance is due to be terminated if it has not bootstrapped. */
+  bootDeadline?: number;
+  interruptionNoticeAt?: number;
+  endedAt?: number;
+  /** Optimistic-locking counter, as for annexes. */
+  version: number;
+}
+
+/** One entry of an annex's audit trail. */
+export interface AnnexEvent {
+  annexId: string;
+  at: number;
+  type: string;
+  message: string;
+  instanceIds?: string[];
+}

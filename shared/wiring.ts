@@ -1,0 +1,78 @@
+/**
+ * The composition root: each adapter built once per Lambda container, on first use, from the
+ * environment. Handlers take what they need from here and hand it to their use-case.
+ */
+
+import { AnnexRepository } from "./aws/annex-repository.ts";
+import { dynamoDb, ec2, s3 } from "./aws/clients.ts";
+import { ConfigStore } from "./aws/config-store.ts";
+import { deployment } from "./aws/deployment.ts";
+import { Ec2Instances } from "./aws/ec2-instances.ts";
+import { Ec2Network } from "./aws/ec2-network.ts";
+import { InstanceRepository } from "./aws/instance-repository.ts";
+import { getOptionalFromEnv, getStringFromEnv } from "./config.ts";
+import { InvalidUserDataError, renderUserData } from "../instance/user-data.ts";
+import { ValidationError } from "./domain/errors.ts";
+import type { AnnexPorts } from "./use-cases/ports.ts";
+import type { SetupPorts } from "./use-cases/setup-components.ts";
+
+const once = <T>(make: () => T): (() => T) => {
+  let value: T | undefined;
+  return () => {
+    value ??= make();
+    return value;
+  };
+};
+
+export const annexRepository = once(() => new AnnexRepository(dynamoDb, getStringFromEnv("ANNEX_TABLE")));
+export const instanceRepository = once(() => new InstanceRepository(dynamoDb, getStringFromEnv("ANNEX_TABLE")));
+export const configStore = once(() => new ConfigStore(s3, getStringFromEnv("ANNEX_BUCKET")));
+export const ec2Instances = once(() => new Ec2Instances(ec2));
+
+/** Names of the stack's resources, from the environment serverless.yml (or the local stack) sets. */
+export const stackNames = once(() => {
+  const stage = getStringFromEnv("ANNEX_STAGE");
+  const prefix = getStringFromEnv("ANNEX_FUNCTION_PREFIX");
+  return {
+    table: getStringFromEnv("ANNEX_TABLE"),
+    functions: getStringFromEnv("ANNEX_FUNCTIONS")
+      .split(",")
+      .map((name) => `${prefix}${name}`),
+    instanceProfile: getStringFromEnv("ANNEX_INSTANCE_PROFILE"),
+    securityGroup: `cloud-annex-${stage}-instances`,
+    keyPair: `cloud-annex-${stage}`,
+    apiUrl: getStringFromEnv("ANNEX_API_URL"),
+    accountId: getOptionalFromEnv("ANNEX_ACCOUNT_ID", ""),
+  };
+});
+
+/** Everything setup and check-setup use. */
+export const setupPorts = (): SetupPorts => ({
+  names: stackNames(),
+  store: configStore(),
+  deployment,
+  network: new Ec2Network(ec2),
+  clock: () => Date.now(),
+  memo: {},
+});
+
+/** Everything the annex lifecycle use-cases use. */
+export const annexPorts = once(
+  (): AnnexPorts => ({
+    annexes: annexRepository(),
+    instances: instanceRepository(),
+    store: configStore(),
+    ec2: ec2Instances(),
+    instanceProfileName: getStringFromEnv("ANNEX_INSTANCE_PROFILE"),
+    userData(userSupplied, bootGraceSeconds) {
+      try {
+        return renderUserData({ apiUrl: stackNames().apiUrl, bootGraceSeconds, userData: userSupplied });
+      } catch (error) {
+        if (error instanceof InvalidUserDataError) {
+          throw new ValidationError([{ path: "userData", message: error.message }], { cause: error });
+        }
+        throw error;
+      }
+    },
+  }),
+);
