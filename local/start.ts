@@ -28,7 +28,6 @@ try {
     tickSeconds,
     dataDir,
     inMemory,
-    simulateInstances: true,
   });
   process.stdout.write(
     [

@@ -1,12 +1,18 @@
 /** The annex model: what the service stores about an annex and its instances. */
 
+/** How an annex gets its instances: RunInstances, a spot fleet request, or an EC2 Fleet. */
 export const ANNEX_KINDS = ["on-demand", "spot-fleet", "fleet"] as const;
+/** One of ANNEX_KINDS. */
 export type AnnexKind = (typeof ANNEX_KINDS)[number];
 
+/** The life cycle, in order (see state-machine.ts). */
 export const ANNEX_STATES = ["requested", "provisioning", "running", "stopping", "ended"] as const;
+/** One of ANNEX_STATES. */
 export type AnnexState = (typeof ANNEX_STATES)[number];
 
+/** Why an annex stopped. */
 export const END_REASONS = ["expired", "off", "idle", "failed", "budget"] as const;
+/** One of END_REASONS. */
 export type EndReason = (typeof END_REASONS)[number];
 
 /** An annex as stored in DynamoDB. Times are epoch seconds. */
@@ -54,7 +60,7 @@ export interface AnnexInstance {
   lastBusyAt?: number;
   /** What the last heartbeat reported. */
   activity?: "idle" | "busy";
-  /** When the instance is due to be terminated as idle, while it is not busy. */
+  /** When the instance is due to be terminated as idle: last busy report (or bootstrap) + idle timeout. */
   idleDeadline?: number;
   /** When the instance is due to be terminated if it has not bootstrapped. */
   bootDeadline?: number;

@@ -1,0 +1,153 @@
+/** POST /annexes: the create request, for on-demand annexes, spot fleets and EC2 fleets. */
+
+import { z } from "zod";
+import { ANNEX_KINDS, type AnnexKind } from "../annex.ts";
+import { ValidationError } from "../errors.ts";
+import { DEFAULT_DURATION_HOURS, DEFAULT_IDLE_HOURS } from "../lease.ts";
+import type { Limits } from "../settings.ts";
+import {
+  clientToken,
+  fleet,
+  keyName,
+  ownerList,
+  securityGroupIds,
+  spotFleetConfig,
+  tags,
+  userData,
+} from "./annex-fields.ts";
+import { addIssue, annexName, imageId, instanceType, isJsonObject, parseBody } from "./common.ts";
+
+function hours(limits: Limits) {
+  return z
+    .number()
+    .finite()
+    .positive("must be greater than 0")
+    .max(limits.maxDurationHours, `must be at most ${limits.maxDurationHours} hours`);
+}
+
+function capacity(limits: Limits) {
+  return z
+    .number()
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(limits.maxCount, `must be at most ${limits.maxCount}`);
+}
+
+function commonFields(limits: Limits) {
+  return {
+    name: annexName,
+    clientToken,
+    durationHours: hours(limits).default(DEFAULT_DURATION_HOURS),
+    idleHours: hours(limits).default(DEFAULT_IDLE_HOURS),
+    owners: ownerList.optional(),
+    noOwner: z.boolean().default(false),
+    tags: tags.default({}),
+    userData: userData.optional(),
+    defaultUserData: userData.optional(),
+    securityGroupIds: securityGroupIds.optional(),
+    keyName: keyName.optional(),
+  };
+}
+
+interface CommonRequest {
+  durationHours: number;
+  idleHours: number;
+  owners?: string[] | undefined;
+  noOwner: boolean;
+  userData?: string | undefined;
+  defaultUserData?: string | undefined;
+}
+
+function crossChecks(request: CommonRequest, ctx: z.RefinementCtx): void {
+  if (request.idleHours > request.durationHours) {
+    addIssue(ctx, ["idleHours"], `must not exceed durationHours (${request.durationHours})`);
+  }
+  if (request.noOwner && request.owners !== undefined) {
+    addIssue(ctx, ["owners"], "must not be given with noOwner");
+  }
+  if (!request.noOwner && request.owners === undefined) {
+    addIssue(ctx, ["owners"], "are required unless noOwner is true");
+  }
+  if (request.userData !== undefined && request.defaultUserData !== undefined) {
+    addIssue(ctx, ["defaultUserData"], "must not be given with userData");
+  }
+}
+
+function normalize<T extends CommonRequest>(request: T): Omit<T, "owners"> & { owners: string[] } {
+  return { ...request, owners: request.owners ?? [] };
+}
+
+/** The create schemas for each kind, bounded by the pool's limits. */
+export function createAnnexSchemas(limits: Limits) {
+  const common = commonFields(limits);
+  return {
+    "on-demand": z
+      .object({
+        ...common,
+        kind: z.literal("on-demand").default("on-demand"),
+        count: capacity(limits),
+        instanceType: instanceType.optional(),
+        imageId: imageId.optional(),
+      })
+      .strict()
+      .superRefine(crossChecks)
+      .transform(normalize),
+    "spot-fleet": z
+      .object({
+        ...common,
+        kind: z.literal("spot-fleet"),
+        slots: capacity(limits),
+        spotFleetConfig,
+      })
+      .strict()
+      .superRefine(crossChecks)
+      .transform(normalize),
+    fleet: z
+      .object({
+        ...common,
+        kind: z.literal("fleet"),
+        slots: capacity(limits),
+        imageId: imageId.optional(),
+        fleet,
+      })
+      .strict()
+      .superRefine(crossChecks)
+      .transform(normalize),
+  };
+}
+
+type Schemas = ReturnType<typeof createAnnexSchemas>;
+
+/** A validated create request with defaults applied: what the use-case acts on and hashes. */
+export type CreateAnnexRequest = { [K in AnnexKind]: z.output<Schemas[K]> }[AnnexKind];
+/** An on-demand create request. */
+export type OnDemandRequest = z.output<Schemas["on-demand"]>;
+/** A spot-fleet create request. */
+export type SpotFleetRequest = z.output<Schemas["spot-fleet"]>;
+/** An EC2 Fleet create request. */
+export type FleetRequest = z.output<Schemas["fleet"]>;
+
+const KIND_FIELDS: Record<AnnexKind, readonly string[]> = {
+  "on-demand": ["count", "instanceType", "imageId"],
+  "spot-fleet": ["slots", "spotFleetConfig"],
+  fleet: ["slots", "imageId", "fleet"],
+};
+
+/**
+ * Validates a POST /annexes body against the pool's limits. `kind` defaults to on-demand.
+ * Not a JSON object → MalformedRequestError; any invalid value → ValidationError.
+ */
+export function parseCreateAnnex(body: unknown, limits: Limits): CreateAnnexRequest {
+  const kind = isJsonObject(body) ? (body.kind ?? "on-demand") : "on-demand";
+  if (!ANNEX_KINDS.includes(kind as AnnexKind)) {
+    throw new ValidationError([
+      { path: "kind", message: `must be one of ${ANNEX_KINDS.join(", ")}` },
+    ]);
+  }
+  const schema = createAnnexSchemas(limits)[kind as AnnexKind];
+  return parseBody(schema, body, (key) =>
+    ANNEX_KINDS.some((other) => KIND_FIELDS[other].includes(key))
+      ? `not allowed when kind is ${kind}`
+      : "unknown field",
+  );
+}

@@ -1,0 +1,32 @@
+/** Pool settings stored by setup (`pool/settings.json`) and the limits they carry. */
+
+/** Upper bounds on what one create request may ask for. */
+export interface Limits {
+  maxCount: number;
+  maxDurationHours: number;
+}
+
+/** Limits used until setup stores others. */
+export const DEFAULT_LIMITS: Readonly<Limits> = { maxCount: 50, maxDurationHours: 24 };
+
+/** How instances authenticate to the pool: which secret setup stored. */
+export type PoolAuth = "password" | "token";
+
+/** The pool secret handed to instances inside the config bundle; never returned or logged. */
+export type PoolSecret = { poolPassword: string } | { poolToken: string };
+
+/** What setup stores in `pool/settings.json` (no secrets). */
+export interface PoolSettings {
+  collectorHost: string;
+  auth: PoolAuth;
+  defaults: { instanceType?: string; imageId?: string };
+  limits: Limits;
+  securityGroupIds?: string[];
+  keyName?: string;
+  instanceProfileArn?: string;
+}
+
+/** Which authentication a pool secret implies. */
+export function authOf(secret: PoolSecret): PoolAuth {
+  return "poolPassword" in secret ? "password" : "token";
+}

@@ -1,0 +1,150 @@
+/** What an annex looks like outside: its EC2 tags, and its API representation. */
+
+import type {
+  Annex,
+  AnnexEvent,
+  AnnexInstance,
+  AnnexKind,
+  AnnexState,
+  EndReason,
+} from "./annex.ts";
+import { leaseRemaining } from "./lease.ts";
+
+/** The tag keys the service owns; users may not set `annex:` or `aws:` tags. */
+export const ANNEX_TAG_KEYS = {
+  id: "annex:id",
+  name: "annex:name",
+  owner: "annex:owner",
+  leaseExpires: "annex:lease-expires",
+} as const;
+
+/** An EC2 tag (the SDK's `Tag` shape). */
+export interface Ec2Tag {
+  Key: string;
+  Value: string;
+}
+
+/** ISO-8601 UTC, to the second, of an epoch-seconds time. */
+export function isoFromEpoch(epochSeconds: number): string {
+  return new Date(Math.floor(epochSeconds) * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/** The lease tag, as written at launch and rewritten when the lease is reset. */
+export function leaseExpiresTag(leaseExpiresAt: number): Ec2Tag {
+  return { Key: ANNEX_TAG_KEYS.leaseExpires, Value: isoFromEpoch(leaseExpiresAt) };
+}
+
+/** Every tag an annex's instances (or fleet) get at launch: the service's, then the user's by key. */
+export function launchTags(
+  annex: Pick<Annex, "id" | "name" | "owner" | "leaseExpiresAt" | "tags">,
+): Ec2Tag[] {
+  const user = Object.entries(annex.tags)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([Key, Value]) => ({ Key, Value }));
+  return [
+    { Key: ANNEX_TAG_KEYS.id, Value: annex.id },
+    { Key: ANNEX_TAG_KEYS.name, Value: annex.name },
+    { Key: ANNEX_TAG_KEYS.owner, Value: annex.owner },
+    leaseExpiresTag(annex.leaseExpiresAt),
+    ...user,
+  ];
+}
+
+/** An instance as the API shows it. */
+export interface InstanceView {
+  id: string;
+  type: string;
+  state: string;
+  launchedAt: string;
+  joined: boolean;
+  idleSince?: string;
+}
+
+/** An audit-trail entry as the API shows it. */
+export interface EventView {
+  at: string;
+  type: string;
+  message: string;
+  instanceIds?: string[];
+}
+
+/** An annex as the API shows it (API.md). */
+export interface AnnexView {
+  id: string;
+  name: string;
+  owner: string;
+  kind: AnnexKind;
+  state: AnnexState;
+  endReason?: EndReason;
+  failureReason?: string;
+  requestedCount: number;
+  instanceType: string;
+  imageId: string;
+  createdAt: string;
+  leaseExpiresAt: string;
+  leaseRemainingSeconds: number;
+  idleTimeoutSeconds: number;
+  instances: InstanceView[];
+  events?: EventView[];
+}
+
+const GONE = new Set(["shutting-down", "terminated", "stopping", "stopped"]);
+
+/** When an instance became idle: its last busy report, else its bootstrap; undefined while busy. */
+export function idleSince(instance: AnnexInstance): number | undefined {
+  const joined = instance.bootstrappedAt !== undefined || instance.lastHeartbeatAt !== undefined;
+  if (!joined || instance.activity === "busy" || instance.endedAt !== undefined) return undefined;
+  if (GONE.has(instance.ec2State)) return undefined;
+  return instance.lastBusyAt ?? instance.bootstrappedAt ?? instance.lastHeartbeatAt;
+}
+
+function presentInstance(instance: AnnexInstance): InstanceView {
+  const since = idleSince(instance);
+  return {
+    id: instance.instanceId,
+    type: instance.instanceType,
+    state: instance.ec2State,
+    launchedAt: isoFromEpoch(instance.launchedAt),
+    joined: instance.bootstrappedAt !== undefined || instance.lastHeartbeatAt !== undefined,
+    ...(since === undefined ? {} : { idleSince: isoFromEpoch(since) }),
+  };
+}
+
+function presentEvent(event: AnnexEvent): EventView {
+  return {
+    at: isoFromEpoch(event.at),
+    type: event.type,
+    message: event.message,
+    ...(event.instanceIds ? { instanceIds: [...event.instanceIds] } : {}),
+  };
+}
+
+/** The API view of an annex; instances by launch time, events oldest first (newest last). */
+export function presentAnnex(
+  annex: Annex,
+  instances: readonly AnnexInstance[],
+  events: readonly AnnexEvent[] | undefined,
+  now: number,
+): AnnexView {
+  const byLaunch = [...instances].sort(
+    (a, b) => a.launchedAt - b.launchedAt || (a.instanceId < b.instanceId ? -1 : 1),
+  );
+  return {
+    id: annex.id,
+    name: annex.name,
+    owner: annex.owner,
+    kind: annex.kind,
+    state: annex.state,
+    ...(annex.endReason ? { endReason: annex.endReason } : {}),
+    ...(annex.failureReason ? { failureReason: annex.failureReason } : {}),
+    requestedCount: annex.requestedCount,
+    instanceType: annex.instanceType,
+    imageId: annex.imageId,
+    createdAt: isoFromEpoch(annex.createdAt),
+    leaseExpiresAt: isoFromEpoch(annex.leaseExpiresAt),
+    leaseRemainingSeconds: annex.state === "ended" ? 0 : leaseRemaining(annex.leaseExpiresAt, now),
+    idleTimeoutSeconds: annex.idleTimeoutSeconds,
+    instances: byLaunch.map(presentInstance),
+    ...(events ? { events: [...events].sort((a, b) => a.at - b.at).map(presentEvent) } : {}),
+  };
+}

@@ -1,0 +1,100 @@
+import { DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalStack } from "../../../local/stack.ts";
+import { ec2At, s3At } from "../../support/sdk.ts";
+import { apiClient, POOL_PASSWORD, SETUP, startTestStack } from "../../support/stack.ts";
+
+let stack: LocalStack;
+let api: ReturnType<typeof apiClient>;
+beforeAll(async () => {
+  stack = await startTestStack();
+  api = apiClient(stack);
+});
+afterAll(() => stack.stop());
+
+type Components = { ok: boolean; components: Array<{ name: string; status: string; hint?: string; action?: string; seconds?: number }> };
+const statusOf = (answer: Components, name: string) => answer.components.find((c) => c.name === name)?.status;
+const annexGroups = async () =>
+  (
+    await ec2At(stack.awsEndpoint).send(
+      new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: ["cloud-annex-local-instances"] }] }),
+    )
+  ).SecurityGroups ?? [];
+
+describe("setup and check-setup", () => {
+  it("check-setup before setup names each missing piece and what to do", async () => {
+    const answer = await api<Components>("GET", "/setup");
+    expect(answer.status).toBe(200);
+    expect(answer.body.ok).toBe(false);
+    expect(statusOf(answer.body, "config-bucket")).toBe("ok");
+    expect(statusOf(answer.body, "state-table")).toBe("ok");
+    expect(statusOf(answer.body, "lambda-functions")).toBe("ok");
+    expect(statusOf(answer.body, "instance-profile")).toBe("ok");
+    const group = answer.body.components.find((c) => c.name === "security-group");
+    expect(group?.status).toBe("missing");
+    expect(group?.hint).toContain("annex setup");
+    expect(statusOf(answer.body, "pool-settings")).toBe("missing");
+  });
+
+  it("rejects a setup without allowCidr and creates nothing", async () => {
+    const { allowCidr: _omitted, ...withoutCidr } = SETUP;
+    const answer = await api("POST", "/setup", withoutCidr);
+    expect(answer.status).toBe(422);
+    expect(answer.text).toContain("allowCidr");
+    expect(await annexGroups()).toHaveLength(0);
+  });
+
+  it("sets up every component, opening HTCondor's port only to the stated CIDR, and never returns the secret", async () => {
+    const answer = await api<Components>("POST", "/setup", SETUP);
+    expect(answer.status).toBe(200);
+    expect(answer.body.ok).toBe(true);
+    expect(answer.body.components.map((c) => c.name)).toEqual([
+      "config-bucket",
+      "state-table",
+      "lambda-functions",
+      "instance-profile",
+      "security-group",
+      "pool-settings",
+    ]);
+    expect(statusOf(answer.body, "security-group")).toBe("created");
+    expect(statusOf(answer.body, "pool-settings")).toBe("created");
+    for (const component of answer.body.components) expect(typeof component.seconds).toBe("number");
+    expect(answer.text).not.toContain(POOL_PASSWORD);
+
+    const [group] = await annexGroups();
+    const rules = group?.IpPermissions ?? [];
+    expect(rules).toHaveLength(1);
+    expect(rules[0]).toMatchObject({ IpProtocol: "tcp", FromPort: 9618, ToPort: 9618 });
+    expect(rules[0]?.IpRanges?.map((range) => range.CidrIp)).toEqual(["198.51.100.0/24"]);
+
+    const settings = await s3At(stack.awsEndpoint).send(
+      new GetObjectCommand({ Bucket: "cloud-annex-local-config", Key: "pool/settings.json" }),
+    );
+    const stored = JSON.parse((await settings.Body?.transformToString()) ?? "{}");
+    expect(stored).toMatchObject({ collectorHost: "cm.example.org:9618", securityGroupIds: [group?.GroupId] });
+    expect(JSON.stringify(stored)).not.toContain(POOL_PASSWORD);
+  });
+
+  it("changes nothing when run a second time with the same input", async () => {
+    const before = await annexGroups();
+    const answer = await api<Components>("POST", "/setup", SETUP);
+    expect(answer.body.ok).toBe(true);
+    expect(answer.body.components.every((c) => c.status === "unchanged")).toBe(true);
+    expect(await annexGroups()).toEqual(before);
+  });
+
+  it("check-setup after setup reports every component OK", async () => {
+    const answer = await api<Components>("GET", "/setup");
+    expect(answer.body.ok).toBe(true);
+    expect(answer.body.components.every((c) => c.status === "ok")).toBe(true);
+  });
+
+  it("opens SSH only when asked", async () => {
+    const answer = await api<Components>("POST", "/setup", { ...SETUP, sshCidr: "203.0.113.7/32" });
+    expect(statusOf(answer.body, "security-group")).toBe("updated");
+    const [group] = await annexGroups();
+    const ssh = group?.IpPermissions?.find((rule) => rule.FromPort === 22);
+    expect(ssh?.IpRanges?.map((range) => range.CidrIp)).toEqual(["203.0.113.7/32"]);
+  });
+});
