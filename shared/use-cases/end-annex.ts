@@ -28,7 +28,7 @@ export async function endAnnex(
   while (current.state !== "stopping" && current.state !== "ended") {
     if (!stillDue(current)) return { annex: current, terminated: [] };
     try {
-      current = await ports.annexes.saveAnnex({ ...transition(current, "stopping"), endReason: reason }, now);
+      current = await ports.annexes.saveAnnex(transition(current, "stopping", reason), now);
     } catch (error) {
       if (!(error instanceof StaleAnnexError)) throw error;
       current = (await ports.annexes.getAnnex(annex.id)) ?? current;
@@ -36,14 +36,20 @@ export async function endAnnex(
   }
   if (current.state === "ended") return { annex: current, terminated: [] };
 
-  const alive = (await ports.ec2.findByAnnex(current.id)).filter((instance) => ALIVE.has(instance.state));
+  const alive = (await ports.ec2.findByAnnex(current.id)).filter((instance) =>
+    ALIVE.has(instance.state),
+  );
   const ids = alive.map((instance) => instance.id);
   if (ids.length > 0) await ports.ec2.terminate(ids);
   if (current.configKey) await ports.store.deleteBundle(current.configKey);
   for (const record of await ports.instances.listInstances(current.id)) {
     if (record.endedAt === undefined) {
       await ports.instances
-        .saveInstance({ ...record, endedAt: now, ec2State: ids.includes(record.instanceId) ? "shutting-down" : record.ec2State })
+        .saveInstance({
+          ...record,
+          endedAt: now,
+          ec2State: ids.includes(record.instanceId) ? "shutting-down" : record.ec2State,
+        })
         .catch(() => undefined); // a concurrent heartbeat may have moved it; the reconciler closes it later
     }
   }
@@ -52,10 +58,13 @@ export async function endAnnex(
     annexId: current.id,
     at: now,
     type: endReason,
-    message: ids.length > 0 ? `terminated ${ids.length} instance(s); annex ended (${endReason})` : `annex ended (${endReason})`,
+    message:
+      ids.length > 0
+        ? `terminated ${ids.length} instance(s); annex ended (${endReason})`
+        : `annex ended (${endReason})`,
     ...(ids.length > 0 ? { instanceIds: ids } : {}),
   });
-  const ended = await ports.annexes.saveAnnex({ ...transition(current, "ended", endReason), endReason }, now);
+  const ended = await ports.annexes.saveAnnex(transition(current, "ended", endReason), now);
   await ports.annexes.releaseName(ended.owner, ended.name, ended.id);
   return { annex: ended, terminated: ids };
 }

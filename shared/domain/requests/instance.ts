@@ -5,6 +5,8 @@ import { ANNEX_ID_PATTERN, addIssue, INSTANCE_ID_PATTERN, parseBody } from "./co
 
 const bootstrapSchema = z
   .object({
+    /** The annex the instance believes it belongs to; when given, it must match the instance's tag. */
+    annexId: z.string().regex(ANNEX_ID_PATTERN, "must be an annex id").optional(),
     document: z.string().min(1, "must not be empty").max(16384, "must be at most 16384 characters"),
     signature: z
       .string()
