@@ -9,7 +9,7 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { CapacityError, LaunchRejectedError } from "../domain/launch-errors.ts";
+import { CapacityError, Ec2UnavailableError, LaunchRejectedError } from "../domain/launch-errors.ts";
 
 /** What the product needs to know of an EC2 instance. */
 export interface Ec2Instance {
@@ -141,6 +141,8 @@ function translateLaunchError(error: unknown): unknown {
   const message = (error as { message?: string }).message ?? "";
   if (name === "InsufficientInstanceCapacity") return new CapacityError(`EC2 has no capacity now: ${message}`, { cause: error });
   if (REJECTED.test(name)) return new LaunchRejectedError(`EC2 refused the launch (${name}): ${message}`, { cause: error });
+  const fault = (error as { $fault?: string }).$fault;
+  if (fault === "server" || name === "RequestLimitExceeded") return new Ec2UnavailableError(name, { cause: error });
   return error;
 }
 

@@ -124,6 +124,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   ValidationFailed: 422,
   LaunchRejected: 422,
   InsufficientCapacity: 503,
+  Ec2Unavailable: 503,
 };
 
 function familyStatus(error: DomainError): number {

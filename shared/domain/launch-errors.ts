@@ -19,3 +19,12 @@ export class LaunchRejectedError extends DomainError {
     this.name = "LaunchRejectedError";
   }
 }
+
+/** EC2 kept throttling or failing after the SDK's retries: 503. A retry with the same client token is safe. */
+export class Ec2UnavailableError extends DomainError {
+  readonly code = "Ec2Unavailable";
+  constructor(cause: string, options?: { cause?: unknown }) {
+    super(`EC2 is throttling or failing right now (${cause}); retry the same request: it will not launch twice`, options);
+    this.name = "Ec2UnavailableError";
+  }
+}

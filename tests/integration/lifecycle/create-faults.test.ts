@@ -86,8 +86,9 @@ describe("create under EC2 faults", () => {
     control().failNext("RunInstances", { count: 10, code: "InternalError", status: 500 });
     const request = createRequest("Transient");
     const first = await api<AnnexBody>("POST", "/annexes", request);
-    expect(first.status).toBe(500);
-    expect(first.text).not.toContain("RunInstances");
+    expect(first.status).toBe(503);
+    expect(first.body).toMatchObject({ error: { code: "Ec2Unavailable" } });
+    expect(first.text).toContain("retry the same request");
     control().resetFaults();
     const retry = await api<AnnexBody>("POST", "/annexes", request);
     expect(retry.status).toBe(200);
