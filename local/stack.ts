@@ -6,7 +6,11 @@
 
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { mkdir, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startLocalAws, type LocalAws, type LocalAwsOptions } from "./aws/server.ts";
+import { type InstanceSimulator, startInstanceSimulator } from "./instances/index.ts";
 import { createInvoker, type Invoker } from "./runner/invoke.ts";
 import { startHttpApi } from "./runner/http-api.ts";
 import { startScheduler } from "./runner/scheduler.ts";
@@ -27,12 +31,19 @@ export interface LocalStackOptions {
   environment?: Record<string, string>;
   /** Project root (where serverless.yml is). Default: the current directory. */
   root?: string;
+  /**
+   * Run each launched instance's real user-data script in a sandbox (bootstrap, heartbeat,
+   * idle power-off), as `npm start` does. Off by default in tests that drive instances themselves.
+   */
+  simulateInstances?: false | { heartbeatSeconds?: number };
 }
 
 export interface LocalStack extends Invoker {
   apiUrl: string;
   awsEndpoint: string;
   aws: LocalAws;
+  /** The instance simulator, when `simulateInstances` is on. */
+  instances?: InstanceSimulator;
   /** The environment the handlers run with (also set on process.env). */
   environment: Record<string, string>;
   /** Runs every scheduled function once now, as one tick would. */
@@ -81,14 +92,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       process.env.ANNEX_API_URL = api.url;
     }
     const scheduler = startScheduler(definition.functions, invoker, aws.ec2, options.tickSeconds ?? 10);
+    const instances = options.simulateInstances
+      ? await startInstanceSimulator({
+          awsEndpoint: aws.endpoint,
+          sandboxRoot: await sandboxFolder(options),
+          heartbeatSeconds: options.simulateInstances.heartbeatSeconds,
+          clock: options.ec2?.clock,
+        })
+      : undefined;
     return {
       apiUrl: api.url,
       awsEndpoint: aws.endpoint,
       aws,
+      instances,
       environment,
       invoke: invoker.invoke,
       runScheduled: scheduler.runOnce,
       async stop() {
+        await instances?.stop();
         await scheduler.stop();
         await api.stop();
         await aws.stop();
@@ -100,6 +121,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     running = false;
     throw error;
   }
+}
+
+/** Where simulated instances keep their sandboxes: under the data folder, or a temporary one. */
+async function sandboxFolder(options: LocalStackOptions): Promise<string> {
+  if (options.inMemory) return mkdtemp(join(tmpdir(), "annex-instances-"));
+  const folder = join(options.dataDir ?? ".annex", "instances");
+  await mkdir(folder, { recursive: true });
+  return folder;
 }
 
 function handlerEnvironment(

@@ -6,6 +6,9 @@
 
 import { startLocalStack } from "./stack.ts";
 
+// Lambda runs nodejs22.x; the SDK's notice that Node 20 support ends in 2027 is noise locally.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 const numberFromEnv = (name: string, fallback: number): number => {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
@@ -28,6 +31,7 @@ try {
     tickSeconds,
     dataDir,
     inMemory,
+    simulateInstances: { heartbeatSeconds: numberFromEnv("ANNEX_HEARTBEAT_SECONDS", 5) },
   });
   process.stdout.write(
     [

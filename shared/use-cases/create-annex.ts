@@ -8,15 +8,25 @@
 import { ulid } from "ulid";
 import type { Annex } from "../domain/annex.ts";
 import { buildConfigBundle } from "../domain/condor-config.ts";
-import { ConflictError, IdempotencyMismatchError, NameInUseError, ValidationError } from "../domain/errors.ts";
-import { bootDeadline, hoursToSeconds, leaseExpiry, DEFAULT_BOOT_GRACE_SECONDS } from "../domain/lease.ts";
+import {
+  ConflictError,
+  IdempotencyMismatchError,
+  NameInUseError,
+  ValidationError,
+} from "../domain/errors.ts";
 import { CapacityError, LaunchRejectedError } from "../domain/launch-errors.ts";
+import {
+  bootDeadline,
+  DEFAULT_BOOT_GRACE_SECONDS,
+  hoursToSeconds,
+  leaseExpiry,
+} from "../domain/lease.ts";
 import { type CreateAnnexRequest, parseCreateAnnex } from "../domain/requests/create-annex.ts";
 import { ec2ClientToken, requestHash } from "../domain/requests/request-hash.ts";
 import type { PoolSettings } from "../domain/settings.ts";
 import { StaleAnnexError } from "../domain/stale.ts";
 import { isLive, transition } from "../domain/state-machine.ts";
-import { launchTags } from "../domain/tags.ts";
+import { isoFromEpoch, launchTags } from "../domain/tags.ts";
 import type { AnnexPorts } from "./ports.ts";
 
 /** The instance type used when neither the request nor setup's defaults name one (condor_annex's was m4.large). */
@@ -29,29 +39,50 @@ export interface CreateResult {
 }
 
 /** Creates (or, for a replayed client token, returns) the caller's annex. */
-export async function createAnnex(ports: AnnexPorts, owner: string, body: unknown, now: number): Promise<CreateResult> {
+export async function createAnnex(
+  ports: AnnexPorts,
+  owner: string,
+  body: unknown,
+  now: number,
+): Promise<CreateResult> {
   const settings = await ports.store.getSettings();
-  if (settings === undefined) throw new ConflictError("setup has not been run: run `annex setup` first");
+  if (settings === undefined)
+    throw new ConflictError("setup has not been run: run `annex setup` first");
   const request = parseCreateAnnex(body, settings.limits);
   if (request.kind !== "on-demand") {
-    throw new ValidationError([{ path: "kind", message: `${request.kind} annexes are not available yet: use on-demand (count)` }]);
+    throw new ValidationError([
+      {
+        path: "kind",
+        message: `${request.kind} annexes are not available yet: use on-demand (count)`,
+      },
+    ]);
   }
   const imageId = request.imageId ?? settings.defaults.imageId;
   if (imageId === undefined) {
-    throw new ValidationError([{ path: "imageId", message: "is required: setup stored no default image" }]);
+    throw new ValidationError([
+      { path: "imageId", message: "is required: setup stored no default image" },
+    ]);
   }
-  const userData = ports.userData(request.userData ?? request.defaultUserData, DEFAULT_BOOT_GRACE_SECONDS);
+  const userData = ports.userData(
+    request.userData ?? request.defaultUserData,
+    DEFAULT_BOOT_GRACE_SECONDS,
+  );
   const hash = requestHash({ ...request, clientToken: undefined });
-  const claim = await ports.annexes.claimToken(owner, request.clientToken, { annexId: ulid(now * 1000), requestHash: hash });
+  const claim = await ports.annexes.claimToken(owner, request.clientToken, {
+    annexId: ulid(now * 1000),
+    requestHash: hash,
+  });
   if (claim.requestHash !== hash) throw new IdempotencyMismatchError();
 
   const existing = await ports.annexes.getAnnex(claim.annexId);
-  if (existing !== undefined) return { ...(await resume(ports, settings, existing, userData, now)), created: false };
+  if (existing !== undefined)
+    return { ...(await resume(ports, settings, existing, userData, now)), created: false };
 
   try {
     await ports.annexes.claimName(owner, request.name, claim.annexId);
   } catch (error) {
-    if (error instanceof NameInUseError) await ports.annexes.releaseToken(owner, request.clientToken, claim.annexId);
+    if (error instanceof NameInUseError)
+      await ports.annexes.releaseToken(owner, request.clientToken, claim.annexId);
     throw error;
   }
   const annex = newAnnex(claim.annexId, owner, request, imageId, settings, hash, now);
@@ -60,7 +91,7 @@ export async function createAnnex(ports: AnnexPorts, owner: string, body: unknow
     annexId: annex.id,
     at: now,
     type: "created",
-    message: `requested ${annex.requestedCount} ${annex.instanceType} until ${new Date(annex.leaseExpiresAt * 1000).toISOString()}`,
+    message: `requested ${annex.requestedCount} ${annex.instanceType} until ${isoFromEpoch(annex.leaseExpiresAt)}`,
   });
   return { ...(await resume(ports, settings, annex, userData, now)), created: true };
 }
@@ -110,8 +141,12 @@ async function resume(
 ): Promise<Omit<CreateResult, "created">> {
   if (annex.state !== "requested") return { annex };
   const secret = await ports.store.getPoolSecret();
-  if (secret === undefined) throw new ConflictError("setup stored no pool secret: run `annex setup` again");
-  const configKey = await ports.store.putBundle(annex.id, buildConfigBundle({ annex, settings, secret }));
+  if (secret === undefined)
+    throw new ConflictError("setup stored no pool secret: run `annex setup` again");
+  const configKey = await ports.store.putBundle(
+    annex.id,
+    buildConfigBundle({ annex, settings, secret }),
+  );
   let launched: Awaited<ReturnType<AnnexPorts["ec2"]["launch"]>>;
   try {
     launched = await ports.ec2.launch({
@@ -127,11 +162,21 @@ async function resume(
     });
   } catch (error) {
     if (!(error instanceof CapacityError || error instanceof LaunchRejectedError)) throw error;
-    const failed = { ...transition(annex, "ended", "failed"), failureReason: error.message, failureCode: error.code, configKey };
+    const failed = {
+      ...transition(annex, "ended", "failed"),
+      failureReason: error.message,
+      failureCode: error.code,
+      configKey,
+    };
     const saved = await ports.annexes.saveAnnex(failed, now);
     await ports.annexes.releaseName(annex.owner, annex.name, annex.id);
     await ports.store.deleteBundle(configKey);
-    await ports.instances.appendEvent({ annexId: annex.id, at: now, type: "failed", message: error.message });
+    await ports.instances.appendEvent({
+      annexId: annex.id,
+      at: now,
+      type: "failed",
+      message: error.message,
+    });
     return { annex: saved };
   }
   await ports.instances.addInstances(
@@ -146,7 +191,13 @@ async function resume(
     })),
   );
   const ids = launched.map((instance) => instance.id);
-  await ports.instances.appendEvent({ annexId: annex.id, at: now, type: "launched", message: `launched ${ids.length} instance(s)`, instanceIds: ids });
+  await ports.instances.appendEvent({
+    annexId: annex.id,
+    at: now,
+    type: "launched",
+    message: `launched ${ids.length} instance(s)`,
+    instanceIds: ids,
+  });
   if (launched.length < annex.requestedCount) {
     await ports.instances.appendEvent({
       annexId: annex.id,
@@ -164,7 +215,13 @@ async function resume(
  * the fresh copy decides: a live one is moved on, one that is no longer live has the instances
  * just launched terminated, so nothing outlives an annex that ended during its own launch.
  */
-async function recordLaunch(ports: AnnexPorts, annex: Annex, configKey: string, ids: string[], now: number): Promise<Annex> {
+async function recordLaunch(
+  ports: AnnexPorts,
+  annex: Annex,
+  configKey: string,
+  ids: string[],
+  now: number,
+): Promise<Annex> {
   let current = annex;
   for (;;) {
     if (!isLive(current.state)) {
@@ -173,7 +230,10 @@ async function recordLaunch(ports: AnnexPorts, annex: Annex, configKey: string, 
     }
     if (current.state !== "requested") return current;
     try {
-      return await ports.annexes.saveAnnex({ ...transition(current, "provisioning"), configKey }, now);
+      return await ports.annexes.saveAnnex(
+        { ...transition(current, "provisioning"), configKey },
+        now,
+      );
     } catch (error) {
       if (!(error instanceof StaleAnnexError)) throw error;
       current = (await ports.annexes.getAnnex(annex.id)) ?? current;
