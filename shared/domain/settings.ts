@@ -6,6 +6,9 @@ export interface Limits {
   maxDurationHours: number;
 }
 
+/** The instance type used when neither a request nor setup names one (condor_annex's was m4.large). */
+export const FALLBACK_INSTANCE_TYPE = "m5.large";
+
 /** Limits used until setup stores others. */
 export const DEFAULT_LIMITS: Readonly<Limits> = { maxCount: 50, maxDurationHours: 24 };
 

@@ -23,14 +23,11 @@ import {
 } from "../domain/lease.ts";
 import { type CreateAnnexRequest, parseCreateAnnex } from "../domain/requests/create-annex.ts";
 import { ec2ClientToken, requestHash } from "../domain/requests/request-hash.ts";
-import type { PoolSettings } from "../domain/settings.ts";
+import { FALLBACK_INSTANCE_TYPE, type PoolSettings } from "../domain/settings.ts";
 import { StaleAnnexError } from "../domain/stale.ts";
 import { isLive, transition } from "../domain/state-machine.ts";
 import { isoFromEpoch, launchTags } from "../domain/tags.ts";
 import type { AnnexPorts } from "./ports.ts";
-
-/** The instance type used when neither the request nor setup's defaults name one (condor_annex's was m4.large). */
-export const FALLBACK_INSTANCE_TYPE = "m5.large";
 
 export interface CreateResult {
   annex: Annex;
