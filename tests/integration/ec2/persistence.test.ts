@@ -1,0 +1,86 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  CreateSecurityGroupCommand,
+  DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSpotFleetRequestsCommand,
+  RequestSpotFleetCommand,
+  RunInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import { afterEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../../../local/clock.ts";
+import { startEc2 } from "./server.ts";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("state directory", () => {
+  it("keeps instances, groups, fleets, pending transitions and the identity key across restarts", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "ec2-state-"));
+    dirs.push(dataDir);
+    const delays = { pendingMs: 1000, shuttingDownMs: 1000 };
+    const first = await startEc2({ dataDir, delays });
+    const ec2 = first.client();
+    const run = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: "ami-12345678",
+        MinCount: 2,
+        MaxCount: 2,
+        ClientToken: "persist",
+      }),
+    );
+    await ec2.send(new CreateSecurityGroupCommand({ GroupName: "kept", Description: "x" }));
+    const fleet = await ec2.send(
+      new RequestSpotFleetCommand({
+        SpotFleetRequestConfig: {
+          IamFleetRole: "arn:aws:iam::000000000000:role/fleet",
+          TargetCapacity: 1,
+          ValidUntil: new Date(first.clock.now() + 10_000),
+          TerminateInstancesWithExpiration: true,
+          LaunchSpecifications: [{ ImageId: "ami-12345678", InstanceType: "t3.micro" }],
+        },
+      }),
+    );
+    const certificate = first.emulator.identityCertificatePem;
+    const savedAt = first.clock.now();
+    await first.stop();
+    expect(existsSync(join(dataDir, "ec2", "ec2-state.json"))).toBe(true);
+
+    const second = await startEc2({ dataDir, delays, clock: new ManualClock(savedAt) });
+    const again = second.client();
+    expect(second.emulator.identityCertificatePem).toBe(certificate);
+    const ids = (run.Instances ?? []).map((i) => i.InstanceId ?? "");
+    const described = await again.send(new DescribeInstancesCommand({ InstanceIds: ids }));
+    expect(described.Reservations?.[0]?.Instances?.map((i) => i.State?.Name)).toEqual([
+      "pending",
+      "pending",
+    ]);
+    second.clock.advance(1000);
+    expect(second.emulator.control.instance(ids[0] ?? "")?.state).toBe("running");
+    const replay = await again.send(
+      new RunInstancesCommand({
+        ImageId: "ami-12345678",
+        MinCount: 2,
+        MaxCount: 2,
+        ClientToken: "persist",
+      }),
+    );
+    expect(replay.ReservationId).toBe(run.ReservationId);
+    expect(
+      (await again.send(new DescribeSecurityGroupsCommand({ GroupNames: ["kept"] })))
+        .SecurityGroups,
+    ).toHaveLength(1);
+    second.clock.advance(10_000);
+    const expired = await again.send(
+      new DescribeSpotFleetRequestsCommand({
+        SpotFleetRequestIds: [fleet.SpotFleetRequestId ?? ""],
+      }),
+    );
+    expect(expired.SpotFleetRequestConfigs?.[0]?.SpotFleetRequestState).toBe("cancelled");
+    await second.stop();
+  });
+});
