@@ -9,10 +9,14 @@ import { ConfigStore } from "./aws/config-store.ts";
 import { deployment } from "./aws/deployment.ts";
 import { Ec2Instances } from "./aws/ec2-instances.ts";
 import { Ec2Network } from "./aws/ec2-network.ts";
+import { identityVerifier } from "./aws/identity-verifier.ts";
 import { InstanceRepository } from "./aws/instance-repository.ts";
 import { getOptionalFromEnv, getStringFromEnv } from "./config.ts";
 import { InvalidUserDataError, renderUserData } from "../instance/user-data.ts";
 import { ValidationError } from "./domain/errors.ts";
+import { logger } from "./logger.ts";
+import type { BootstrapPorts } from "./use-cases/bootstrap-instance.ts";
+import type { EnforcePorts } from "./use-cases/enforce-ports.ts";
 import type { AnnexPorts } from "./use-cases/ports.ts";
 import type { SetupPorts } from "./use-cases/setup-components.ts";
 
@@ -74,5 +78,29 @@ export const annexPorts = once(
         throw error;
       }
     },
+  }),
+);
+
+/** Everything bootstrap and heartbeat use. */
+export const instancePorts = once(
+  (): BootstrapPorts => ({
+    verifier: identityVerifier(getStringFromEnv("ANNEX_IDENTITY_CERT")),
+    accountId: getStringFromEnv("ANNEX_ACCOUNT_ID"),
+    annexes: annexRepository(),
+    instances: instanceRepository(),
+    ec2: ec2Instances(),
+    store: configStore(),
+    logRefusal: (reason, instanceId) => logger.warn("bootstrap refused", { reason, instanceId }),
+  }),
+);
+
+/** Everything the enforcer and the EC2 event handler use. */
+export const enforcePorts = once(
+  (): EnforcePorts => ({
+    annexes: annexRepository(),
+    instances: instanceRepository(),
+    store: configStore(),
+    ec2: ec2Instances(),
+    warn: (message, fields) => logger.warn(message, fields),
   }),
 );

@@ -1,7 +1,14 @@
 /** Annexes in DynamoDB: conditional creates, name and client-token claims, versioned saves. */
 
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { Annex } from "../domain/annex.ts";
 import { NameInUseError } from "../domain/errors.ts";
 import { StaleAnnexError } from "../domain/stale.ts";
@@ -14,6 +21,17 @@ export interface TokenClaim {
   annexId: string;
   requestHash: string;
 }
+
+/** When the enforcer's periodic orphan sweeps last ran (epoch seconds); absent before the first. */
+export interface SweepMarks {
+  /** The lease-tag window sweep: instances whose `annex:lease-expires` fell since then. */
+  tagSweepAt?: number;
+  /** The full sweep of every instance tagged `annex:id`. */
+  fullSweepAt?: number;
+}
+
+/** The enforcer's one small bookkeeping item (outside any annex or owner partition). */
+const ENFORCER_MARKS_KEY = { pk: "ENFORCER", sk: "MARKS" };
 
 const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
 
@@ -188,6 +206,52 @@ export class AnnexRepository {
       itemsRead: page.Count ?? 0,
       next: page.LastEvaluatedKey,
     };
+  }
+
+  /** Every live annex, one page at a time (the enforcer's hourly orphan backstop; never the per-minute sweep). */
+  async liveAnnexes(limit: number, startKey?: Record<string, unknown>) {
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: INDEX.liveByLease,
+        KeyConditionExpression: "liveShard = :shard",
+        ExpressionAttributeValues: { ":shard": LIVE_SHARD },
+        Limit: limit,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    return {
+      annexes: (page.Items ?? []).map((item) => withoutKeys<Annex>(item)),
+      itemsRead: page.Count ?? 0,
+      next: page.LastEvaluatedKey,
+    };
+  }
+
+  /** When the enforcer last ran each of its periodic orphan sweeps (epoch seconds). */
+  async sweepMarks(): Promise<SweepMarks> {
+    const item = await this.get(ENFORCER_MARKS_KEY);
+    return {
+      tagSweepAt: typeof item?.tagSweepAt === "number" ? item.tagSweepAt : undefined,
+      fullSweepAt: typeof item?.fullSweepAt === "number" ? item.fullSweepAt : undefined,
+    };
+  }
+
+  /** Moves one sweep mark forward to `at`; a mark never moves back (a late or concurrent sweep leaves it). */
+  async advanceSweepMark(mark: keyof SweepMarks, at: number): Promise<void> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: ENFORCER_MARKS_KEY,
+          UpdateExpression: "SET #mark = :at",
+          ConditionExpression: "attribute_not_exists(#mark) OR #mark < :at",
+          ExpressionAttributeNames: { "#mark": mark },
+          ExpressionAttributeValues: { ":at": at },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
   }
 
   private toItem(annex: Annex): Record<string, unknown> {

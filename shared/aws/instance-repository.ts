@@ -98,6 +98,26 @@ export class InstanceRepository {
     return (await this.queryPartition(annexId, "E#")).map((item) => withoutKeys<AnnexEvent>(item));
   }
 
+  /** The annex's instances, read with strong consistency (to decide that none is left). */
+  async listInstancesConsistent(annexId: string): Promise<AnnexInstance[]> {
+    const instances: AnnexInstance[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+          ExpressionAttributeValues: { ":pk": `ANNEX#${annexId}`, ":prefix": "I#" },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) instances.push(withoutKeys<AnnexInstance>(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return instances;
+  }
+
   private put(instance: AnnexInstance, condition: string, values?: Record<string, unknown>) {
     const dueAt = nextDeadline(instance);
     return this.db.send(

@@ -1,0 +1,34 @@
+/**
+ * The enforcer (EventBridge `rate(1 minute)`, reserved concurrency 1; also directly invocable):
+ * one sweep of leases, instance deadlines and orphans within its time budget.
+ */
+
+import type { Context } from "aws-lambda";
+import { getNumberFromEnv } from "../shared/config.ts";
+import { logger } from "../shared/logger.ts";
+import { invocationBudget, runSweep } from "../shared/use-cases/enforce-sweep.ts";
+import { enforcePorts } from "../shared/wiring.ts";
+
+const budgetMs = getNumberFromEnv("ANNEX_SWEEP_BUDGET_MS", 45_000);
+/** Kept free before the Lambda timeout, for the step in flight when the budget runs out. */
+const RESERVE_MS = 10_000;
+
+export const handler = async (_event: unknown, context: Context) => {
+  const startedAt = Date.now();
+  const report = await runSweep(enforcePorts(), {
+    now: Math.floor(startedAt / 1000),
+    timeLeft: invocationBudget(
+      budgetMs,
+      startedAt,
+      Date.now,
+      () => context.getRemainingTimeInMillis(),
+      RESERVE_MS,
+    ),
+  });
+  const fields = { ...report, ms: Date.now() - startedAt };
+  // A tick with nothing due logs at debug: locally the tick is seconds, in AWS one a minute.
+  if (report.complete && report.itemsRead === 0 && !report.fullSweep)
+    logger.debug("sweep done", fields);
+  else logger.info("sweep done", fields);
+  return report;
+};

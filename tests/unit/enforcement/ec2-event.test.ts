@@ -1,0 +1,128 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { heartbeatInstruction } from "../../../shared/domain/lease.ts";
+import {
+  type Ec2Event,
+  ec2EventSchema,
+  eventTime,
+  handleEc2Event,
+} from "../../../shared/use-cases/ec2-event.ts";
+import { anAnnex, fakePorts, seed } from "./fakes.ts";
+
+/** A sample event from events/ec2/, about `instanceId`. */
+function sample(name: string, instanceId: string): Ec2Event {
+  const raw = JSON.parse(
+    readFileSync(new URL(`../../../events/ec2/${name}.json`, import.meta.url), "utf8"),
+  );
+  raw.detail["instance-id"] = instanceId;
+  return ec2EventSchema.parse(raw);
+}
+
+const NOW = eventTime(sample("state-change-running", "i-00000000000000001")) ?? 0;
+
+function oneInstanceAnnex(overrides = {}) {
+  const fakes = fakePorts();
+  const annex = anAnnex({ leaseExpiresAt: NOW + 3600, ...overrides });
+  const [id = ""] = seed(fakes.table, fakes.ec2, annex, 1, {
+    bootstrappedAt: NOW - 60,
+    activity: "busy",
+  });
+  return { ...fakes, annex, id };
+}
+
+describe("handleEc2Event", () => {
+  it("parses every sample event in events/ec2", () => {
+    for (const name of [
+      "state-change-pending",
+      "state-change-running",
+      "state-change-shutting-down",
+      "state-change-terminated",
+      "spot-interruption-warning",
+    ]) {
+      expect(sample(name, "i-0abcdef1234567890").detail["instance-id"]).toBe("i-0abcdef1234567890");
+    }
+    expect(eventTime({ time: "2026-11-25T21:31:07Z" })).toBe(
+      Date.parse("2026-11-25T21:31:07Z") / 1000,
+    );
+  });
+
+  it("ignores an instance the service never recorded", async () => {
+    const { ports, table } = fakePorts();
+    const outcome = await handleEc2Event(
+      ports,
+      sample("state-change-terminated", "i-0abcdef1234567890"),
+      NOW,
+    );
+    expect(outcome).toEqual({ instanceId: "i-0abcdef1234567890", outcome: "ignored" });
+    expect(table.events).toEqual([]);
+  });
+
+  it("updates the recorded EC2 state", async () => {
+    const { ports, table, annex, id } = oneInstanceAnnex();
+    const record = table.record(annex.id, id);
+    if (record) record.ec2State = "pending";
+    expect((await handleEc2Event(ports, sample("state-change-running", id), NOW)).outcome).toBe(
+      "updated",
+    );
+    expect(table.record(annex.id, id)?.ec2State).toBe("running");
+  });
+
+  it("closes an instance terminated behind the service's back, audits it and ends its annex", async () => {
+    const { ports, table, annex, id } = oneInstanceAnnex();
+    const outcome = await handleEc2Event(ports, sample("state-change-shutting-down", id), NOW);
+    expect(outcome).toMatchObject({ outcome: "updated", annexId: annex.id, annexEnded: "failed" });
+    expect(table.record(annex.id, id)).toMatchObject({ ec2State: "shutting-down", endedAt: NOW });
+    expect(table.eventTypes(annex.id)).toEqual(["instance-gone", "no-instances", "failed"]);
+    expect(table.annexes.get(annex.id)?.state).toBe("ended");
+  });
+
+  it("changes nothing when the same event comes twice, or a late running follows terminated", async () => {
+    const { ports, table, annex, id } = oneInstanceAnnex();
+    await handleEc2Event(ports, sample("state-change-terminated", id), NOW);
+    const before = structuredClone(table.record(annex.id, id));
+    const eventsBefore = table.events.length;
+    expect(
+      (await handleEc2Event(ports, sample("state-change-terminated", id), NOW + 5)).outcome,
+    ).toBe("unchanged");
+    expect((await handleEc2Event(ports, sample("state-change-running", id), NOW + 6)).outcome).toBe(
+      "unchanged",
+    );
+    expect(table.record(annex.id, id)).toEqual(before);
+    expect(table.events).toHaveLength(eventsBefore);
+  });
+
+  it("leaves an instance the enforcer is terminating (idle past its deadline) for the enforcer to close", async () => {
+    const { ports, table, annex, id } = oneInstanceAnnex();
+    const record = table.record(annex.id, id);
+    if (record) Object.assign(record, { activity: "idle", idleDeadline: NOW - 1 });
+    await handleEc2Event(ports, sample("state-change-shutting-down", id), NOW);
+    expect(table.record(annex.id, id)).toMatchObject({ ec2State: "shutting-down" });
+    expect(table.record(annex.id, id)?.endedAt).toBeUndefined();
+    expect(table.annexes.get(annex.id)?.state).toBe("running");
+  });
+
+  it("marks a spot interruption warning once, so the next heartbeat answer is drain", async () => {
+    const { ports, table, annex, id } = oneInstanceAnnex();
+    await handleEc2Event(ports, sample("spot-interruption-warning", id), NOW);
+    await handleEc2Event(ports, sample("spot-interruption-warning", id), NOW + 3);
+    const record = table.record(annex.id, id);
+    expect(record?.interruptionNoticeAt).toBe(NOW);
+    expect(record && heartbeatInstruction(annex, record, NOW + 10)).toBe("drain");
+    expect(table.eventTypes(annex.id)).toEqual(["interruption-notice"]);
+  });
+
+  it("rejects events that are not the EC2 events it subscribes to", () => {
+    expect(
+      ec2EventSchema.safeParse({
+        source: "aws.events",
+        "detail-type": "Scheduled Event",
+        detail: {},
+      }).success,
+    ).toBe(false);
+    const bad = sample("state-change-running", "i-0abcdef1234567890") as unknown as {
+      detail: { state: string };
+    };
+    bad.detail.state = "exploded";
+    expect(ec2EventSchema.safeParse(bad).success).toBe(false);
+  });
+});

@@ -1,0 +1,325 @@
+/**
+ * In-memory fakes of the enforcer's ports: the table (annexes with versions, instance records
+ * with their deadlines, the audit trail, the sweep marks) and EC2 (instances with tags and
+ * states, call counts, injectable failures). Same conditional-write rules as the adapters.
+ */
+
+import type { Ec2Instance, LaunchRequest } from "../../../shared/aws/ec2-instances.ts";
+import { nextDeadline } from "../../../shared/aws/instance-repository.ts";
+import type { Annex, AnnexEvent, AnnexInstance } from "../../../shared/domain/annex.ts";
+import { ConflictError } from "../../../shared/domain/errors.ts";
+import { StaleAnnexError } from "../../../shared/domain/stale.ts";
+import { launchTags } from "../../../shared/domain/tags.ts";
+import type { EnforcePorts } from "../../../shared/use-cases/enforce-ports.ts";
+
+const page = <T>(items: T[], limit: number, startKey?: Record<string, unknown>) => {
+  const from = typeof startKey?.index === "number" ? startKey.index : 0;
+  const slice = items.slice(from, from + limit);
+  const next = from + limit < items.length ? { index: from + limit } : undefined;
+  return { slice, next };
+};
+
+const notUsed = (name: string) => () => {
+  throw new Error(`${name} is not used by the enforcer`);
+};
+
+/** The table: annexes, instance records, events, sweep marks. */
+export class FakeTable {
+  readonly annexes = new Map<string, Annex>();
+  readonly records = new Map<string, AnnexInstance>();
+  readonly events: AnnexEvent[] = [];
+  marks: { tagSweepAt?: number; fullSweepAt?: number } = {};
+  /** Index items read (as the adapters count them). */
+  itemsRead = 0;
+
+  readonly annexPort: EnforcePorts["annexes"] = {
+    claimToken: notUsed("claimToken"),
+    releaseToken: notUsed("releaseToken"),
+    claimName: notUsed("claimName"),
+    createAnnex: notUsed("createAnnex"),
+    findByName: notUsed("findByName"),
+    listByOwner: notUsed("listByOwner"),
+    releaseName: async () => undefined,
+    getAnnex: async (id) => structuredClone(this.annexes.get(id)),
+    saveAnnex: async (annex, now) => {
+      const stored = this.annexes.get(annex.id);
+      if (stored === undefined || stored.version !== annex.version)
+        throw new StaleAnnexError(annex.id);
+      const next = { ...annex, version: annex.version + 1, updatedAt: now };
+      this.annexes.set(annex.id, structuredClone(next));
+      return next;
+    },
+    dueLeases: async (now, limit, startKey) => {
+      const due = [...this.annexes.values()]
+        .filter((annex) => annex.state !== "ended" && annex.leaseExpiresAt <= now)
+        .sort((a, b) => a.leaseExpiresAt - b.leaseExpiresAt);
+      const { slice, next } = page(due, limit, startKey);
+      this.itemsRead += slice.length;
+      return { annexes: structuredClone(slice), itemsRead: slice.length, next };
+    },
+    liveAnnexes: async (limit, startKey) => {
+      const live = [...this.annexes.values()].filter((annex) => annex.state !== "ended");
+      const { slice, next } = page(live, limit, startKey);
+      this.itemsRead += slice.length;
+      return { annexes: structuredClone(slice), itemsRead: slice.length, next };
+    },
+    sweepMarks: async () => ({ ...this.marks }),
+    advanceSweepMark: async (mark, at) => {
+      if ((this.marks[mark] ?? Number.NEGATIVE_INFINITY) < at) this.marks[mark] = at;
+    },
+  };
+
+  readonly instancePort: EnforcePorts["instances"] = {
+    addInstances: async (instances) => {
+      for (const instance of instances) {
+        const key = `${instance.annexId} ${instance.instanceId}`;
+        if (!this.records.has(key)) this.records.set(key, structuredClone(instance));
+      }
+    },
+    saveInstance: async (instance) => {
+      const key = `${instance.annexId} ${instance.instanceId}`;
+      if (this.records.get(key)?.version !== instance.version) {
+        throw new ConflictError(`instance ${instance.instanceId} was changed by another request`);
+      }
+      const next = { ...instance, version: instance.version + 1 };
+      this.records.set(key, structuredClone(next));
+      return next;
+    },
+    getInstance: async (annexId, instanceId) =>
+      structuredClone(this.records.get(`${annexId} ${instanceId}`)),
+    annexIdOf: async (instanceId) =>
+      [...this.records.values()].find((record) => record.instanceId === instanceId)?.annexId,
+    listInstances: async (annexId) =>
+      structuredClone([...this.records.values()].filter((record) => record.annexId === annexId)),
+    listInstancesConsistent: async (annexId) =>
+      structuredClone([...this.records.values()].filter((record) => record.annexId === annexId)),
+    dueInstances: async (now, limit, startKey) => {
+      const due = [...this.records.values()]
+        .filter((record) => (nextDeadline(record) ?? Number.POSITIVE_INFINITY) <= now)
+        .sort((a, b) => (nextDeadline(a) ?? 0) - (nextDeadline(b) ?? 0));
+      const { slice, next } = page(due, limit, startKey);
+      this.itemsRead += slice.length;
+      return { instances: structuredClone(slice), itemsRead: slice.length, next };
+    },
+    appendEvent: async (event) => {
+      this.events.push(structuredClone(event));
+    },
+    listEvents: async (annexId) => this.events.filter((event) => event.annexId === annexId),
+  };
+
+  /** The audit entry types of one annex, oldest first. */
+  eventTypes(annexId: string): string[] {
+    return this.events.filter((event) => event.annexId === annexId).map((event) => event.type);
+  }
+
+  record(annexId: string, instanceId: string): AnnexInstance | undefined {
+    return this.records.get(`${annexId} ${instanceId}`);
+  }
+}
+
+interface FakeInstance {
+  id: string;
+  state: string;
+  tags: Record<string, string>;
+  launchedAt: number;
+}
+
+/** EC2 with tagged instances; `fail` makes the next calls of an action throw. */
+export class FakeEc2 {
+  readonly instances = new Map<string, FakeInstance>();
+  readonly calls: Record<string, number> = {};
+  readonly terminateBatches: string[][] = [];
+  /** Ids EC2 refuses to terminate; a batch holding one fails whole (UnauthorizedOperation). */
+  readonly refuse = new Set<string>();
+  private failures: Array<{ action: string; error: Error }> = [];
+  private seq = 0;
+
+  /** Starts `count` running instances tagged for `annex`. */
+  run(
+    annex: Pick<Annex, "id" | "name" | "owner" | "leaseExpiresAt" | "tags">,
+    count: number,
+    launchedAt = 0,
+  ) {
+    return Array.from({ length: count }, () => {
+      const id = `i-${(++this.seq).toString(16).padStart(17, "0")}`;
+      const tags = Object.fromEntries(launchTags(annex).map((tag) => [tag.Key, tag.Value]));
+      this.instances.set(id, { id, state: "running", tags, launchedAt });
+      return id;
+    });
+  }
+
+  /** The next `count` calls of `action` throw `error`. */
+  fail(action: string, error: Error, count = 1): void {
+    for (let i = 0; i < count; i++) this.failures.push({ action, error });
+  }
+
+  state(id: string): string | undefined {
+    return this.instances.get(id)?.state;
+  }
+
+  private call(action: string): void {
+    this.calls[action] = (this.calls[action] ?? 0) + 1;
+    const index = this.failures.findIndex((failure) => failure.action === action);
+    const failure = this.failures[index];
+    if (failure !== undefined) {
+      this.failures.splice(index, 1);
+      throw failure.error;
+    }
+  }
+
+  private view = (instance: FakeInstance): Ec2Instance => ({
+    id: instance.id,
+    type: "m5.large",
+    state: instance.state,
+    launchedAt: instance.launchedAt,
+    tags: { ...instance.tags },
+  });
+
+  private matches(instance: FakeInstance, filters: Array<{ Name?: string; Values?: string[] }>) {
+    return filters.every(({ Name = "", Values = [] }) => {
+      const patterns = Values.map(
+        (value) =>
+          new RegExp(`^${value.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`),
+      );
+      const test = (value: string | undefined) =>
+        value !== undefined && patterns.some((p) => p.test(value));
+      if (Name === "tag-key") return Object.keys(instance.tags).some(test);
+      if (Name === "instance-state-name") return test(instance.state);
+      if (Name === "instance-id") return test(instance.id);
+      if (Name.startsWith("tag:")) return test(instance.tags[Name.slice(4)]);
+      throw new Error(`filter ${Name} is not faked`);
+    });
+  }
+
+  readonly port: EnforcePorts["ec2"] = {
+    launch: async (_request: LaunchRequest) => notUsed("launch")(),
+    tag: async (ids, tags) => {
+      this.call("CreateTags");
+      for (const id of ids) {
+        const instance = this.instances.get(id);
+        if (instance) for (const tag of tags) instance.tags[tag.Key] = tag.Value;
+      }
+    },
+    findByAnnex: async (annexId) => {
+      this.call("DescribeInstances");
+      return [...this.instances.values()]
+        .filter((i) => i.tags["annex:id"] === annexId)
+        .map(this.view);
+    },
+    findTagged: async (states, extra = []) => {
+      this.call("DescribeInstances");
+      const filters = [
+        { Name: "tag-key", Values: ["annex:id"] },
+        { Name: "instance-state-name", Values: states },
+        ...extra,
+      ];
+      return [...this.instances.values()].filter((i) => this.matches(i, filters)).map(this.view);
+    },
+    byIds: async (ids) => {
+      this.call("DescribeInstances");
+      return ids.flatMap((id) => {
+        const instance = this.instances.get(id);
+        return instance ? [this.view(instance)] : [];
+      });
+    },
+    terminate: async (ids) => {
+      this.call("TerminateInstances");
+      if (ids.some((id) => this.refuse.has(id))) {
+        const error = Object.assign(
+          new Error("You are not authorized to perform this operation."),
+          {
+            name: "UnauthorizedOperation",
+            $fault: "client",
+          },
+        );
+        throw error;
+      }
+      this.terminateBatches.push([...ids]);
+      for (const id of ids) {
+        const instance = this.instances.get(id);
+        if (instance && instance.state !== "terminated") instance.state = "shutting-down";
+      }
+      return Math.ceil(ids.length / 1000);
+    },
+  };
+}
+
+/** Ports over a fake table and fake EC2; warnings are collected. */
+export function fakePorts(table = new FakeTable(), ec2 = new FakeEc2()) {
+  const warnings: Array<{ message: string; fields: Record<string, unknown> }> = [];
+  const ports: EnforcePorts = {
+    annexes: table.annexPort,
+    instances: table.instancePort,
+    ec2: ec2.port,
+    store: {
+      getSettings: notUsed("getSettings"),
+      getPoolSecret: notUsed("getPoolSecret"),
+      putBundle: notUsed("putBundle"),
+      deleteBundle: async () => undefined,
+    },
+    warn: (message, fields) => warnings.push({ message, fields }),
+  };
+  return { ports, table, ec2, warnings };
+}
+
+/** An annex (live, `running`) with the given overrides. */
+export function anAnnex(overrides: Partial<Annex> = {}): Annex {
+  const id = overrides.id ?? `01ANNEX${Math.random().toString(36).slice(2, 12).toUpperCase()}`;
+  return {
+    id,
+    name: `annex-${id.slice(-6)}`,
+    owner: "arn:aws:iam::000000000000:user/alice",
+    kind: "on-demand",
+    state: "running",
+    requestedCount: 1,
+    instanceType: "m5.large",
+    imageId: "ami-0123456789abcdef0",
+    securityGroupIds: [],
+    owners: ["alice"],
+    noOwner: false,
+    tags: {},
+    leaseExpiresAt: 10_000,
+    idleTimeoutSeconds: 900,
+    bootGraceSeconds: 900,
+    clientToken: "token",
+    requestHash: "hash",
+    configKey: `annexes/${id}/config.tar.gz`,
+    createdAt: 0,
+    updatedAt: 0,
+    version: 1,
+    ...overrides,
+  };
+}
+
+/**
+ * Stores `annex` with `count` running instances in EC2 and recorded (bootstrapped at
+ * `bootstrappedAt` unless it is null); returns the instance ids.
+ */
+export function seed(
+  table: FakeTable,
+  ec2: FakeEc2,
+  annex: Annex,
+  count: number,
+  record: Omit<Partial<AnnexInstance>, "bootstrappedAt"> & { bootstrappedAt?: number | null } = {},
+): string[] {
+  table.annexes.set(annex.id, structuredClone(annex));
+  const ids = ec2.run(annex, count);
+  const { bootstrappedAt = 100, ...rest } = record;
+  for (const instanceId of ids) {
+    const base: AnnexInstance = {
+      annexId: annex.id,
+      instanceId,
+      instanceType: "m5.large",
+      ec2State: "running",
+      launchedAt: 0,
+      bootDeadline: annex.bootGraceSeconds,
+      version: 1,
+    };
+    const bootstrapped =
+      bootstrappedAt === null
+        ? {}
+        : { bootstrappedAt, idleDeadline: bootstrappedAt + annex.idleTimeoutSeconds };
+    table.records.set(`${annex.id} ${instanceId}`, { ...base, ...bootstrapped, ...rest });
+  }
+  return ids;
+}
