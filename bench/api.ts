@@ -12,7 +12,8 @@ import { startLocalStack } from "../local/stack.ts";
 const LEVELS = [1, 8, 32];
 const REQUESTS_PER_LEVEL = 64;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 
 async function measure(concurrency: number, total: number, call: (i: number) => Promise<number>) {
   const latencies: number[] = [];
@@ -31,11 +32,21 @@ async function measure(concurrency: number, total: number, call: (i: number) => 
   );
   const wall = performance.now() - started;
   latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), perSecond: (total / wall) * 1000 };
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    perSecond: (total / wall) * 1000,
+  };
 }
 
 export async function run(): Promise<void> {
-  const stack = await startLocalStack({ awsPort: 0, apiPort: 0, inMemory: true, tickSeconds: 0, ec2: { delays: { pendingMs: 0 } } });
+  const stack = await startLocalStack({
+    awsPort: 0,
+    apiPort: 0,
+    inMemory: true,
+    tickSeconds: 0,
+    ec2: { delays: { pendingMs: 0 } },
+  });
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${stack.apiUrl}${path}`, {
       method,
@@ -55,13 +66,37 @@ export async function run(): Promise<void> {
     });
     const rows: string[][] = [];
     for (const concurrency of LEVELS) {
-      const names = Array.from({ length: REQUESTS_PER_LEVEL }, (_, i) => `bench-c${concurrency}-${i}`);
-      const create = await measure(concurrency, names.length, (i) =>
-        call("POST", "/annexes", { name: names[i], clientToken: `${names[i]}-token`, count: 1, owners: ["bench"] }),
+      const names = Array.from(
+        { length: REQUESTS_PER_LEVEL },
+        (_, i) => `bench-c${concurrency}-${i}`,
       );
-      const status = await measure(concurrency, names.length, (i) => call("GET", `/annexes/${names[i]}`));
-      rows.push(["create", String(concurrency), String(names.length), create.p50.toFixed(1), create.p99.toFixed(1), create.perSecond.toFixed(0)]);
-      rows.push(["status", String(concurrency), String(names.length), status.p50.toFixed(1), status.p99.toFixed(1), status.perSecond.toFixed(0)]);
+      const create = await measure(concurrency, names.length, (i) =>
+        call("POST", "/annexes", {
+          name: names[i],
+          clientToken: `${names[i]}-token`,
+          count: 1,
+          owners: ["bench"],
+        }),
+      );
+      const status = await measure(concurrency, names.length, (i) =>
+        call("GET", `/annexes/${names[i]}`),
+      );
+      rows.push([
+        "create",
+        String(concurrency),
+        String(names.length),
+        create.p50.toFixed(1),
+        create.p99.toFixed(1),
+        create.perSecond.toFixed(0),
+      ]);
+      rows.push([
+        "status",
+        String(concurrency),
+        String(names.length),
+        status.p50.toFixed(1),
+        status.p99.toFixed(1),
+        status.perSecond.toFixed(0),
+      ]);
     }
     printTable(["operation", "concurrency", "requests", "p50 ms", "p99 ms", "req/s"], rows);
   } finally {
@@ -70,7 +105,12 @@ export async function run(): Promise<void> {
 }
 
 function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join("  ");
-  process.stdout.write(`${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n${rows.map(line).join("\n")}\n`);
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)),
+  );
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join("  ");
+  process.stdout.write(
+    `${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n${rows.map(line).join("\n")}\n`,
+  );
 }

@@ -41,25 +41,41 @@ export async function run(): Promise<void> {
         platform: "node",
         target: "node20",
         format: "esm",
-        banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+        banner: {
+          js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        },
         logLevel: "silent",
       });
       const bytes = statSync(file).size;
       const gzipped = gzipSync(readFileSync(file)).length;
       const samples = Array.from({ length: RUNS }, () => importTime(file)).sort((a, b) => a - b);
-      rows.push([fn.name, (bytes / 1024).toFixed(0), (gzipped / 1024).toFixed(0), (samples[Math.floor(RUNS / 2)] ?? 0).toFixed(1)]);
+      rows.push([
+        fn.name,
+        (bytes / 1024).toFixed(0),
+        (gzipped / 1024).toFixed(0),
+        (samples[Math.floor(RUNS / 2)] ?? 0).toFixed(1),
+      ]);
     }
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
   const header = ["function", "bundle KiB", "gzip KiB", "init ms (median)"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
-  process.stdout.write(`${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n${rows.map(line).join("\n")}\n`);
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join("  ");
+  process.stdout.write(
+    `${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n${rows.map(line).join("\n")}\n`,
+  );
 }
 
 function importTime(file: string): number {
   const script = `const t = performance.now(); await import(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`;
-  const output = execFileSync(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, ...ENV } });
+  const output = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+    env: { ...process.env, ...ENV },
+  });
   return Number(output.toString());
 }

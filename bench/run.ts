@@ -15,12 +15,16 @@ const available = readdirSync(here)
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !available.includes(name));
 if (unknown.length > 0) {
-  process.stderr.write(`bench: no bench named ${unknown.join(", ")}; available: ${available.join(", ")}\n`);
+  process.stderr.write(
+    `bench: no bench named ${unknown.join(", ")}; available: ${available.join(", ")}\n`,
+  );
   process.exit(2);
 }
 for (const name of wanted.length > 0 ? wanted : available) {
   process.stdout.write(`\n== bench ${name} ==\n`);
-  const bench = (await import(pathToFileURL(join(here, `${name}.ts`)).href)) as { run(): Promise<void> };
+  const bench = (await import(pathToFileURL(join(here, `${name}.ts`)).href)) as {
+    run(): Promise<void>;
+  };
   await bench.run();
 }
 process.exit(0);

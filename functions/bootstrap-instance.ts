@@ -6,5 +6,8 @@ import { instancePorts } from "../shared/wiring.ts";
 
 export const handler = apiHandler({
   auth: "none",
-  run: async ({ body, now }) => ({ status: 200, body: await bootstrapInstance(instancePorts(), body, now) }),
+  run: async ({ body, now }) => ({
+    status: 200,
+    body: await bootstrapInstance(instancePorts(), body, now),
+  }),
 });

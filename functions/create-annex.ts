@@ -19,7 +19,10 @@ export const handler = apiHandler({
         annex.failureCode === "InsufficientCapacity"
           ? new CapacityError(annex.failureReason ?? "no capacity")
           : new LaunchRejectedError(annex.failureReason ?? "launch refused");
-      return { status: httpStatusOf(error), body: { error: { code: error.code, message: error.message }, annex: view } };
+      return {
+        status: httpStatusOf(error),
+        body: { error: { code: error.code, message: error.message }, annex: view },
+      };
     }
     return { status: created ? 201 : 200, body: { annex: view } };
   },

@@ -6,5 +6,8 @@ import { annexPorts } from "../shared/wiring.ts";
 
 export const handler = apiHandler({
   auth: "iam",
-  run: async ({ owner, now }) => ({ status: 200, body: { annexes: await listAnnexStatus(annexPorts(), owner, now) } }),
+  run: async ({ owner, now }) => ({
+    status: 200,
+    body: { annexes: await listAnnexStatus(annexPorts(), owner, now) },
+  }),
 });

@@ -4,17 +4,21 @@
  * same handlers that run in Lambda. One stack per process (handlers read the environment).
  */
 
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startLocalAws, type LocalAws, type LocalAwsOptions } from "./aws/server.ts";
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { type LocalAws, type LocalAwsOptions, startLocalAws } from "./aws/server.ts";
 import { type InstanceSimulator, startInstanceSimulator } from "./instances/index.ts";
-import { createInvoker, type Invoker } from "./runner/invoke.ts";
 import { startHttpApi } from "./runner/http-api.ts";
+import { createInvoker, type Invoker } from "./runner/invoke.ts";
 import { startScheduler } from "./runner/scheduler.ts";
-import { readServiceDefinition, type FunctionDefinition } from "./runner/service-definition.ts";
+import { type FunctionDefinition, readServiceDefinition } from "./runner/service-definition.ts";
 
 export interface LocalStackOptions {
   /** Port of the local AWS; 0 picks a free one. Default 4566. */
@@ -82,7 +86,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     Object.assign(process.env, environment);
 
     await createTableAndBucket(definition.tableProperties);
-    for (const fn of definition.functions) aws.controlPlane.addFunction(`${LOCAL_NAMES.functionPrefix}${fn.name}`);
+    for (const fn of definition.functions)
+      aws.controlPlane.addFunction(`${LOCAL_NAMES.functionPrefix}${fn.name}`);
     aws.controlPlane.addInstanceProfile(LOCAL_NAMES.instanceProfile, LOCAL_NAMES.instanceRole);
 
     const invoker = createInvoker(root, definition.functions);
@@ -91,7 +96,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       environment.ANNEX_API_URL = api.url;
       process.env.ANNEX_API_URL = api.url;
     }
-    const scheduler = startScheduler(definition.functions, invoker, aws.ec2, options.tickSeconds ?? 10);
+    const scheduler = startScheduler(
+      definition.functions,
+      invoker,
+      aws.ec2,
+      options.tickSeconds ?? 10,
+    );
     const instances = options.simulateInstances
       ? await startInstanceSimulator({
           awsEndpoint: aws.endpoint,
@@ -138,6 +148,7 @@ function handlerEnvironment(
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return {
+    ...functionEnvironment(functions),
     AWS_ENDPOINT_URL: aws.endpoint,
     AWS_REGION: "us-east-1",
     AWS_ACCESS_KEY_ID: "local",
@@ -158,13 +169,39 @@ function handlerEnvironment(
   };
 }
 
+/**
+ * The functions' own variables. Locally all handlers share one process environment, so two
+ * functions may not give the same variable different values.
+ */
+function functionEnvironment(functions: FunctionDefinition[]): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const fn of functions) {
+    for (const [key, value] of Object.entries(fn.environment)) {
+      if (key in merged && merged[key] !== value) {
+        throw new Error(
+          `serverless.yml sets ${key} differently for two functions; the local runner cannot honour both`,
+        );
+      }
+      merged[key] = value;
+    }
+  }
+  return merged;
+}
+
 /** Creates the table from its CloudFormation definition, and the bucket, unless they exist. */
 async function createTableAndBucket(tableProperties: Record<string, unknown>): Promise<void> {
-  const { AttributeDefinitions, KeySchema, GlobalSecondaryIndexes, BillingMode } = tableProperties as never;
+  const { AttributeDefinitions, KeySchema, GlobalSecondaryIndexes, BillingMode } =
+    tableProperties as never;
   const dynamodb = new DynamoDBClient({});
   try {
     await dynamodb.send(
-      new CreateTableCommand({ TableName: LOCAL_NAMES.table, AttributeDefinitions, KeySchema, GlobalSecondaryIndexes, BillingMode }),
+      new CreateTableCommand({
+        TableName: LOCAL_NAMES.table,
+        AttributeDefinitions,
+        KeySchema,
+        GlobalSecondaryIndexes,
+        BillingMode,
+      }),
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;

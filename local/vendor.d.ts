@@ -2,6 +2,7 @@
 
 declare module "dynalite" {
   import type { Server } from "node:http";
+
   interface DynaliteOptions {
     path?: string;
     createTableMs?: number;
@@ -13,6 +14,7 @@ declare module "dynalite" {
 
 declare module "s3rver" {
   import type { IncomingMessage, ServerResponse } from "node:http";
+
   interface S3rverOptions {
     directory: string;
     silent?: boolean;

@@ -3,8 +3,9 @@
  * environment. Handlers take what they need from here and hand it to their use-case.
  */
 
+import { InvalidUserDataError, renderUserData } from "../instance/user-data.ts";
 import { AnnexRepository } from "./aws/annex-repository.ts";
-import { dynamoDb, ec2, s3 } from "./aws/clients.ts";
+import { dynamoDb, ec2, ec2ForSweeps, s3 } from "./aws/clients.ts";
 import { ConfigStore } from "./aws/config-store.ts";
 import { deployment } from "./aws/deployment.ts";
 import { Ec2Instances } from "./aws/ec2-instances.ts";
@@ -12,7 +13,6 @@ import { Ec2Network } from "./aws/ec2-network.ts";
 import { identityVerifier } from "./aws/identity-verifier.ts";
 import { InstanceRepository } from "./aws/instance-repository.ts";
 import { getOptionalFromEnv, getStringFromEnv } from "./config.ts";
-import { InvalidUserDataError, renderUserData } from "../instance/user-data.ts";
 import { ValidationError } from "./domain/errors.ts";
 import { logger } from "./logger.ts";
 import type { BootstrapPorts } from "./use-cases/bootstrap-instance.ts";
@@ -28,8 +28,12 @@ const once = <T>(make: () => T): (() => T) => {
   };
 };
 
-export const annexRepository = once(() => new AnnexRepository(dynamoDb, getStringFromEnv("ANNEX_TABLE")));
-export const instanceRepository = once(() => new InstanceRepository(dynamoDb, getStringFromEnv("ANNEX_TABLE")));
+export const annexRepository = once(
+  () => new AnnexRepository(dynamoDb, getStringFromEnv("ANNEX_TABLE")),
+);
+export const instanceRepository = once(
+  () => new InstanceRepository(dynamoDb, getStringFromEnv("ANNEX_TABLE")),
+);
 export const configStore = once(() => new ConfigStore(s3, getStringFromEnv("ANNEX_BUCKET")));
 export const ec2Instances = once(() => new Ec2Instances(ec2));
 
@@ -70,10 +74,16 @@ export const annexPorts = once(
     instanceProfileName: getStringFromEnv("ANNEX_INSTANCE_PROFILE"),
     userData(userSupplied, bootGraceSeconds) {
       try {
-        return renderUserData({ apiUrl: stackNames().apiUrl, bootGraceSeconds, userData: userSupplied });
+        return renderUserData({
+          apiUrl: stackNames().apiUrl,
+          bootGraceSeconds,
+          userData: userSupplied,
+        });
       } catch (error) {
         if (error instanceof InvalidUserDataError) {
-          throw new ValidationError([{ path: "userData", message: error.message }], { cause: error });
+          throw new ValidationError([{ path: "userData", message: error.message }], {
+            cause: error,
+          });
         }
         throw error;
       }
@@ -100,7 +110,7 @@ export const enforcePorts = once(
     annexes: annexRepository(),
     instances: instanceRepository(),
     store: configStore(),
-    ec2: ec2Instances(),
+    ec2: new Ec2Instances(ec2ForSweeps),
     warn: (message, fields) => logger.warn(message, fields),
   }),
 );

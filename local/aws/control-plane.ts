@@ -29,12 +29,24 @@ export function startControlPlane(): ControlPlane {
       if (service === "lambda") return getFunction(req, res, functions);
       const form = new URLSearchParams(await readBody(req));
       if (form.get("Action") !== "GetInstanceProfile") {
-        return sendAwsError(req, res, 400, "InvalidAction", `The local IAM serves only GetInstanceProfile, not '${form.get("Action") ?? ""}'.`);
+        return sendAwsError(
+          req,
+          res,
+          400,
+          "InvalidAction",
+          `The local IAM serves only GetInstanceProfile, not '${form.get("Action") ?? ""}'.`,
+        );
       }
       const name = form.get("InstanceProfileName") ?? "";
       const role = profiles.get(name);
       if (role === undefined) {
-        return sendAwsError(req, res, 404, "NoSuchEntity", `Instance Profile ${name} cannot be found.`);
+        return sendAwsError(
+          req,
+          res,
+          404,
+          "NoSuchEntity",
+          `Instance Profile ${name} cannot be found.`,
+        );
       }
       res.writeHead(200, { "content-type": "text/xml" });
       res.end(instanceProfileXml(name, role));
@@ -43,21 +55,39 @@ export function startControlPlane(): ControlPlane {
 }
 
 function getFunction(req: IncomingMessage, res: ServerResponse, functions: Set<string>): void {
-  const match = /^\/2015-03-31\/functions\/([^/]+)\/?$/.exec(new URL(req.url ?? "/", "http://l").pathname);
+  const match = /^\/2015-03-31\/functions\/([^/]+)\/?$/.exec(
+    new URL(req.url ?? "/", "http://l").pathname,
+  );
   if (req.method !== "GET" || match === null) {
-    return sendAwsError(req, res, 400, "InvalidRequestContentException", "The local Lambda serves only GetFunction.");
+    sendAwsError(
+      req,
+      res,
+      400,
+      "InvalidRequestContentException",
+      "The local Lambda serves only GetFunction.",
+    );
+    return;
   }
   const name = decodeURIComponent(match[1] ?? "");
   const arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
   if (!functions.has(name)) {
-    res.writeHead(404, { "content-type": "application/json", "x-amzn-errortype": "ResourceNotFoundException" });
+    res.writeHead(404, {
+      "content-type": "application/json",
+      "x-amzn-errortype": "ResourceNotFoundException",
+    });
     res.end(JSON.stringify({ Type: "User", message: `Function not found: ${arn}` }));
     return;
   }
   res.writeHead(200, { "content-type": "application/json" });
   res.end(
     JSON.stringify({
-      Configuration: { FunctionName: name, FunctionArn: arn, Runtime: "nodejs22.x", State: "Active", LastUpdateStatus: "Successful" },
+      Configuration: {
+        FunctionName: name,
+        FunctionArn: arn,
+        Runtime: "nodejs22.x",
+        State: "Active",
+        LastUpdateStatus: "Successful",
+      },
     }),
   );
 }

@@ -3,8 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-const xmlEscape = (text: string) =>
-  text.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
+const xmlEscape = (text: string) => text.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Answers an AWS error in the protocol the caller speaks: JSON for `X-Amz-Target` callers, else XML. */
 export function sendAwsError(

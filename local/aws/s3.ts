@@ -5,12 +5,15 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "s3rver";
-import type { LocalService } from "./dynamodb.ts";
 import type { CredentialScope } from "./credential-scope.ts";
+import type { LocalService } from "./dynamodb.ts";
 
 const require = createRequire(import.meta.url);
 const { DUMMY_ACCOUNT } = require("s3rver/lib/models/account.js") as {
-  DUMMY_ACCOUNT: { accessKeys: Map<string, string>; createKeyPair(id: string, secret: string): void };
+  DUMMY_ACCOUNT: {
+    accessKeys: Map<string, string>;
+    createKeyPair(id: string, secret: string): void;
+  };
 };
 
 export interface LocalS3 extends Omit<LocalService, "handle"> {

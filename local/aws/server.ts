@@ -79,7 +79,13 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       Promise.resolve(route(req, res)).catch((error: unknown) => internalError(req, res, error));
     } catch (error) {
       if (error instanceof ScopeError) {
-        sendAwsError(req, res, error.code === "MissingAuthenticationToken" ? 403 : 400, error.code, error.message);
+        sendAwsError(
+          req,
+          res,
+          error.code === "MissingAuthenticationToken" ? 403 : 400,
+          error.code,
+          error.message,
+        );
       } else {
         internalError(req, res, error);
       }
@@ -108,6 +114,14 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
 }
 
 function internalError(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-  process.stderr.write(`local AWS: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  sendAwsError(req, res, 500, "InternalError", "The local AWS endpoint failed to handle the request.");
+  process.stderr.write(
+    `local AWS: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  sendAwsError(
+    req,
+    res,
+    500,
+    "InternalError",
+    "The local AWS endpoint failed to handle the request.",
+  );
 }

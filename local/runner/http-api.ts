@@ -39,7 +39,11 @@ export async function startHttpApi(
       const match = findRoute(routes, req.method ?? "GET", url.pathname);
       if (match === undefined) {
         res.writeHead(404, { "content-type": "application/json" });
-        res.end(JSON.stringify({ error: { code: "NotFound", message: `no route for ${req.method} ${url.pathname}` } }));
+        res.end(
+          JSON.stringify({
+            error: { code: "NotFound", message: `no route for ${req.method} ${url.pathname}` },
+          }),
+        );
         return;
       }
       const event = toEvent(req, url, body, match.route, match.params);
@@ -56,7 +60,9 @@ export async function startHttpApi(
       res.writeHead(result.statusCode, result.headers ?? {});
       res.end(result.body ?? "");
     })().catch((error: unknown) => {
-      process.stderr.write(`local API: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `local API: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ message: "Internal Server Error" }));
     });
@@ -79,10 +85,12 @@ export async function startHttpApi(
 
 function compile(functionName: string, route: HttpRoute): CompiledRoute {
   const paramNames: string[] = [];
-  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{(\w+)\}/g, (_, name: string) => {
-    paramNames.push(name);
-    return "([^/]+)";
-  });
+  const source = route.path
+    .replace(/[.*+?^$()|[\]\\]/g, "\\$&")
+    .replace(/\{(\w+)\}/g, (_, name: string) => {
+      paramNames.push(name);
+      return "([^/]+)";
+    });
   return { ...route, functionName, pattern: new RegExp(`^${source}$`), paramNames };
 }
 
@@ -91,13 +99,21 @@ function findRoute(routes: CompiledRoute[], method: string, path: string) {
     if (route.method !== method) continue;
     const match = route.pattern.exec(path);
     if (match === null) continue;
-    const params = Object.fromEntries(route.paramNames.map((name, i) => [name, match[i + 1] ?? ""]));
+    const params = Object.fromEntries(
+      route.paramNames.map((name, i) => [name, match[i + 1] ?? ""]),
+    );
     return { route, params };
   }
   return undefined;
 }
 
-function toEvent(req: IncomingMessage, url: URL, body: Buffer, route: CompiledRoute, params: Record<string, string>) {
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  route: CompiledRoute,
+  params: Record<string, string>,
+) {
   const headers = Object.fromEntries(
     Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
   );

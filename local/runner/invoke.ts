@@ -22,7 +22,8 @@ export function createInvoker(root: string, functions: FunctionDefinition[]): In
     if (handler === undefined) {
       handler = import(pathToFileURL(resolve(root, `${fn.module}.ts`)).href).then((module) => {
         const exported = (module as Record<string, unknown>)[fn.exportName];
-        if (typeof exported !== "function") throw new Error(`${fn.module} exports no ${fn.exportName}`);
+        if (typeof exported !== "function")
+          throw new Error(`${fn.module} exports no ${fn.exportName}`);
         return exported as Handler;
       });
       loaded.set(fn.name, handler);

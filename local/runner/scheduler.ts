@@ -24,7 +24,10 @@ export function startScheduler(
     if (current) return current;
     const run = invoker
       .invoke(fn.name, scheduledEvent(fn.name))
-      .then(() => undefined, (error: unknown) => report(fn.name, error))
+      .then(
+        () => undefined,
+        (error: unknown) => report(fn.name, error),
+      )
       .finally(() => inFlight.delete(fn.name));
     inFlight.set(fn.name, run);
     return run;
@@ -38,7 +41,10 @@ export function startScheduler(
   const unsubscribe = ec2.onEvent((event) => {
     for (const fn of functions) {
       if (!fn.eventPatterns.some((pattern) => matches(pattern, event))) continue;
-      const delivery = invoker.invoke(fn.name, event).then(() => undefined, (error: unknown) => report(fn.name, error));
+      const delivery = invoker.invoke(fn.name, event).then(
+        () => undefined,
+        (error: unknown) => report(fn.name, error),
+      );
       pending.add(delivery);
       void delivery.finally(() => pending.delete(delivery));
     }
@@ -76,5 +82,7 @@ function scheduledEvent(name: string) {
 }
 
 function report(name: string, error: unknown): void {
-  process.stderr.write(`local ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `local ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
 }

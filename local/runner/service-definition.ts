@@ -20,6 +20,8 @@ export interface FunctionDefinition {
   module: string;
   exportName: string;
   timeoutSeconds: number;
+  /** The function's own environment variables (on top of the provider's). */
+  environment: Record<string, string>;
   http: HttpRoute[];
   schedule: boolean;
   eventPatterns: EventPattern[];
@@ -35,18 +37,28 @@ export interface ServiceDefinition {
 }
 
 // CloudFormation's short-form intrinsics, kept as opaque values: the runner resolves what it needs itself.
-const cloudFormationTags: Tags = ["Ref", "GetAtt", "Sub", "Join", "Select", "Split", "If", "Equals"].flatMap(
-  (name) =>
-    (["scalar", "seq", "map"] as const).map((collection) => ({
-      tag: `!${name}`,
-      collection: collection === "scalar" ? undefined : collection,
-      resolve: (value: unknown) => ({ [`Fn::${name}`]: value }),
-    })),
+const cloudFormationTags: Tags = [
+  "Ref",
+  "GetAtt",
+  "Sub",
+  "Join",
+  "Select",
+  "Split",
+  "If",
+  "Equals",
+].flatMap((name) =>
+  (["scalar", "seq", "map"] as const).map((collection) => ({
+    tag: `!${name}`,
+    collection: collection === "scalar" ? undefined : collection,
+    resolve: (value: unknown) => ({ [`Fn::${name}`]: value }),
+  })),
 ) as unknown as Tags;
 
 /** Parses serverless.yml at `path`. */
 export function readServiceDefinition(path = "serverless.yml"): ServiceDefinition {
-  const doc = parse(readFileSync(path, "utf8"), { customTags: cloudFormationTags }) as ServerlessYaml;
+  const doc = parse(readFileSync(path, "utf8"), {
+    customTags: cloudFormationTags,
+  }) as ServerlessYaml;
   const defaultTimeout = doc.provider.timeout ?? 6;
   const functions = Object.entries(doc.functions).map(([name, fn]): FunctionDefinition => {
     const [module = "", exportName = "handler"] = splitHandler(fn.handler);
@@ -56,13 +68,24 @@ export function readServiceDefinition(path = "serverless.yml"): ServiceDefinitio
       module,
       exportName,
       timeoutSeconds: fn.timeout ?? defaultTimeout,
+      environment: Object.fromEntries(
+        Object.entries(fn.environment ?? {}).map(([k, v]) => [k, String(v)]),
+      ),
       http: events.flatMap((event) =>
         event.httpApi
-          ? [{ method: event.httpApi.method.toUpperCase(), path: event.httpApi.path, iam: event.httpApi.authorizer?.type === "aws_iam" }]
+          ? [
+              {
+                method: event.httpApi.method.toUpperCase(),
+                path: event.httpApi.path,
+                iam: event.httpApi.authorizer?.type === "aws_iam",
+              },
+            ]
           : [],
       ),
       schedule: events.some((event) => event.schedule !== undefined),
-      eventPatterns: events.flatMap((event) => (event.eventBridge ? [event.eventBridge.pattern] : [])),
+      eventPatterns: events.flatMap((event) =>
+        event.eventBridge ? [event.eventBridge.pattern] : [],
+      ),
     };
   });
   const table = doc.resources.Resources.AnnexTable;
@@ -89,6 +112,7 @@ interface ServerlessYaml {
     {
       handler: string;
       timeout?: number;
+      environment?: Record<string, unknown>;
       events?: Array<{
         httpApi?: { method: string; path: string; authorizer?: { type?: string } };
         schedule?: unknown;

@@ -12,7 +12,15 @@ import {
 import type { Annex } from "../domain/annex.ts";
 import { NameInUseError } from "../domain/errors.ts";
 import { StaleAnnexError } from "../domain/stale.ts";
-import { annexKey, INDEX, LIVE_SHARD, nameClaimKey, tokenClaimKey, withoutKeys } from "./table-keys.ts";
+import {
+  annexKey,
+  ENFORCER_MARKS_KEY,
+  INDEX,
+  LIVE_SHARD,
+  nameClaimKey,
+  tokenClaimKey,
+  withoutKeys,
+} from "./table-keys.ts";
 
 /** How long an ended annex stays readable before DynamoDB TTL may purge it (90 days). */
 const RETENTION_SECONDS = 90 * 24 * 3600;
@@ -31,7 +39,6 @@ export interface SweepMarks {
 }
 
 /** The enforcer's one small bookkeeping item (outside any annex or owner partition). */
-const ENFORCER_MARKS_KEY = { pk: "ENFORCER", sk: "MARKS" };
 
 const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
 
@@ -101,7 +108,10 @@ export class AnnexRepository {
       throw new NameInUseError(name);
     }
     try {
-      await put(holder ? "annexId = :old" : "attribute_not_exists(pk)", holder ? { ":old": holder.annexId } : {});
+      await put(
+        holder ? "annexId = :old" : "attribute_not_exists(pk)",
+        holder ? { ":old": holder.annexId } : {},
+      );
     } catch (error) {
       if (isConditionFailure(error)) throw new NameInUseError(name, { cause: error });
       throw error;
@@ -128,7 +138,11 @@ export class AnnexRepository {
   async createAnnex(annex: Annex): Promise<void> {
     try {
       await this.db.send(
-        new PutCommand({ TableName: this.table, Item: this.toItem(annex), ConditionExpression: "attribute_not_exists(pk)" }),
+        new PutCommand({
+          TableName: this.table,
+          Item: this.toItem(annex),
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -266,7 +280,9 @@ export class AnnexRepository {
   }
 
   private async get(key: { pk: string; sk: string }) {
-    const result = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
+    );
     return result.Item;
   }
 }

@@ -30,16 +30,19 @@ export class ConfigStore {
       await this.s3.send(new HeadBucketCommand({ Bucket: this.bucket }));
       return true;
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+        ?.httpStatusCode;
       if (status === 404 || status === 403) return false;
       throw error;
     }
   }
 
   getSettings = () => this.getJson<PoolSettings>(SETTINGS_KEY);
-  putSettings = (settings: PoolSettings) => this.put(SETTINGS_KEY, JSON.stringify(settings, null, 2), "application/json");
+  putSettings = (settings: PoolSettings) =>
+    this.put(SETTINGS_KEY, JSON.stringify(settings, null, 2), "application/json");
   getPoolSecret = () => this.getJson<PoolSecret>(POOL_SECRET_KEY);
-  putPoolSecret = (secret: PoolSecret) => this.put(POOL_SECRET_KEY, JSON.stringify(secret), "application/json");
+  putPoolSecret = (secret: PoolSecret) =>
+    this.put(POOL_SECRET_KEY, JSON.stringify(secret), "application/json");
 
   /** The server secret heartbeat tokens are signed with, if setup stored one. */
   async getHeartbeatKey(): Promise<string | undefined> {
@@ -62,11 +65,15 @@ export class ConfigStore {
 
   /** A GET URL for one bundle that works for `seconds`. */
   presignBundle(key: string, seconds: number): Promise<string> {
-    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: seconds });
+    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+      expiresIn: seconds,
+    });
   }
 
   private async put(key: string, body: string | Buffer, contentType: string): Promise<void> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
+    );
   }
 
   private async getJson<T>(key: string): Promise<T | undefined> {
@@ -77,9 +84,14 @@ export class ConfigStore {
   private async getBytes(key: string): Promise<Buffer | undefined> {
     try {
       const result = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return Buffer.from(await (result.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+      return Buffer.from(
+        await (
+          result.Body as { transformToByteArray(): Promise<Uint8Array> }
+        ).transformToByteArray(),
+      );
     } catch (error) {
-      if (error instanceof NoSuchKey || (error as { name?: string }).name === "NoSuchKey") return undefined;
+      if (error instanceof NoSuchKey || (error as { name?: string }).name === "NoSuchKey")
+        return undefined;
       throw error;
     }
   }

@@ -2,7 +2,11 @@
 
 import { DescribeTableCommand, ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
 import { GetInstanceProfileCommand, IAMClient, NoSuchEntityException } from "@aws-sdk/client-iam";
-import { GetFunctionCommand, LambdaClient, ResourceNotFoundException as NoFunction } from "@aws-sdk/client-lambda";
+import {
+  GetFunctionCommand,
+  LambdaClient,
+  ResourceNotFoundException as NoFunction,
+} from "@aws-sdk/client-lambda";
 import { dynamoDb } from "./clients.ts";
 
 const iam = /* @__PURE__ */ new IAMClient({});

@@ -9,7 +9,11 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { CapacityError, Ec2UnavailableError, LaunchRejectedError } from "../domain/launch-errors.ts";
+import {
+  CapacityError,
+  Ec2UnavailableError,
+  LaunchRejectedError,
+} from "../domain/launch-errors.ts";
 
 /** What the product needs to know of an EC2 instance. */
 export interface Ec2Instance {
@@ -33,7 +37,8 @@ export interface LaunchRequest {
 }
 
 const TERMINATE_BATCH = 1000;
-const REJECTED = /^(Invalid|Unsupported|VcpuLimitExceeded|InstanceLimitExceeded|MissingParameter|Unauthorized)/;
+const REJECTED =
+  /^(Invalid|Unsupported|VcpuLimitExceeded|InstanceLimitExceeded|MissingParameter|Unauthorized)/;
 
 export const toEc2Instance = (instance: Instance): Ec2Instance => ({
   id: instance.InstanceId ?? "",
@@ -59,9 +64,12 @@ export class Ec2Instances {
           MinCount: 1,
           MaxCount: request.count,
           UserData: Buffer.from(request.userData, "utf8").toString("base64"),
-          SecurityGroupIds: request.securityGroupIds.length > 0 ? request.securityGroupIds : undefined,
+          SecurityGroupIds:
+            request.securityGroupIds.length > 0 ? request.securityGroupIds : undefined,
           KeyName: request.keyName,
-          IamInstanceProfile: request.instanceProfileName ? { Name: request.instanceProfileName } : undefined,
+          IamInstanceProfile: request.instanceProfileName
+            ? { Name: request.instanceProfileName }
+            : undefined,
           InstanceInitiatedShutdownBehavior: "terminate",
           MetadataOptions: { HttpTokens: "required", HttpEndpoint: "enabled" },
           TagSpecifications: [
@@ -83,7 +91,11 @@ export class Ec2Instances {
 
   /** Instances carrying an `annex:id` tag in the given states (the orphan sweep), read in pages. */
   findTagged(states: string[], extra: Filter[] = []): Promise<Ec2Instance[]> {
-    return this.describe([{ Name: "tag-key", Values: ["annex:id"] }, { Name: "instance-state-name", Values: states }, ...extra]);
+    return this.describe([
+      { Name: "tag-key", Values: ["annex:id"] },
+      { Name: "instance-state-name", Values: states },
+      ...extra,
+    ]);
   }
 
   /** Terminates instances in batches of ≤ 1000; ids EC2 no longer knows are skipped, not fatal. */
@@ -128,8 +140,11 @@ export class Ec2Instances {
     const instances: Ec2Instance[] = [];
     let token: string | undefined;
     do {
-      const page = await this.ec2.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: 1000, NextToken: token }));
-      for (const reservation of page.Reservations ?? []) instances.push(...(reservation.Instances ?? []).map(toEc2Instance));
+      const page = await this.ec2.send(
+        new DescribeInstancesCommand({ Filters: filters, MaxResults: 1000, NextToken: token }),
+      );
+      for (const reservation of page.Reservations ?? [])
+        instances.push(...(reservation.Instances ?? []).map(toEc2Instance));
       token = page.NextToken;
     } while (token);
     return instances;
@@ -139,10 +154,15 @@ export class Ec2Instances {
 function translateLaunchError(error: unknown): unknown {
   const name = (error as { name?: string }).name ?? "";
   const message = (error as { message?: string }).message ?? "";
-  if (name === "InsufficientInstanceCapacity") return new CapacityError(`EC2 has no capacity now: ${message}`, { cause: error });
-  if (REJECTED.test(name)) return new LaunchRejectedError(`EC2 refused the launch (${name}): ${message}`, { cause: error });
+  if (name === "InsufficientInstanceCapacity")
+    return new CapacityError(`EC2 has no capacity now: ${message}`, { cause: error });
+  if (REJECTED.test(name))
+    return new LaunchRejectedError(`EC2 refused the launch (${name}): ${message}`, {
+      cause: error,
+    });
   const fault = (error as { $fault?: string }).$fault;
-  if (fault === "server" || name === "RequestLimitExceeded") return new Ec2UnavailableError(name, { cause: error });
+  if (fault === "server" || name === "RequestLimitExceeded")
+    return new Ec2UnavailableError(name, { cause: error });
   return error;
 }
 

@@ -25,12 +25,18 @@ export class Ec2Network {
   async vpcId(requested?: string): Promise<string> {
     const result = await this.ec2.send(
       new DescribeVpcsCommand(
-        requested ? { Filters: [{ Name: "vpc-id", Values: [requested] }] } : { Filters: [{ Name: "isDefault", Values: ["true"] }] },
+        requested
+          ? { Filters: [{ Name: "vpc-id", Values: [requested] }] }
+          : { Filters: [{ Name: "isDefault", Values: ["true"] }] },
       ),
     );
     const vpc = result.Vpcs?.[0]?.VpcId;
     if (vpc === undefined) {
-      throw new LaunchRejectedError(requested ? `VPC ${requested} does not exist` : "this region has no default VPC: pass vpcId");
+      throw new LaunchRejectedError(
+        requested
+          ? `VPC ${requested} does not exist`
+          : "this region has no default VPC: pass vpcId",
+      );
     }
     return vpc;
   }
@@ -51,7 +57,9 @@ export class Ec2Network {
   /** Whether a security group with this id exists. */
   async groupExists(groupId: string): Promise<boolean> {
     try {
-      const result = await this.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
+      const result = await this.ec2.send(
+        new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }),
+      );
       return (result.SecurityGroups?.length ?? 0) > 0;
     } catch (error) {
       const name = (error as { name?: string }).name ?? "";
@@ -61,7 +69,9 @@ export class Ec2Network {
   }
 
   async createGroup(vpcId: string, name: string, description: string): Promise<string> {
-    const result = await this.ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: name, Description: description }));
+    const result = await this.ec2.send(
+      new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: name, Description: description }),
+    );
     return result.GroupId ?? "";
   }
 

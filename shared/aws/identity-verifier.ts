@@ -3,13 +3,20 @@
 import { createPublicKey, type KeyObject, verify } from "node:crypto";
 
 /** A verifier over one certificate (PEM). Malformed input is simply not verified; it never throws. */
-export function identityVerifier(certificatePem: string): { verify(document: string, signature: string): boolean } {
+export function identityVerifier(certificatePem: string): {
+  verify(document: string, signature: string): boolean;
+} {
   let key: KeyObject | undefined;
   return {
     verify(document, signature) {
       try {
         key ??= createPublicKey(certificatePem);
-        return verify("sha256", Buffer.from(document, "utf8"), key, Buffer.from(signature.replace(/\s+/g, ""), "base64"));
+        return verify(
+          "sha256",
+          Buffer.from(document, "utf8"),
+          key,
+          Buffer.from(signature.replace(/\s+/g, ""), "base64"),
+        );
       } catch {
         return false;
       }

@@ -1,11 +1,23 @@
 /** Annex instances and the audit trail in DynamoDB; instances carry their next deadline for the enforcer. */
 
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { ulid } from "ulid";
 import type { AnnexEvent, AnnexInstance } from "../domain/annex.ts";
 import { ConflictError } from "../domain/errors.ts";
-import { DUE_SHARD, eventKey, INDEX, instanceKey, instanceLookupKey, withoutKeys } from "./table-keys.ts";
+import {
+  DUE_SHARD,
+  eventKey,
+  INDEX,
+  instanceKey,
+  instanceLookupKey,
+  withoutKeys,
+} from "./table-keys.ts";
 
 /** The earliest time the enforcer must look at an instance, or undefined when nothing is pending. */
 export function nextDeadline(instance: AnnexInstance): number | undefined {
@@ -45,7 +57,9 @@ export class InstanceRepository {
       await this.put(next, "version = :v", { ":v": instance.version });
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
-        throw new ConflictError(`instance ${instance.instanceId} was changed by another request`, { cause: error });
+        throw new ConflictError(`instance ${instance.instanceId} was changed by another request`, {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -54,19 +68,27 @@ export class InstanceRepository {
 
   async getInstance(annexId: string, instanceId: string): Promise<AnnexInstance | undefined> {
     const result = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: instanceKey(annexId, instanceId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table,
+        Key: instanceKey(annexId, instanceId),
+        ConsistentRead: true,
+      }),
     );
     return result.Item && withoutKeys<AnnexInstance>(result.Item);
   }
 
   /** The annex an instance was recorded for, if any. */
   async annexIdOf(instanceId: string): Promise<string | undefined> {
-    const result = await this.db.send(new GetCommand({ TableName: this.table, Key: instanceLookupKey(instanceId) }));
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: instanceLookupKey(instanceId) }),
+    );
     return result.Item ? String(result.Item.annexId) : undefined;
   }
 
   async listInstances(annexId: string): Promise<AnnexInstance[]> {
-    return (await this.queryPartition(annexId, "I#")).map((item) => withoutKeys<AnnexInstance>(item));
+    return (await this.queryPartition(annexId, "I#")).map((item) =>
+      withoutKeys<AnnexInstance>(item),
+    );
   }
 
   /** Instances whose next deadline is at or before `now`, one page at a time. */
@@ -90,7 +112,12 @@ export class InstanceRepository {
 
   /** Appends an entry to an annex's audit trail. */
   async appendEvent(event: AnnexEvent): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...eventKey(event.annexId, event.at, ulid()), ...event } }));
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...eventKey(event.annexId, event.at, ulid()), ...event },
+      }),
+    );
   }
 
   /** The annex's audit trail, oldest first. */
@@ -135,7 +162,10 @@ export class InstanceRepository {
     );
   }
 
-  private async queryPartition(annexId: string, prefix: string): Promise<Record<string, unknown>[]> {
+  private async queryPartition(
+    annexId: string,
+    prefix: string,
+  ): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {

@@ -5,7 +5,10 @@ import { HeadBucketCommand } from "@aws-sdk/client-s3";
 import { dynamoDb, s3 } from "./clients.ts";
 
 /** Describes the table and heads the bucket; throws if either is unreachable. */
-export async function checkStorage(table: string, bucket: string): Promise<{ dynamodb: "ok"; s3: "ok" }> {
+export async function checkStorage(
+  table: string,
+  bucket: string,
+): Promise<{ dynamodb: "ok"; s3: "ok" }> {
   await Promise.all([
     dynamoDb.send(new DescribeTableCommand({ TableName: table })),
     s3.send(new HeadBucketCommand({ Bucket: bucket })),

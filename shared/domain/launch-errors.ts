@@ -24,7 +24,10 @@ export class LaunchRejectedError extends DomainError {
 export class Ec2UnavailableError extends DomainError {
   readonly code = "Ec2Unavailable";
   constructor(cause: string, options?: { cause?: unknown }) {
-    super(`EC2 is throttling or failing right now (${cause}); retry the same request: it will not launch twice`, options);
+    super(
+      `EC2 is throttling or failing right now (${cause}); retry the same request: it will not launch twice`,
+      options,
+    );
     this.name = "Ec2UnavailableError";
   }
 }

@@ -49,7 +49,8 @@ export function apiHandler(options: RouteOptions) {
       onError: (request) => {
         const status = httpStatusOf(request.error);
         if (status >= 500) logger.error("request failed", { error: request.error as Error });
-        else logger.info("request refused", { status, code: toErrorBody(request.error).error.code });
+        else
+          logger.info("request refused", { status, code: toErrorBody(request.error).error.code });
         request.response = shape(request.event, { status, body: toErrorBody(request.error) });
       },
     })
@@ -65,7 +66,10 @@ function toApiRequest(event: HttpEvent | DirectPayload, options: RouteOptions): 
     return {
       owner: options.auth === "iam" ? ownerFromIam(event.requestContext.authorizer?.iam) : "",
       params: Object.fromEntries(
-        Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, decodeURIComponent(v ?? "")]),
+        Object.entries(event.pathParameters ?? {}).map(([k, v]) => [
+          k,
+          decodeURIComponent(v ?? ""),
+        ]),
       ),
       body: parseJsonBody(event),
       headers: event.headers ?? {},
@@ -88,7 +92,9 @@ function toApiRequest(event: HttpEvent | DirectPayload, options: RouteOptions): 
 
 function parseJsonBody(event: HttpEvent): unknown {
   if (event.body === undefined || event.body === "") return {};
-  const text = event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
+  const text = event.isBase64Encoded
+    ? Buffer.from(event.body, "base64").toString("utf8")
+    : event.body;
   try {
     return JSON.parse(text);
   } catch {

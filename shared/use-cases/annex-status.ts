@@ -8,23 +8,43 @@ import type { AnnexPorts } from "./ports.ts";
 export type StatusPorts = Pick<AnnexPorts, "annexes" | "instances" | "ec2">;
 
 /** The caller's annex called `name`, or NotFound (also when it is another owner's). */
-export async function findOwnAnnex(ports: Pick<AnnexPorts, "annexes">, owner: string, name: string): Promise<Annex> {
+export async function findOwnAnnex(
+  ports: Pick<AnnexPorts, "annexes">,
+  owner: string,
+  name: string,
+): Promise<Annex> {
   const annex = await ports.annexes.findByName(owner, name);
   if (annex === undefined) throw new NotFoundError(`no annex named "${name}"`);
   return annex;
 }
 
 /** One annex with its live instances and audit trail. */
-export async function getAnnexStatus(ports: StatusPorts, owner: string, name: string, now: number): Promise<AnnexView> {
+export async function getAnnexStatus(
+  ports: StatusPorts,
+  owner: string,
+  name: string,
+  now: number,
+): Promise<AnnexView> {
   const annex = await findOwnAnnex(ports, owner, name);
-  const [instances, events] = await Promise.all([currentInstances(ports, annex), ports.instances.listEvents(annex.id)]);
+  const [instances, events] = await Promise.all([
+    currentInstances(ports, annex),
+    ports.instances.listEvents(annex.id),
+  ]);
   return presentAnnex(annex, instances, events, now);
 }
 
 /** All of the caller's annexes, with their instances (no audit trail). */
-export async function listAnnexStatus(ports: StatusPorts, owner: string, now: number): Promise<AnnexView[]> {
+export async function listAnnexStatus(
+  ports: StatusPorts,
+  owner: string,
+  now: number,
+): Promise<AnnexView[]> {
   const annexes = await ports.annexes.listByOwner(owner);
-  return Promise.all(annexes.map(async (annex) => presentAnnex(annex, await currentInstances(ports, annex), undefined, now)));
+  return Promise.all(
+    annexes.map(async (annex) =>
+      presentAnnex(annex, await currentInstances(ports, annex), undefined, now),
+    ),
+  );
 }
 
 /** The annex's instances: EC2's state for every instance tagged with its id, merged with what we recorded. */

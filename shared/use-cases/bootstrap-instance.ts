@@ -25,9 +25,7 @@ export interface BootstrapPorts {
     getInstance(annexId: string, instanceId: string): Promise<AnnexInstance | undefined>;
   };
   ec2: {
-    byIds(
-      ids: string[],
-    ): Promise<
+    byIds(ids: string[]): Promise<
       Array<{
         id: string;
         type: string;
@@ -82,7 +80,13 @@ export async function bootstrapInstance(ports: BootstrapPorts, body: unknown, no
   if (claimedAnnexId !== undefined && claimedAnnexId !== annexId) {
     const reason = `instance of annex ${annexId} asked for annex ${claimedAnnexId}`;
     if (await ports.annexes.getAnnex(claimedAnnexId)) {
-      await ports.instances.appendEvent({ annexId: claimedAnnexId, at: now, type: "bootstrap-refused", message: reason, instanceIds: [instanceId] });
+      await ports.instances.appendEvent({
+        annexId: claimedAnnexId,
+        at: now,
+        type: "bootstrap-refused",
+        message: reason,
+        instanceIds: [instanceId],
+      });
     }
     return audit(reason);
   }

@@ -5,6 +5,7 @@
  */
 
 import type { Annex, EndReason } from "../domain/annex.ts";
+import { ConflictError } from "../domain/errors.ts";
 import { StaleAnnexError } from "../domain/stale.ts";
 import { transition } from "../domain/state-machine.ts";
 import type { AnnexPorts } from "./ports.ts";
@@ -42,29 +43,48 @@ export async function endAnnex(
   const ids = alive.map((instance) => instance.id);
   if (ids.length > 0) await ports.ec2.terminate(ids);
   if (current.configKey) await ports.store.deleteBundle(current.configKey);
+  let wentOnTheirOwn = 0;
   for (const record of await ports.instances.listInstances(current.id)) {
-    if (record.endedAt === undefined) {
-      await ports.instances
-        .saveInstance({
-          ...record,
-          endedAt: now,
-          ec2State: ids.includes(record.instanceId) ? "shutting-down" : record.ec2State,
-        })
-        .catch(() => undefined); // a concurrent heartbeat may have moved it; the reconciler closes it later
-    }
+    if (record.endedAt !== undefined) continue;
+    const terminatedHere = ids.includes(record.instanceId);
+    if (!terminatedHere) wentOnTheirOwn += 1;
+    await ports.instances
+      .saveInstance({
+        ...record,
+        endedAt: now,
+        ec2State: terminatedHere ? "shutting-down" : record.ec2State,
+      })
+      .catch((error: unknown) => {
+        // A concurrent heartbeat or event moved the record; the enforcer closes it on its deadline.
+        if (!(error instanceof ConflictError)) throw error;
+      });
   }
   const endReason = current.endReason ?? reason;
+  let ended: Annex;
+  try {
+    ended = await ports.annexes.saveAnnex(transition(current, "ended", endReason), now);
+  } catch (error) {
+    // Another run of this same sequence (an `off` racing the sweep) ended it first and audited it.
+    if (!(error instanceof StaleAnnexError)) throw error;
+    const fresh = (await ports.annexes.getAnnex(annex.id)) ?? current;
+    if (fresh.state === "ended") return { annex: fresh, terminated: ids };
+    throw error;
+  }
   await ports.instances.appendEvent({
-    annexId: current.id,
+    annexId: ended.id,
     at: now,
     type: endReason,
-    message:
-      ids.length > 0
-        ? `terminated ${ids.length} instance(s); annex ended (${endReason})`
-        : `annex ended (${endReason})`,
+    message: endMessage(ids.length, wentOnTheirOwn, endReason),
     ...(ids.length > 0 ? { instanceIds: ids } : {}),
   });
-  const ended = await ports.annexes.saveAnnex(transition(current, "ended", endReason), now);
   await ports.annexes.releaseName(ended.owner, ended.name, ended.id);
   return { annex: ended, terminated: ids };
+}
+
+function endMessage(terminated: number, wentOnTheirOwn: number, reason: EndReason): string {
+  const parts = [
+    ...(terminated > 0 ? [`terminated ${terminated} instance(s)`] : []),
+    ...(wentOnTheirOwn > 0 ? [`${wentOnTheirOwn} instance(s) had already shut down`] : []),
+  ];
+  return `${parts.length > 0 ? `${parts.join(", ")}; ` : ""}annex ended (${reason})`;
 }

@@ -8,9 +8,20 @@ import type { InstanceRepository } from "../aws/instance-repository.ts";
 export interface AnnexPorts {
   annexes: Pick<
     AnnexRepository,
-    "claimToken" | "releaseToken" | "claimName" | "releaseName" | "createAnnex" | "getAnnex" | "saveAnnex" | "findByName" | "listByOwner"
+    | "claimToken"
+    | "releaseToken"
+    | "claimName"
+    | "releaseName"
+    | "createAnnex"
+    | "getAnnex"
+    | "saveAnnex"
+    | "findByName"
+    | "listByOwner"
   >;
-  instances: Pick<InstanceRepository, "addInstances" | "appendEvent" | "listInstances" | "listEvents" | "saveInstance">;
+  instances: Pick<
+    InstanceRepository,
+    "addInstances" | "appendEvent" | "listInstances" | "listEvents" | "saveInstance"
+  >;
   store: Pick<ConfigStore, "getSettings" | "getPoolSecret" | "putBundle" | "deleteBundle">;
   ec2: Pick<Ec2Instances, "launch" | "terminate" | "findByAnnex" | "tag">;
   /** The user data for an annex's instances: our bootstrap, plus the user's own if given (throws ValidationError). */

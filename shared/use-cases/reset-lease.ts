@@ -14,14 +14,22 @@ import type { AnnexPorts } from "./ports.ts";
 export type ResetPorts = Pick<AnnexPorts, "annexes" | "instances" | "store" | "ec2">;
 
 /** Resets the lease of the caller's annex `name`. The version check makes it safe against a concurrent enforcer. */
-export async function resetLease(ports: ResetPorts, owner: string, name: string, body: unknown, now: number): Promise<Annex> {
+export async function resetLease(
+  ports: ResetPorts,
+  owner: string,
+  name: string,
+  body: unknown,
+  now: number,
+): Promise<Annex> {
   const limits = (await ports.store.getSettings())?.limits ?? DEFAULT_LIMITS;
   const { durationHours } = parseExtendAnnex(body, limits);
   let annex = await findOwnAnnex(ports, owner, name);
   const leaseExpiresAt = leaseExpiry(now, durationHours);
   for (;;) {
     if (!isLive(annex.state) || annex.state === "stopping") {
-      throw new NotLiveError(`annex "${name}" has ${annex.state === "ended" ? `ended (${annex.endReason ?? "unknown"})` : "begun to stop"}; its lease can no longer be reset`);
+      throw new NotLiveError(
+        `annex "${name}" has ${annex.state === "ended" ? `ended (${annex.endReason ?? "unknown"})` : "begun to stop"}; its lease can no longer be reset`,
+      );
     }
     try {
       annex = await ports.annexes.saveAnnex({ ...annex, leaseExpiresAt }, now);

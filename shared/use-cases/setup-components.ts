@@ -1,8 +1,8 @@
 /** The components setup and check-setup report on, and what they need to see them. */
 
+import type { IngressRule } from "../aws/ec2-network.ts";
 import { DomainError } from "../domain/errors.ts";
 import type { PoolSecret, PoolSettings } from "../domain/settings.ts";
-import type { IngressRule } from "../aws/ec2-network.ts";
 
 export type ComponentName =
   | "config-bucket"
@@ -36,7 +36,13 @@ export interface Component {
 
 /** The ports of setup and check-setup (narrow views of the adapters). */
 export interface SetupPorts {
-  names: { table: string; functions: string[]; instanceProfile: string; securityGroup: string; keyPair: string };
+  names: {
+    table: string;
+    functions: string[];
+    instanceProfile: string;
+    securityGroup: string;
+    keyPair: string;
+  };
   store: {
     bucket: string;
     bucketExists(): Promise<boolean>;
@@ -85,5 +91,12 @@ export async function timed(
     action = error.message;
   }
   const seconds = Math.round((ports.clock() - started) / 100) / 10;
-  return { name, label: LABELS[name], status, action, seconds, ...(privateKey ? { privateKey } : {}) };
+  return {
+    name,
+    label: LABELS[name],
+    status,
+    action,
+    seconds,
+    ...(privateKey ? { privateKey } : {}),
+  };
 }

@@ -33,17 +33,34 @@ export async function runSetup(ports: SetupPorts, request: SetupRequest): Promis
   const { names } = ports;
   const components: Component[] = [];
   const steps: Array<() => Promise<Component>> = [
-    () => timed(ports, "config-bucket", async () => ((await ports.store.bucketExists()) ? ["unchanged", `verified bucket ${ports.store.bucket}`] : ["failed", `bucket ${ports.store.bucket} is missing: deploy the stack (npm run deploy)`])),
-    () => timed(ports, "state-table", async () => ((await ports.deployment.tableExists(names.table)) ? ["unchanged", `verified table ${names.table}`] : ["failed", `table ${names.table} is missing: deploy the stack`])),
+    () =>
+      timed(ports, "config-bucket", async () =>
+        (await ports.store.bucketExists())
+          ? ["unchanged", `verified bucket ${ports.store.bucket}`]
+          : [
+              "failed",
+              `bucket ${ports.store.bucket} is missing: deploy the stack (npm run deploy)`,
+            ],
+      ),
+    () =>
+      timed(ports, "state-table", async () =>
+        (await ports.deployment.tableExists(names.table))
+          ? ["unchanged", `verified table ${names.table}`]
+          : ["failed", `table ${names.table} is missing: deploy the stack`],
+      ),
     () =>
       timed(ports, "lambda-functions", async () => {
         const missing = await ports.deployment.missingFunctions(names.functions);
-        return missing.length === 0 ? ["unchanged", `verified ${names.functions.length} functions`] : ["failed", `functions missing: ${missing.join(", ")}: deploy the stack`];
+        return missing.length === 0
+          ? ["unchanged", `verified ${names.functions.length} functions`]
+          : ["failed", `functions missing: ${missing.join(", ")}: deploy the stack`];
       }),
     () =>
       timed(ports, "instance-profile", async () => {
         const arn = await ports.deployment.instanceProfileArn(names.instanceProfile);
-        return arn ? ["unchanged", `verified ${arn}`] : ["failed", `instance profile ${names.instanceProfile} is missing: deploy the stack`];
+        return arn
+          ? ["unchanged", `verified ${arn}`]
+          : ["failed", `instance profile ${names.instanceProfile} is missing: deploy the stack`];
       }),
     () => timed(ports, "security-group", () => ensureSecurityGroup(ports, request)),
     ...(request.createKeyPair ? [() => timed(ports, "key-pair", () => ensureKeyPair(ports))] : []),
@@ -57,20 +74,31 @@ export async function runSetup(ports: SetupPorts, request: SetupRequest): Promis
   return { ok: true, components };
 }
 
-async function ensureSecurityGroup(ports: SetupPorts, request: SetupRequest): Promise<[Component["status"], string]> {
+async function ensureSecurityGroup(
+  ports: SetupPorts,
+  request: SetupRequest,
+): Promise<[Component["status"], string]> {
   const vpcId = await ports.network.vpcId(request.vpcId);
   const existing = await ports.network.findGroup(vpcId, ports.names.securityGroup);
   const groupId =
-    existing ?? (await ports.network.createGroup(vpcId, ports.names.securityGroup, "cloud-annex instances: HTCondor from the pool"));
+    existing ??
+    (await ports.network.createGroup(
+      vpcId,
+      ports.names.securityGroup,
+      "cloud-annex instances: HTCondor from the pool",
+    ));
   const rules = [
     { port: HTCONDOR_PORT, cidr: request.allowCidr, description: "HTCondor" },
     ...(request.sshCidr ? [{ port: SSH_PORT, cidr: request.sshCidr, description: "SSH" }] : []),
   ];
   const opened: string[] = [];
-  for (const rule of rules) if (await ports.network.allow(groupId, rule)) opened.push(`${rule.port} from ${rule.cidr}`);
+  for (const rule of rules)
+    if (await ports.network.allow(groupId, rule)) opened.push(`${rule.port} from ${rule.cidr}`);
   ports.memo.securityGroupId = groupId;
   if (!existing) return ["created", `created ${groupId} in ${vpcId}, TCP ${opened.join(", ")}`];
-  return opened.length > 0 ? ["updated", `opened TCP ${opened.join(", ")} on ${groupId}`] : ["unchanged", `verified ${groupId}`];
+  return opened.length > 0
+    ? ["updated", `opened TCP ${opened.join(", ")} on ${groupId}`]
+    : ["unchanged", `verified ${groupId}`];
 }
 
 async function ensureKeyPair(ports: SetupPorts): Promise<[Component["status"], string, string?]> {
@@ -78,10 +106,17 @@ async function ensureKeyPair(ports: SetupPorts): Promise<[Component["status"], s
   ports.memo.keyName = name;
   if (await ports.network.keyPairExists(name)) return ["unchanged", `key pair ${name} exists`];
   const privateKey = await ports.network.createKeyPair(name);
-  return ["created", `created key pair ${name}; its private key is in this answer only`, privateKey];
+  return [
+    "created",
+    `created key pair ${name}; its private key is in this answer only`,
+    privateKey,
+  ];
 }
 
-async function storePoolSettings(ports: SetupPorts, request: SetupRequest): Promise<[Component["status"], string]> {
+async function storePoolSettings(
+  ports: SetupPorts,
+  request: SetupRequest,
+): Promise<[Component["status"], string]> {
   const storedSecret = await ports.store.getPoolSecret();
   const newSecret: PoolSecret | undefined =
     request.poolPassword !== undefined
@@ -90,14 +125,17 @@ async function storePoolSettings(ports: SetupPorts, request: SetupRequest): Prom
         ? { poolToken: request.poolToken }
         : undefined;
   const secret = newSecret ?? storedSecret;
-  if (secret === undefined) return ["failed", "no pool secret stored yet: give poolPassword or poolToken"];
+  if (secret === undefined)
+    return ["failed", "no pool secret stored yet: give poolPassword or poolToken"];
   const previous = await ports.store.getSettings();
   const settings: PoolSettings = {
     collectorHost: request.collectorHost,
     auth: "poolPassword" in secret ? "password" : "token",
     defaults: { ...previous?.defaults, ...request.defaults },
     limits: { ...DEFAULT_LIMITS, ...previous?.limits, ...request.limits },
-    securityGroupIds: ports.memo.securityGroupId ? [ports.memo.securityGroupId] : previous?.securityGroupIds,
+    securityGroupIds: ports.memo.securityGroupId
+      ? [ports.memo.securityGroupId]
+      : previous?.securityGroupIds,
     keyName: ports.memo.keyName ?? previous?.keyName,
     instanceProfileArn: await ports.deployment.instanceProfileArn(ports.names.instanceProfile),
   };
@@ -115,5 +153,8 @@ async function storePoolSettings(ports: SetupPorts, request: SetupRequest): Prom
     changes.push("heartbeat key");
   }
   if (changes.length === 0) return ["unchanged", "pool settings and secrets are as given"];
-  return [previous ? "updated" : "created", `stored ${changes.join(", ")} (secrets are never returned)`];
+  return [
+    previous ? "updated" : "created",
+    `stored ${changes.join(", ")} (secrets are never returned)`,
+  ];
 }

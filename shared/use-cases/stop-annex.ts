@@ -2,10 +2,15 @@
 
 import type { Annex } from "../domain/annex.ts";
 import { findOwnAnnex } from "./annex-status.ts";
-import { endAnnex, type EndPorts } from "./end-annex.ts";
+import { type EndPorts, endAnnex } from "./end-annex.ts";
 
 /** Ends the caller's annex `name` (reason `off`); an annex that already ended is returned as it is. */
-export async function stopAnnex(ports: EndPorts, owner: string, name: string, now: number): Promise<Annex> {
+export async function stopAnnex(
+  ports: EndPorts,
+  owner: string,
+  name: string,
+  now: number,
+): Promise<Annex> {
   const annex = await findOwnAnnex(ports, owner, name);
   return (await endAnnex(ports, annex, "off", now)).annex;
 }

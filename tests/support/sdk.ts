@@ -12,4 +12,5 @@ const base = (endpoint: string) => ({
 
 export const dynamoDbAt = (endpoint: string) => new DynamoDBClient(base(endpoint));
 export const s3At = (endpoint: string) => new S3Client({ ...base(endpoint), forcePathStyle: true });
-export const ec2At = (endpoint: string, maxAttempts = 3) => new EC2Client({ ...base(endpoint), maxAttempts });
+export const ec2At = (endpoint: string, maxAttempts = 3) =>
+  new EC2Client({ ...base(endpoint), maxAttempts });

@@ -26,7 +26,11 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<L
 
 /** Calls the stack's API as `owner` (the local runner's stand-in for the IAM authorizer). */
 export function apiClient(stack: Pick<LocalStack, "apiUrl">, owner = "alice") {
-  return async <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> => {
+  return async <T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<ApiAnswer<T>> => {
     const response = await fetch(`${stack.apiUrl}${path}`, {
       method,
       headers: { "content-type": "application/json", "x-annex-owner": owner },

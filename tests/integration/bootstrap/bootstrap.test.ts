@@ -5,10 +5,31 @@ import { BUNDLE_PATHS } from "../../../shared/domain/condor-config.ts";
 import { readTarGz } from "../../../shared/domain/tar.ts";
 import { identityOf } from "../../support/imds.ts";
 import { ec2At } from "../../support/sdk.ts";
-import { apiClient, createRequest, POOL_PASSWORD, SETUP, startTestStack, TEST_IMAGE } from "../../support/stack.ts";
+import {
+  apiClient,
+  createRequest,
+  POOL_PASSWORD,
+  SETUP,
+  startTestStack,
+  TEST_IMAGE,
+} from "../../support/stack.ts";
 
-type AnnexBody = { annex: { id: string; instances: Array<{ id: string; joined: boolean }>; state: string; events?: Array<{ type: string; message: string; instanceIds?: string[] }> } };
-type Bootstrap = { annexId: string; annexName: string; instanceId: string; configUrl: string; heartbeatToken: string; leaseExpiresAtEpoch: number };
+type AnnexBody = {
+  annex: {
+    id: string;
+    instances: Array<{ id: string; joined: boolean }>;
+    state: string;
+    events?: Array<{ type: string; message: string; instanceIds?: string[] }>;
+  };
+};
+type Bootstrap = {
+  annexId: string;
+  annexName: string;
+  instanceId: string;
+  configUrl: string;
+  heartbeatToken: string;
+  leaseExpiresAtEpoch: number;
+};
 
 let stack: LocalStack;
 let api: ReturnType<typeof apiClient>;
@@ -18,7 +39,8 @@ beforeAll(async () => {
   stack = await startTestStack();
   api = apiClient(stack);
   await api("POST", "/setup", SETUP);
-  annexA = (await api<AnnexBody>("POST", "/annexes", createRequest("AnnexA", { count: 2 }))).body.annex;
+  annexA = (await api<AnnexBody>("POST", "/annexes", createRequest("AnnexA", { count: 2 }))).body
+    .annex;
   annexB = (await api<AnnexBody>("POST", "/annexes", createRequest("AnnexB"))).body.annex;
 });
 afterAll(() => stack.stop());
@@ -32,7 +54,8 @@ const post = async (path: string, body: unknown, headers: Record<string, string>
   const text = await response.text();
   return { status: response.status, text, body: JSON.parse(text) as Record<string, unknown> };
 };
-const trail = async (name: string) => (await api<AnnexBody>("GET", `/annexes/${name}`)).body.annex.events ?? [];
+const trail = async (name: string) =>
+  (await api<AnnexBody>("GET", `/annexes/${name}`)).body.annex.events ?? [];
 const firstOf = (annex: AnnexBody["annex"]) => annex.instances[0]?.id ?? "";
 
 describe("POST /bootstrap", () => {
@@ -55,7 +78,10 @@ describe("POST /bootstrap", () => {
     const status = await api<AnnexBody>("GET", "/annexes/AnnexA");
     expect(status.body.annex.state).toBe("running");
     expect(status.body.annex.instances.find((i) => i.id === instanceId)?.joined).toBe(true);
-    expect(status.body.annex.events?.at(-1)).toMatchObject({ type: "bootstrapped", instanceIds: [instanceId] });
+    expect(status.body.annex.events?.at(-1)).toMatchObject({
+      type: "bootstrapped",
+      instanceIds: [instanceId],
+    });
   });
 
   it("answers the same running instance again (a lost answer is retried), and audits it", async () => {
@@ -72,7 +98,12 @@ describe("POST /bootstrap", () => {
 
   it("refuses a forged signature", async () => {
     const identity = await identityOf(stack.awsEndpoint, annexA.instances[1]?.id ?? "");
-    refused(await post("/bootstrap", { ...identity, signature: Buffer.from("forged").toString("base64") }));
+    refused(
+      await post("/bootstrap", {
+        ...identity,
+        signature: Buffer.from("forged").toString("base64"),
+      }),
+    );
   });
 
   it("refuses a document altered to name another instance", async () => {
@@ -91,7 +122,12 @@ describe("POST /bootstrap", () => {
 
   it("refuses an instance that is not tagged for any annex", async () => {
     const launched = await ec2At(stack.awsEndpoint).send(
-      new RunInstancesCommand({ ImageId: TEST_IMAGE, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1 }),
+      new RunInstancesCommand({
+        ImageId: TEST_IMAGE,
+        InstanceType: "t3.micro",
+        MinCount: 1,
+        MaxCount: 1,
+      }),
     );
     const untagged = launched.Instances?.[0]?.InstanceId ?? "";
     refused(await post("/bootstrap", await identityOf(stack.awsEndpoint, untagged)));
@@ -100,7 +136,10 @@ describe("POST /bootstrap", () => {
   it("refuses another annex's instance asking for this annex, and audits it in both trails", async () => {
     const identity = await identityOf(stack.awsEndpoint, firstOf(annexB));
     refused(await post("/bootstrap", { ...identity, annexId: annexA.id }));
-    expect((await trail("AnnexA")).at(-1)).toMatchObject({ type: "bootstrap-refused", instanceIds: [firstOf(annexB)] });
+    expect((await trail("AnnexA")).at(-1)).toMatchObject({
+      type: "bootstrap-refused",
+      instanceIds: [firstOf(annexB)],
+    });
     expect((await trail("AnnexB")).at(-1)).toMatchObject({ type: "bootstrap-refused" });
   });
 
@@ -115,20 +154,37 @@ describe("POST /bootstrap", () => {
 describe("POST /heartbeat", () => {
   let bootstrap: Bootstrap;
   beforeAll(async () => {
-    bootstrap = (await post("/bootstrap", await identityOf(stack.awsEndpoint, firstOf(annexA)))).body as unknown as Bootstrap;
+    bootstrap = (await post("/bootstrap", await identityOf(stack.awsEndpoint, firstOf(annexA))))
+      .body as unknown as Bootstrap;
   });
   const beat = (token: string, instanceId: string, state = "idle") =>
-    post("/heartbeat", { annexId: annexA.id, instanceId, state, slots: { total: 2, claimed: state === "busy" ? 1 : 0 } }, { authorization: `Bearer ${token}` });
+    post(
+      "/heartbeat",
+      {
+        annexId: annexA.id,
+        instanceId,
+        state,
+        slots: { total: 2, claimed: state === "busy" ? 1 : 0 },
+      },
+      { authorization: `Bearer ${token}` },
+    );
 
   it("accepts the instance's own token and answers the lease and continue", async () => {
     const answer = await beat(bootstrap.heartbeatToken, bootstrap.instanceId, "busy");
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ instruction: "continue", leaseExpiresAtEpoch: bootstrap.leaseExpiresAtEpoch });
+    expect(answer.body).toMatchObject({
+      instruction: "continue",
+      leaseExpiresAtEpoch: bootstrap.leaseExpiresAtEpoch,
+    });
   });
 
   it("refuses a token used for another instance, and a missing token", async () => {
     expect((await beat(bootstrap.heartbeatToken, annexA.instances[1]?.id ?? "")).status).toBe(403);
-    const bare = await post("/heartbeat", { annexId: annexA.id, instanceId: bootstrap.instanceId, state: "idle" });
+    const bare = await post("/heartbeat", {
+      annexId: annexA.id,
+      instanceId: bootstrap.instanceId,
+      state: "idle",
+    });
     expect(bare.status).toBe(403);
   });
 

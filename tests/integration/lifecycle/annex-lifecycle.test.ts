@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../local/stack.ts";
-import { apiClient, createRequest, POOL_PASSWORD, SETUP, startTestStack, TEST_IMAGE } from "../../support/stack.ts";
+import {
+  apiClient,
+  createRequest,
+  POOL_PASSWORD,
+  SETUP,
+  startTestStack,
+  TEST_IMAGE,
+} from "../../support/stack.ts";
 
 type AnnexBody = {
   annex: {
@@ -11,7 +18,13 @@ type AnnexBody = {
     leaseExpiresAt: string;
     leaseRemainingSeconds: number;
     idleTimeoutSeconds: number;
-    instances: Array<{ id: string; type: string; state: string; launchedAt: string; joined: boolean }>;
+    instances: Array<{
+      id: string;
+      type: string;
+      state: string;
+      launchedAt: string;
+      joined: boolean;
+    }>;
     events?: Array<{ type: string; message: string }>;
   };
 };
@@ -29,18 +42,28 @@ afterAll(() => stack.stop());
 
 const tagged = (annexId: string) =>
   stack.aws.ec2.control.instances().filter((instance) => instance.tags["annex:id"] === annexId);
-const alive = (annexId: string) => tagged(annexId).filter((i) => i.state === "pending" || i.state === "running");
+const alive = (annexId: string) =>
+  tagged(annexId).filter((i) => i.state === "pending" || i.state === "running");
 
 describe("annex lifecycle", () => {
   let annexId = "";
-  const request = createRequest("MyFirstAnnex", { count: 2, durationHours: 0.83, idleHours: 0.25, tags: { Project: "tutorial" } });
+  const request = createRequest("MyFirstAnnex", {
+    count: 2,
+    durationHours: 0.83,
+    idleHours: 0.25,
+    tags: { Project: "tutorial" },
+  });
 
   it("creates an on-demand annex: instances launched, tagged at launch, with our user data", async () => {
     const answer = await alice<AnnexBody>("POST", "/annexes", request);
     expect(answer.status).toBe(201);
     const { annex } = answer.body;
     annexId = annex.id;
-    expect(annex).toMatchObject({ name: "MyFirstAnnex", state: "provisioning", idleTimeoutSeconds: 900 });
+    expect(annex).toMatchObject({
+      name: "MyFirstAnnex",
+      state: "provisioning",
+      idleTimeoutSeconds: 900,
+    });
     expect(annex.leaseRemainingSeconds).toBeGreaterThan(2980);
     expect(annex.leaseRemainingSeconds).toBeLessThanOrEqual(2988);
     expect(annex.instances).toHaveLength(2);
@@ -106,21 +129,29 @@ describe("annex lifecycle", () => {
     expect(answer.status).toBe(200);
     const { annex } = answer.body;
     expect(annex.leaseRemainingSeconds).toBeGreaterThan(7190);
-    for (const instance of tagged(annexId)) expect(instance.tags["annex:lease-expires"]).toBe(annex.leaseExpiresAt);
+    for (const instance of tagged(annexId))
+      expect(instance.tags["annex:lease-expires"]).toBe(annex.leaseExpiresAt);
     expect(annex.events?.at(-1)).toMatchObject({ type: "lease-extended" });
   });
 
   it("rejects a lease reset beyond the configured maximum, changing nothing", async () => {
-    const before = (await alice<AnnexBody>("GET", "/annexes/MyFirstAnnex")).body.annex.leaseExpiresAt;
+    const before = (await alice<AnnexBody>("GET", "/annexes/MyFirstAnnex")).body.annex
+      .leaseExpiresAt;
     const answer = await alice("PATCH", "/annexes/MyFirstAnnex", { durationHours: 1000 });
     expect(answer.status).toBe(422);
-    expect((await alice<AnnexBody>("GET", "/annexes/MyFirstAnnex")).body.annex.leaseExpiresAt).toBe(before);
+    expect((await alice<AnnexBody>("GET", "/annexes/MyFirstAnnex")).body.annex.leaseExpiresAt).toBe(
+      before,
+    );
   });
 
   it("turns the annex off: every instance terminated, bundle deleted, annex ended (off), audited", async () => {
     const answer = await alice<AnnexBody>("DELETE", "/annexes/MyFirstAnnex");
     expect(answer.status).toBe(200);
-    expect(answer.body.annex).toMatchObject({ state: "ended", endReason: "off", leaseRemainingSeconds: 0 });
+    expect(answer.body.annex).toMatchObject({
+      state: "ended",
+      endReason: "off",
+      leaseRemainingSeconds: 0,
+    });
     expect(alive(annexId)).toHaveLength(0);
     expect(answer.body.annex.events?.at(-1)?.type).toBe("off");
   });

@@ -3,7 +3,15 @@ import type { LocalStack } from "../../../local/stack.ts";
 import { apiClient, createRequest, SETUP, startTestStack } from "../../support/stack.ts";
 
 type AnnexBody = {
-  annex: { id: string; state: string; endReason?: string; failureReason?: string; requestedCount: number; instances: unknown[]; events?: Array<{ type: string; message: string }> };
+  annex: {
+    id: string;
+    state: string;
+    endReason?: string;
+    failureReason?: string;
+    requestedCount: number;
+    instances: unknown[];
+    events?: Array<{ type: string; message: string }>;
+  };
   error?: { code: string; message: string };
 };
 
@@ -21,12 +29,18 @@ const control = () => stack.aws.ec2.control;
 const running = (annexId: string) =>
   control()
     .instances()
-    .filter((i) => i.tags["annex:id"] === annexId && (i.state === "pending" || i.state === "running"));
+    .filter(
+      (i) => i.tags["annex:id"] === annexId && (i.state === "pending" || i.state === "running"),
+    );
 
 describe("create under EC2 faults", () => {
   it("records and reports partial capacity", async () => {
     control().setCapacity("c5.xlarge", 2);
-    const answer = await api<AnnexBody>("POST", "/annexes", createRequest("Partial", { count: 5, instanceType: "c5.xlarge" }));
+    const answer = await api<AnnexBody>(
+      "POST",
+      "/annexes",
+      createRequest("Partial", { count: 5, instanceType: "c5.xlarge" }),
+    );
     expect(answer.status).toBe(201);
     expect(answer.body.annex.requestedCount).toBe(5);
     expect(answer.body.annex.instances).toHaveLength(2);
@@ -52,14 +66,22 @@ describe("create under EC2 faults", () => {
     expect(replay.body.annex.id).toBe(answer.body.annex.id);
 
     control().setCapacity("r5.large", undefined);
-    const retry = await api<AnnexBody>("POST", "/annexes", createRequest("NoCapacity", { instanceType: "r5.large" }));
+    const retry = await api<AnnexBody>(
+      "POST",
+      "/annexes",
+      createRequest("NoCapacity", { instanceType: "r5.large" }),
+    );
     expect(retry.status).toBe(201);
     await api("DELETE", "/annexes/NoCapacity");
   });
 
   it("fails cleanly when EC2 refuses the image", async () => {
     control().setImageKnown("ami-0fedcba9876543210", false);
-    const answer = await api<AnnexBody>("POST", "/annexes", createRequest("BadImage", { imageId: "ami-0fedcba9876543210" }));
+    const answer = await api<AnnexBody>(
+      "POST",
+      "/annexes",
+      createRequest("BadImage", { imageId: "ami-0fedcba9876543210" }),
+    );
     expect(answer.status).toBe(422);
     expect(answer.body.error?.message).toContain("InvalidAMIID.NotFound");
     expect(running(answer.body.annex.id)).toHaveLength(0);
@@ -68,12 +90,16 @@ describe("create under EC2 faults", () => {
   it("retries through EC2 throttling and launches exactly one set per annex", async () => {
     control().setThrottling({ RunInstances: { burst: 1, refillPerSecond: 4 } });
     const requests = ["T1", "T2", "T3"].map((name) => createRequest(name, { count: 2 }));
-    const answers = await Promise.all(requests.map((request) => api<AnnexBody>("POST", "/annexes", request)));
+    const answers = await Promise.all(
+      requests.map((request) => api<AnnexBody>("POST", "/annexes", request)),
+    );
     for (const answer of answers) {
       expect(answer.status).toBe(201);
       expect(running(answer.body.annex.id)).toHaveLength(2);
     }
-    const replays = await Promise.all(requests.map((request) => api<AnnexBody>("POST", "/annexes", request)));
+    const replays = await Promise.all(
+      requests.map((request) => api<AnnexBody>("POST", "/annexes", request)),
+    );
     for (const [i, replay] of replays.entries()) {
       expect(replay.status).toBe(200);
       expect(running(replay.body.annex.id)).toHaveLength(2);

@@ -1,12 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../local/stack.ts";
 import { identityOf } from "../../support/imds.ts";
-import { apiClient, createRequest, POOL_PASSWORD, SETUP, startTestStack } from "../../support/stack.ts";
+import {
+  apiClient,
+  createRequest,
+  POOL_PASSWORD,
+  SETUP,
+  startTestStack,
+} from "../../support/stack.ts";
 
 let stack: LocalStack;
 let api: ReturnType<typeof apiClient>;
 const written: string[] = [];
-const originals = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+const originals = {
+  out: process.stdout.write.bind(process.stdout),
+  err: process.stderr.write.bind(process.stderr),
+};
 
 beforeAll(async () => {
   const capture =
@@ -31,10 +40,16 @@ describe("the pool secret", () => {
     const answers: string[] = [];
     const keep = async (answer: Promise<{ text: string }>) => answers.push((await answer).text);
     await keep(api("POST", "/setup", SETUP));
-    await keep(api("POST", "/setup", { ...SETUP, poolPassword: `${POOL_PASSWORD}\n`, colour: "x" }));
+    await keep(
+      api("POST", "/setup", { ...SETUP, poolPassword: `${POOL_PASSWORD}\n`, colour: "x" }),
+    );
     await keep(api("POST", "/setup", { ...SETUP, poolToken: POOL_PASSWORD }));
     await keep(api("GET", "/setup"));
-    const created = await api<{ annex: { id: string; instances: Array<{ id: string }> } }>("POST", "/annexes", createRequest("Secretive"));
+    const created = await api<{ annex: { id: string; instances: Array<{ id: string }> } }>(
+      "POST",
+      "/annexes",
+      createRequest("Secretive"),
+    );
     answers.push(created.text);
     const instanceId = created.body.annex.instances[0]?.id ?? "";
     const bootstrap = await fetch(`${stack.apiUrl}/bootstrap`, {

@@ -13,12 +13,24 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-type Components = { ok: boolean; components: Array<{ name: string; status: string; hint?: string; action?: string; seconds?: number }> };
-const statusOf = (answer: Components, name: string) => answer.components.find((c) => c.name === name)?.status;
+type Components = {
+  ok: boolean;
+  components: Array<{
+    name: string;
+    status: string;
+    hint?: string;
+    action?: string;
+    seconds?: number;
+  }>;
+};
+const statusOf = (answer: Components, name: string) =>
+  answer.components.find((c) => c.name === name)?.status;
 const annexGroups = async () =>
   (
     await ec2At(stack.awsEndpoint).send(
-      new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: ["cloud-annex-local-instances"] }] }),
+      new DescribeSecurityGroupsCommand({
+        Filters: [{ Name: "group-name", Values: ["cloud-annex-local-instances"] }],
+      }),
     )
   ).SecurityGroups ?? [];
 
@@ -72,7 +84,10 @@ describe("setup and check-setup", () => {
       new GetObjectCommand({ Bucket: "cloud-annex-local-config", Key: "pool/settings.json" }),
     );
     const stored = JSON.parse((await settings.Body?.transformToString()) ?? "{}");
-    expect(stored).toMatchObject({ collectorHost: "cm.example.org:9618", securityGroupIds: [group?.GroupId] });
+    expect(stored).toMatchObject({
+      collectorHost: "cm.example.org:9618",
+      securityGroupIds: [group?.GroupId],
+    });
     expect(JSON.stringify(stored)).not.toContain(POOL_PASSWORD);
   });
 

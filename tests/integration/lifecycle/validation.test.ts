@@ -16,9 +16,17 @@ afterAll(() => stack.stop());
 
 /** Everything a create could have written: table items, bucket objects, EC2 instances. */
 async function footprint() {
-  const items = await dynamoDbAt(stack.awsEndpoint).send(new ScanCommand({ TableName: "cloud-annex-local", Select: "COUNT" }));
-  const objects = await s3At(stack.awsEndpoint).send(new ListObjectsV2Command({ Bucket: "cloud-annex-local-config" }));
-  return { items: items.Count, objects: objects.KeyCount, instances: stack.aws.ec2.control.instances().length };
+  const items = await dynamoDbAt(stack.awsEndpoint).send(
+    new ScanCommand({ TableName: "cloud-annex-local", Select: "COUNT" }),
+  );
+  const objects = await s3At(stack.awsEndpoint).send(
+    new ListObjectsV2Command({ Bucket: "cloud-annex-local-config" }),
+  );
+  return {
+    items: items.Count,
+    objects: objects.KeyCount,
+    instances: stack.aws.ec2.control.instances().length,
+  };
 }
 
 const base = createRequest("Valid");
@@ -30,7 +38,12 @@ const cases: Array<[string, unknown, number, string]> = [
   ["a name with a space", { ...base, name: "my annex" }, 422, "name"],
   ["a name too long for the EC2 client token", { ...base, name: "a".repeat(33) }, 422, "name"],
   ["a missing clientToken", { ...base, clientToken: undefined }, 422, "clientToken"],
-  ["a clientToken over 64 characters", { ...base, clientToken: "t".repeat(65) }, 422, "clientToken"],
+  [
+    "a clientToken over 64 characters",
+    { ...base, clientToken: "t".repeat(65) },
+    422,
+    "clientToken",
+  ],
   ["count 0", { ...base, count: 0 }, 422, "count"],
   ["a fractional count", { ...base, count: 1.5 }, 422, "count"],
   ["count above the configured maximum", { ...base, count: 51 }, 422, "count"],
@@ -41,15 +54,30 @@ const cases: Array<[string, unknown, number, string]> = [
   ["idle 0", { ...base, idleHours: 0 }, 422, "idleHours"],
   ["a malformed AMI id", { ...base, imageId: "ami-XYZ" }, 422, "imageId"],
   ["a malformed instance type", { ...base, instanceType: "huge" }, 422, "instanceType"],
-  ["41 user tags", { ...base, tags: Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`k${i}`, "v"])) }, 422, "tags"],
+  [
+    "41 user tags",
+    { ...base, tags: Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`k${i}`, "v"])) },
+    422,
+    "tags",
+  ],
   ["a tag key over 128 characters", { ...base, tags: { ["k".repeat(129)]: "v" } }, 422, "tags"],
   ["a tag value over 256 characters", { ...base, tags: { k: "v".repeat(257) } }, 422, "tags"],
   ["an aws: tag", { ...base, tags: { "aws:x": "v" } }, 422, "aws:"],
   ["an annex: tag", { ...base, tags: { "annex:id": "v" } }, 422, "annex:"],
-  ["user data over 16 KB", { ...base, userData: "#!/bin/sh\n".padEnd(16 * 1024 + 1, "x") }, 422, "userData"],
+  [
+    "user data over 16 KB",
+    { ...base, userData: "#!/bin/sh\n".padEnd(16 * 1024 + 1, "x") },
+    422,
+    "userData",
+  ],
   ["owners and noOwner together", { ...base, noOwner: true }, 422, "owners"],
   ["a hostile owner name", { ...base, owners: ['alice", "mallory'] }, 422, "owners"],
-  ["a malformed security group", { ...base, securityGroupIds: ["sg-nope"] }, 422, "securityGroupIds"],
+  [
+    "a malformed security group",
+    { ...base, securityGroupIds: ["sg-nope"] },
+    422,
+    "securityGroupIds",
+  ],
 ];
 
 describe("create-annex validation", () => {
@@ -64,7 +92,10 @@ describe("create-annex validation", () => {
 
   it("rejects user data that no longer fits beside the bootstrap script, before any side effect", async () => {
     const before = await footprint();
-    const answer = await api("POST", "/annexes", { ...createRequest("TooBig"), userData: `#!/bin/sh\n${"x".repeat(15 * 1024)}` });
+    const answer = await api("POST", "/annexes", {
+      ...createRequest("TooBig"),
+      userData: `#!/bin/sh\n${"x".repeat(15 * 1024)}`,
+    });
     expect(answer.status).toBe(422);
     expect(answer.text).toContain("userData");
     expect(await footprint()).toEqual(before);

@@ -17,7 +17,12 @@ describe("local stack", () => {
   });
 
   it("creates the table from serverless.yml with its sparse indexes, and the bucket; the AWS CLI sees both", async () => {
-    const table = (await awsCli(stack.awsEndpoint, ["dynamodb", "describe-table", "--table-name", "cloud-annex-local"])) as {
+    const table = (await awsCli(stack.awsEndpoint, [
+      "dynamodb",
+      "describe-table",
+      "--table-name",
+      "cloud-annex-local",
+    ])) as {
       Table: { GlobalSecondaryIndexes: Array<{ IndexName: string }> };
     };
     expect(table.Table.GlobalSecondaryIndexes.map((index) => index.IndexName).sort()).toEqual([
@@ -25,7 +30,9 @@ describe("local stack", () => {
       "instances-by-deadline",
       "live-by-lease",
     ]);
-    const buckets = (await awsCli(stack.awsEndpoint, ["s3api", "list-buckets"])) as { Buckets: Array<{ Name: string }> };
+    const buckets = (await awsCli(stack.awsEndpoint, ["s3api", "list-buckets"])) as {
+      Buckets: Array<{ Name: string }>;
+    };
     expect(buckets.Buckets.map((bucket) => bucket.Name)).toContain("cloud-annex-local-config");
   });
 

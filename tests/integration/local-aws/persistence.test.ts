@@ -20,15 +20,23 @@ describe("local AWS state", () => {
           KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
         }),
       );
-      await dynamoDbAt(first.endpoint).send(new PutItemCommand({ TableName: "kept", Item: { pk: { S: "x" }, v: { N: "7" } } }));
+      await dynamoDbAt(first.endpoint).send(
+        new PutItemCommand({ TableName: "kept", Item: { pk: { S: "x" }, v: { N: "7" } } }),
+      );
       await s3At(first.endpoint).send(new CreateBucketCommand({ Bucket: "kept" }));
-      await s3At(first.endpoint).send(new PutObjectCommand({ Bucket: "kept", Key: "k", Body: "v" }));
+      await s3At(first.endpoint).send(
+        new PutObjectCommand({ Bucket: "kept", Key: "k", Body: "v" }),
+      );
       await first.stop();
 
       const second = await startLocalAws({ port: 0, dataDir });
-      const item = await dynamoDbAt(second.endpoint).send(new GetItemCommand({ TableName: "kept", Key: { pk: { S: "x" } } }));
+      const item = await dynamoDbAt(second.endpoint).send(
+        new GetItemCommand({ TableName: "kept", Key: { pk: { S: "x" } } }),
+      );
       expect(item.Item?.v?.N).toBe("7");
-      const object = await s3At(second.endpoint).send(new GetObjectCommand({ Bucket: "kept", Key: "k" }));
+      const object = await s3At(second.endpoint).send(
+        new GetObjectCommand({ Bucket: "kept", Key: "k" }),
+      );
       expect(await object.Body?.transformToString()).toBe("v");
       await second.stop();
     } finally {
@@ -41,7 +49,9 @@ describe("local AWS state", () => {
     await s3At(first.endpoint).send(new CreateBucketCommand({ Bucket: "gone" }));
     await first.stop();
     const second = await startLocalAws({ port: 0, inMemory: true });
-    await expect(s3At(second.endpoint).send(new GetObjectCommand({ Bucket: "gone", Key: "k" }))).rejects.toMatchObject({
+    await expect(
+      s3At(second.endpoint).send(new GetObjectCommand({ Bucket: "gone", Key: "k" })),
+    ).rejects.toMatchObject({
       name: "NoSuchBucket",
     });
     await second.stop();

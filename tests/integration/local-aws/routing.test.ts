@@ -1,3 +1,4 @@
+import { Sha256 } from "@aws-crypto/sha256-js";
 import {
   ConditionalCheckFailedException,
   CreateTableCommand,
@@ -7,7 +8,6 @@ import {
 import { DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalAws, startLocalAws } from "../../../local/aws/server.ts";
@@ -49,7 +49,10 @@ describe("local AWS endpoint", () => {
       db.send(
         new PutItemCommand({
           TableName: "routing",
-          Item: { pk: { S: pk }, ...(due === undefined ? {} : { part: { S: "LIVE" }, due: { N: String(due) } }) },
+          Item: {
+            pk: { S: pk },
+            ...(due === undefined ? {} : { part: { S: "LIVE" }, due: { N: String(due) } }),
+          },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
@@ -71,10 +74,18 @@ describe("local AWS endpoint", () => {
   it("routes S3: bucket, put, get, and a presigned GET fetched over plain HTTP", async () => {
     const s3 = s3At(aws.endpoint);
     await s3.send(new CreateBucketCommand({ Bucket: "routing-bucket" }));
-    await s3.send(new PutObjectCommand({ Bucket: "routing-bucket", Key: "dir/hello.txt", Body: "hello annex" }));
-    const got = await s3.send(new GetObjectCommand({ Bucket: "routing-bucket", Key: "dir/hello.txt" }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: "routing-bucket", Key: "dir/hello.txt", Body: "hello annex" }),
+    );
+    const got = await s3.send(
+      new GetObjectCommand({ Bucket: "routing-bucket", Key: "dir/hello.txt" }),
+    );
     expect(await got.Body?.transformToString()).toBe("hello annex");
-    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: "routing-bucket", Key: "dir/hello.txt" }), { expiresIn: 60 });
+    const url = await getSignedUrl(
+      s3,
+      new GetObjectCommand({ Bucket: "routing-bucket", Key: "dir/hello.txt" }),
+      { expiresIn: 60 },
+    );
     expect(url).toContain("X-Amz-Credential=");
     const response = await fetch(url);
     expect(response.status).toBe(200);
@@ -82,19 +93,30 @@ describe("local AWS endpoint", () => {
   });
 
   it("routes EC2 to the emulator", async () => {
-    const vpcs = await ec2At(aws.endpoint).send(new DescribeVpcsCommand({ Filters: [{ Name: "isDefault", Values: ["true"] }] }));
+    const vpcs = await ec2At(aws.endpoint).send(
+      new DescribeVpcsCommand({ Filters: [{ Name: "isDefault", Values: ["true"] }] }),
+    );
     expect(vpcs.Vpcs?.[0]?.VpcId).toMatch(/^vpc-/);
   });
 
   it("is read by the real AWS CLI v2: tables and buckets", async () => {
-    const tables = (await awsCli(aws.endpoint, ["dynamodb", "list-tables"])) as { TableNames: string[] };
+    const tables = (await awsCli(aws.endpoint, ["dynamodb", "list-tables"])) as {
+      TableNames: string[];
+    };
     expect(tables.TableNames).toContain("routing");
-    const buckets = (await awsCli(aws.endpoint, ["s3api", "list-buckets"])) as { Buckets: Array<{ Name: string }> };
+    const buckets = (await awsCli(aws.endpoint, ["s3api", "list-buckets"])) as {
+      Buckets: Array<{ Name: string }>;
+    };
     expect(buckets.Buckets.map((bucket) => bucket.Name)).toContain("routing-bucket");
   });
 
   it("answers an unknown service with an AWS-style error naming it", async () => {
-    const signer = new SignatureV4({ service: "sqs", region: "us-east-1", sha256: Sha256, credentials: { accessKeyId: "t", secretAccessKey: "t" } });
+    const signer = new SignatureV4({
+      service: "sqs",
+      region: "us-east-1",
+      sha256: Sha256,
+      credentials: { accessKeyId: "t", secretAccessKey: "t" },
+    });
     const url = new URL(aws.endpoint);
     const signed = await signer.sign({
       method: "POST",
@@ -105,7 +127,11 @@ describe("local AWS endpoint", () => {
       headers: { host: url.host, "content-type": "application/x-www-form-urlencoded" },
       body: "Action=ListQueues",
     });
-    const response = await fetch(aws.endpoint, { method: "POST", headers: signed.headers, body: "Action=ListQueues" });
+    const response = await fetch(aws.endpoint, {
+      method: "POST",
+      headers: signed.headers,
+      body: "Action=ListQueues",
+    });
     expect(response.status).toBe(400);
     const text = await response.text();
     expect(text).toContain("<Code>UnknownService</Code>");
@@ -113,15 +139,25 @@ describe("local AWS endpoint", () => {
   });
 
   it("answers a malformed Authorization header and a request with no credentials without crashing", async () => {
-    const malformed = await fetch(aws.endpoint, { method: "POST", headers: { authorization: "AWS4-HMAC-SHA256 Credential=garbage" } });
+    const malformed = await fetch(aws.endpoint, {
+      method: "POST",
+      headers: { authorization: "AWS4-HMAC-SHA256 Credential=garbage" },
+    });
     expect(malformed.status).toBe(400);
     expect(await malformed.text()).toContain("<Code>IncompleteSignature</Code>");
-    const wrongAlgorithm = await fetch(aws.endpoint, { headers: { authorization: "Basic dXNlcjpwYXNz" } });
+    const wrongAlgorithm = await fetch(aws.endpoint, {
+      headers: { authorization: "Basic dXNlcjpwYXNz" },
+    });
     expect(wrongAlgorithm.status).toBe(400);
-    const anonymous = await fetch(aws.endpoint, { method: "POST", headers: { "x-amz-target": "DynamoDB_20120810.ListTables" } });
+    const anonymous = await fetch(aws.endpoint, {
+      method: "POST",
+      headers: { "x-amz-target": "DynamoDB_20120810.ListTables" },
+    });
     expect(anonymous.status).toBe(403);
     expect(await anonymous.json()).toMatchObject({ __type: "MissingAuthenticationToken" });
-    const stillUp = (await awsCli(aws.endpoint, ["dynamodb", "list-tables"])) as { TableNames: string[] };
+    const stillUp = (await awsCli(aws.endpoint, ["dynamodb", "list-tables"])) as {
+      TableNames: string[];
+    };
     expect(stillUp.TableNames).toContain("routing");
   });
 });

@@ -1,0 +1,89 @@
+/**
+ * The answers the CLI reads, per API.md. Lenient where the CLI does not depend on a field,
+ * strict where it does, so a broken answer is reported instead of printed as nonsense.
+ */
+import { z } from "zod";
+
+const text = z.string();
+const optionalText = z.string().nullish();
+
+export const instanceSchema = z
+  .object({
+    id: text,
+    type: optionalText,
+    state: text,
+    launchedAt: optionalText,
+    joined: z.boolean().nullish(),
+    idleSince: optionalText,
+  })
+  .passthrough();
+export type Instance = z.infer<typeof instanceSchema>;
+
+export const eventSchema = z
+  .object({
+    at: text,
+    type: text,
+    message: optionalText,
+    instanceIds: z.array(text).nullish(),
+  })
+  .passthrough();
+export type AnnexEvent = z.infer<typeof eventSchema>;
+
+export const annexSchema = z
+  .object({
+    id: text,
+    name: text,
+    owner: optionalText,
+    kind: optionalText,
+    state: text,
+    endReason: optionalText,
+    failureReason: optionalText,
+    requestedCount: z.number().nullish(),
+    instanceType: optionalText,
+    imageId: optionalText,
+    createdAt: optionalText,
+    leaseExpiresAt: optionalText,
+    leaseRemainingSeconds: z.number().nullish(),
+    idleTimeoutSeconds: z.number().nullish(),
+    instances: z.array(instanceSchema).nullish(),
+    events: z.array(eventSchema).nullish(),
+  })
+  .passthrough();
+export type Annex = z.infer<typeof annexSchema>;
+
+export const oneAnnexAnswer = z.object({ annex: annexSchema }).passthrough();
+export const annexListAnswer = z.object({ annexes: z.array(annexSchema) }).passthrough();
+
+export const setupAnswer = z
+  .object({
+    ok: z.boolean(),
+    components: z.array(
+      z
+        .object({
+          name: text,
+          label: optionalText,
+          status: text,
+          action: optionalText,
+          seconds: z.number().nullish(),
+          message: optionalText,
+          hint: optionalText,
+        })
+        .passthrough(),
+    ),
+  })
+  .passthrough();
+export type SetupAnswer = z.infer<typeof setupAnswer>;
+
+export const checkSetupAnswer = z
+  .object({
+    ok: z.boolean(),
+    components: z.array(
+      z.object({ name: text, label: optionalText, status: text, hint: optionalText }).passthrough(),
+    ),
+    defaults: z
+      .object({ instanceType: optionalText, imageId: optionalText })
+      .passthrough()
+      .optional(),
+  })
+  .passthrough();
+export type CheckSetupAnswer = z.infer<typeof checkSetupAnswer>;

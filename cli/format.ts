@@ -1,0 +1,168 @@
+/** Pure text formatting for status tables, ClassAd-style listings and the audit trail. */
+import type { Annex, AnnexEvent, Instance } from "./api.ts";
+
+/** A span of seconds, compactly: `<1m`, `47m`, `1h05m`, `2d03h`. */
+export function formatSpan(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return "<1m";
+  const minutes = Math.floor(s / 60);
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours}h${String(minutes % 60).padStart(2, "0")}m`;
+  return `${Math.floor(hours / 24)}d${String(hours % 24).padStart(2, "0")}h`;
+}
+
+/** An ISO timestamp as `2026-01-01 10:00:00 UTC`; anything unparsable is shown as given. */
+export function formatTime(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  return `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC`;
+}
+
+/** Seconds of lease left, from the answer or from the expiry. */
+export function leaseSecondsLeft(annex: Annex, now: number): number | undefined {
+  if (annex.leaseRemainingSeconds != null) return annex.leaseRemainingSeconds;
+  if (!annex.leaseExpiresAt) return undefined;
+  const expiry = Date.parse(annex.leaseExpiresAt);
+  return Number.isNaN(expiry) ? undefined : (expiry - now) / 1000;
+}
+
+/** The LEASE LEFT cell: time left, or why the annex is over. */
+export function formatLeaseLeft(annex: Annex, now: number): string {
+  if (annex.state === "ended") return `ended (${annex.endReason ?? "unknown"})`;
+  if (annex.state === "stopping") return "stopping";
+  const left = leaseSecondsLeft(annex, now);
+  if (left === undefined) return "-";
+  return left <= 0 ? "expired" : formatSpan(left);
+}
+
+/** The IDLE SINCE cell: how long an instance has been idle, `-` if busy or unknown. */
+export function formatIdleSince(instance: Instance, now: number): string {
+  if (!instance.idleSince) return "-";
+  const since = Date.parse(instance.idleSince);
+  if (Number.isNaN(since)) return instance.idleSince;
+  return `${formatSpan((now - since) / 1000)} ago`;
+}
+
+/** Left-aligned columns separated by two spaces, without trailing blanks. */
+export function formatTable(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+export const STATUS_HEADER = [
+  "NAME",
+  "INSTANCE",
+  "TYPE",
+  "STATE",
+  "JOINED",
+  "IDLE SINCE",
+  "LEASE LEFT",
+];
+
+/** One row per instance; an annex without instances gets one row showing its own state. */
+export function statusRows(annexes: Annex[], now: number): string[][] {
+  return annexes.flatMap((annex) => {
+    const lease = formatLeaseLeft(annex, now);
+    const instances = annex.instances ?? [];
+    if (instances.length === 0) {
+      return [[annex.name, "-", annex.instanceType ?? "-", `(${annex.state})`, "-", "-", lease]];
+    }
+    return instances.map((instance) => [
+      annex.name,
+      instance.id,
+      instance.type ?? annex.instanceType ?? "-",
+      instance.state,
+      instance.joined ? "yes" : "no",
+      formatIdleSince(instance, now),
+      lease,
+    ]);
+  });
+}
+
+/** `2 annexes, 3 instances: 2 running, 1 pending.` */
+export function statusSummary(annexes: Annex[]): string {
+  const counts = new Map<string, number>();
+  for (const instance of annexes.flatMap((a) => a.instances ?? [])) {
+    counts.set(instance.state, (counts.get(instance.state) ?? 0) + 1);
+  }
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const head = `${plural(annexes.length, "annex", "annexes")}, ${plural(total, "instance")}`;
+  if (total === 0) return `${head}.`;
+  const parts = [...counts.entries()]
+    .sort(([a], [b]) => stateRank(a) - stateRank(b) || a.localeCompare(b))
+    .map(([state, n]) => `${n} ${state}`);
+  return `${head}: ${parts.join(", ")}.`;
+}
+
+const STATE_ORDER = ["pending", "running", "stopping", "shutting-down", "stopped", "terminated"];
+function stateRank(state: string): number {
+  const i = STATE_ORDER.indexOf(state);
+  return i < 0 ? STATE_ORDER.length : i;
+}
+
+/** `1 instance`, `2 instances`. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The whole `annex status` text: table, blank line, summary. */
+export function formatStatus(annexes: Annex[], now: number): string[] {
+  if (annexes.length === 0) return ["No annexes."];
+  return [...formatTable(STATUS_HEADER, statusRows(annexes, now)), "", statusSummary(annexes)];
+}
+
+function classadValue(value: unknown): string {
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return JSON.stringify(String(value));
+}
+
+/** One ClassAd-like long form per instance (`-classad`), blank line between them. */
+export function formatClassAds(annexes: Annex[]): string[] {
+  const ads: string[][] = [];
+  for (const annex of annexes) {
+    const common: Array<[string, unknown]> = [
+      ["AnnexName", annex.name],
+      ["AnnexId", annex.id],
+      ["AnnexState", annex.state],
+      ...(annex.endReason ? [["AnnexEndReason", annex.endReason] as [string, unknown]] : []),
+      ...(annex.leaseExpiresAt
+        ? [["LeaseExpiresAt", annex.leaseExpiresAt] as [string, unknown]]
+        : []),
+    ];
+    const instances = annex.instances ?? [];
+    if (instances.length === 0) ads.push(common.map(([k, v]) => `${k} = ${classadValue(v)}`));
+    for (const instance of instances) {
+      const attrs: Array<[string, unknown]> = [
+        ...common,
+        ["InstanceID", instance.id],
+        ["InstanceType", instance.type ?? annex.instanceType ?? ""],
+        ["State", instance.state],
+        ["Joined", instance.joined ?? false],
+        ...(instance.launchedAt ? [["LaunchTime", instance.launchedAt] as [string, unknown]] : []),
+        ...(instance.idleSince ? [["IdleSince", instance.idleSince] as [string, unknown]] : []),
+      ];
+      ads.push(attrs.map(([k, v]) => `${k} = ${classadValue(v)}`));
+    }
+  }
+  return ads.flatMap((ad, i) => (i === 0 ? ad : ["", ...ad]));
+}
+
+/** The audit trail, oldest first: time, event type, message, instance ids. */
+export function formatHistory(annex: Annex): string[] {
+  const events: AnnexEvent[] = annex.events ?? [];
+  if (events.length === 0) return [`No events recorded for annex ${annex.name}.`];
+  const rows = events.map((event) => [
+    formatTime(event.at),
+    event.type,
+    [event.message ?? "", event.instanceIds?.length ? `(${event.instanceIds.join(", ")})` : ""]
+      .filter(Boolean)
+      .join(" "),
+  ]);
+  return formatTable(["TIME", "EVENT", "DETAILS"], rows);
+}

@@ -1,0 +1,320 @@
+import { describe, expect, it } from "vitest";
+import { parseArgs } from "../../../cli/args.ts";
+import { UsageError } from "../../../cli/errors.ts";
+import { checkCidr } from "../../../cli/setup-request.ts";
+import { type PlanContext, planFor } from "../../../cli/validate.ts";
+
+const files: Record<string, string> = {
+  "fleet.json": JSON.stringify({
+    IamFleetRole: "arn:aws:iam::123456789012:role/r",
+    TargetCapacity: 5,
+  }),
+  "array.json": "[1, 2]",
+  "broken.json": "{ nope",
+  "ud.sh": "#!/bin/sh\necho hi\n",
+  pw: "secret\n",
+};
+
+const ctx: PlanContext = {
+  readText: (path) => {
+    const text = files[path];
+    if (text === undefined) throw Object.assign(new Error("nope"), { code: "ENOENT" });
+    return text;
+  },
+  defaults: {},
+  username: "alice",
+  findCollector: () => undefined,
+};
+
+function plan(argv: string[], context: PlanContext = ctx) {
+  const inv = parseArgs(argv);
+  if (inv.command === "help") throw new Error("help");
+  return planFor({ ...inv, command: inv.command }, context);
+}
+
+function usage(argv: string[], context: PlanContext = ctx): string {
+  try {
+    plan(argv, context);
+  } catch (error) {
+    if (error instanceof UsageError) return error.message;
+    throw error;
+  }
+  throw new Error("no UsageError");
+}
+
+describe("planFor create", () => {
+  it("applies condor_annex's durations and the caller as owner, and leaves the type to the pool", () => {
+    expect(plan(["-count", "2", "-annex-name", "A"])).toEqual({
+      command: "create",
+      yes: false,
+      specified: { duration: false, idle: false, instanceType: false },
+      body: {
+        name: "A",
+        kind: "on-demand",
+        count: 2,
+        durationHours: 50 / 60,
+        idleHours: 0.25,
+        owners: ["alice"],
+      },
+    });
+  });
+
+  it("takes the default instance type from the config file", () => {
+    const p = plan(["-count", "1", "-annex-name", "A"], {
+      ...ctx,
+      defaults: { instanceType: "c5.xlarge" },
+    });
+    expect(p).toMatchObject({ body: { instanceType: "c5.xlarge" } });
+  });
+
+  it("maps every on-demand option to the API body", () => {
+    const p = plan([
+      "-count",
+      "3",
+      "-annex-name",
+      "A",
+      "-duration",
+      "2",
+      "-idle",
+      "0.5",
+      "-aws-on-demand-instance-type",
+      "m5.large",
+      "-aws-on-demand-ami-id",
+      "ami-0123456789abcdef0",
+      "-aws-on-demand-security-group-ids",
+      "sg-01234567,sg-89abcdef",
+      "-aws-on-demand-key-name",
+      "k",
+      "-aws-user-data-file",
+      "ud.sh",
+      "-tag",
+      "Project",
+      "x",
+      "-owner",
+      "bob, carol",
+      "-yes",
+    ]);
+    expect(p).toMatchObject({
+      yes: true,
+      specified: { duration: true, idle: true, instanceType: true },
+      body: {
+        count: 3,
+        durationHours: 2,
+        idleHours: 0.5,
+        instanceType: "m5.large",
+        imageId: "ami-0123456789abcdef0",
+        securityGroupIds: ["sg-01234567", "sg-89abcdef"],
+        keyName: "k",
+        userData: "#!/bin/sh\necho hi\n",
+        tags: { Project: "x" },
+        owners: ["bob", "carol"],
+      },
+    });
+  });
+
+  it("sends noOwner instead of owners with -no-owner", () => {
+    const p = plan(["-count", "1", "-annex-name", "A", "-no-owner"]);
+    expect(p).toMatchObject({ body: { noOwner: true } });
+    expect(p).not.toHaveProperty("body.owners");
+  });
+
+  it("builds a spot fleet request from -slots and the parsed config file", () => {
+    const p = plan([
+      "-annex-name",
+      "S",
+      "-slots",
+      "5",
+      "-aws-spot-fleet-config-file",
+      "fleet.json",
+    ]);
+    expect(p).toMatchObject({
+      body: {
+        kind: "spot-fleet",
+        slots: 5,
+        spotFleetConfig: JSON.parse(files["fleet.json"] as string),
+      },
+    });
+    expect(p).not.toHaveProperty("body.instanceType");
+    expect(p).not.toHaveProperty("body.count");
+  });
+
+  it.each([
+    [
+      ["-count", "0", "-annex-name", "A"],
+      "the number of requested instances must be greater than zero.",
+    ],
+    [["-count", "1.5", "-annex-name", "A"], "-count requires an integer argument."],
+    [
+      ["-count", "1", "-annex-name", "A", "-duration", "-1"],
+      "the duration must be greater than zero.",
+    ],
+    [
+      ["-count", "1", "-annex-name", "A", "-duration", "soon"],
+      "-duration accepts a decimal number of hours.",
+    ],
+    [["-count", "1", "-annex-name", "A", "-idle", "0"], "the idle time must be greater than zero."],
+    [
+      ["-count", "1", "-annex-name", "A", "-duration", "1", "-idle", "2"],
+      "the idle time (2.00 hours) must not be longer than the duration (1.00 hours).",
+    ],
+    [
+      ["-count", "1", "-annex-name", "A", "-idle", "1"],
+      "the idle time (1.00 hours) must not be longer than the duration (0.83 hours).",
+    ],
+    [["-count", "1"], "you must specify -annex-name."],
+    [
+      ["-annex-name", "S", "-slots", "0", "-aws-spot-fleet-config-file", "fleet.json"],
+      "the number of requested slots must be greater than zero.",
+    ],
+    [
+      ["-annex-name", "S", "-slots", "5"],
+      "Spot Fleet Requests require the -aws-spot-fleet-config-file flag.",
+    ],
+    [
+      ["-annex-name", "S", "-count", "1", "-aws-spot-fleet-config-file", "fleet.json"],
+      "unwilling to ignore -aws-spot-fleet-config-file being set for an on-demand annex.",
+    ],
+    [
+      ["-annex-name", "S", "-slots", "5", "-aws-spot-fleet-config-file", "missing.json"],
+      "cannot read -aws-spot-fleet-config-file 'missing.json' (no such file).",
+    ],
+    [
+      ["-annex-name", "S", "-slots", "5", "-aws-spot-fleet-config-file", "array.json"],
+      `-aws-spot-fleet-config-file 'array.json' must hold a JSON object (the console's "JSON config").`,
+    ],
+    [
+      ["-count", "1", "-annex-name", "A", "-aws-user-data", "x", "-aws-user-data-file", "ud.sh"],
+      "you may specify no more than one of -aws-[default-]user-data[-file].",
+    ],
+    [
+      ["-count", "1", "-annex-name", "A", "-owner", "bob", "-no-owner"],
+      "-owner and -no-owner contradict each other; give one.",
+    ],
+    [
+      ["-count", "1", "-annex-name", "A", "-tag", "aws:x", "1"],
+      "tag name 'aws:x' is reserved (aws: and annex: prefixes).",
+    ],
+    [
+      ["-count", "1", "-annex-name", "A", "-aws-on-demand-ami-id", "ami-xyz"],
+      "'ami-xyz' is not an AMI id (like ami-0123456789abcdef0).",
+    ],
+    [
+      ["-count", "1", "-annex-name", "A", "-aws-on-demand-instance-type", "large"],
+      "'large' is not an EC2 instance type (like m4.large).",
+    ],
+    [
+      ["-count", "1", "-annex-name", "A", "-aws-on-demand-security-group-ids", "default"],
+      "'default' is not a security group id (like sg-0123456789abcdef0).",
+    ],
+  ])("rejects %j", (argv, message) => {
+    expect(usage(argv)).toBe(message);
+  });
+
+  it("rejects annex names the service would refuse", () => {
+    expect(usage(["-count", "1", "-annex-name", "-x"])).toMatch(
+      /^the annex name '-x' is not valid/,
+    );
+    expect(usage(["-count", "1", "-annex-name", "a b"])).toMatch(
+      /^the annex name 'a b' is not valid/,
+    );
+    expect(usage(["-count", "1", "-annex-name", "x".repeat(33)])).toMatch(
+      /is not valid: it must be 1 to 32/,
+    );
+    expect(plan(["-count", "1", "-annex-name", "x".repeat(32)])).toMatchObject({
+      body: { name: "x".repeat(32) },
+    });
+  });
+
+  it("reports a fleet file that is not JSON with the parser's reason", () => {
+    expect(
+      usage(["-annex-name", "S", "-slots", "5", "-aws-spot-fleet-config-file", "broken.json"]),
+    ).toMatch(/^-aws-spot-fleet-config-file 'broken\.json' is not valid JSON \(.+\)\.$/);
+  });
+
+  it("refuses a default owner that HTCondor would not accept", () => {
+    expect(usage(["-count", "1", "-annex-name", "A"], { ...ctx, username: "DOMAIN\\bob" })).toMatch(
+      /^your user name 'DOMAIN\\bob' is not an HTCondor user name; give -owner USER or -no-owner\.$/,
+    );
+  });
+});
+
+describe("planFor other commands", () => {
+  it("needs a name for extend, off and history, from either spelling", () => {
+    expect(plan(["extend", "A", "-duration", "1.5"])).toEqual({
+      command: "extend",
+      name: "A",
+      durationHours: 1.5,
+    });
+    expect(plan(["-annex-name", "A", "-duration", "1"])).toEqual({
+      command: "extend",
+      name: "A",
+      durationHours: 1,
+    });
+    expect(plan(["off", "A"])).toEqual({ command: "off", name: "A" });
+    expect(usage(["off"])).toBe(
+      "you must specify the annex: 'annex off NAME' or -annex-name NAME.",
+    );
+    expect(usage(["history", "A", "B"])).toBe("unexpected argument (B).");
+    expect(usage(["status", "A", "-annex-name", "B"])).toBe("two annex names given ('A' and 'B').");
+  });
+
+  it("lists everything for status without a name", () => {
+    expect(plan(["status"])).toEqual({ command: "status", name: undefined, classad: false });
+  });
+
+  it("builds the setup body, reading the pool password file", () => {
+    expect(
+      plan([
+        "setup",
+        "-collector-host",
+        "cm:9618",
+        "-allow-cidr",
+        "10.0.0.0/8",
+        "-pool-password-file",
+        "pw",
+        "-ssh-cidr",
+        "192.0.2.0/24",
+        "-create-key-pair",
+        "-max-count",
+        "10",
+      ]),
+    ).toEqual({
+      command: "setup",
+      body: {
+        collectorHost: "cm:9618",
+        allowCidr: "10.0.0.0/8",
+        sshCidr: "192.0.2.0/24",
+        createKeyPair: true,
+        poolPassword: "secret",
+        limits: { maxCount: 10 },
+      },
+    });
+  });
+
+  it("finds the collector in the config file or from HTCondor", () => {
+    const fromHtcondor = { ...ctx, findCollector: () => "cm.pool.org" };
+    expect(plan(["-setup", "-allow-cidr", "0.0.0.0/0"], fromHtcondor)).toMatchObject({
+      body: { collectorHost: "cm.pool.org" },
+    });
+    const fromConfig = {
+      ...fromHtcondor,
+      defaults: { collectorHost: "cm.cfg", allowCidr: "10.1.0.0/16" },
+    };
+    expect(plan(["-setup"], fromConfig)).toMatchObject({
+      body: { collectorHost: "cm.cfg", allowCidr: "10.1.0.0/16" },
+    });
+    expect(usage(["-setup", "-allow-cidr", "10.0.0.0/8"])).toMatch(
+      /^setup needs the pool's collector/,
+    );
+  });
+});
+
+describe("checkCidr", () => {
+  it("accepts IPv4 and IPv6 blocks and rejects the rest", () => {
+    expect(checkCidr("203.0.113.0/24")).toBe("203.0.113.0/24");
+    expect(checkCidr("2001:db8::/32")).toBe("2001:db8::/32");
+    expect(() => checkCidr("10.0.0.0")).toThrow(UsageError);
+    expect(() => checkCidr("300.0.0.0/8")).toThrow(UsageError);
+    expect(() => checkCidr("10.0.0.0/33")).toThrow(UsageError);
+  });
+});
