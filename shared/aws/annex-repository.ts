@@ -69,19 +69,8 @@ export class AnnexRepository {
   }
 
   /** Forgets a client token whose annex was never created (its name was in use). */
-  async releaseToken(owner: string, clientToken: string, annexId: string): Promise<void> {
-    await this.db
-      .send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: tokenClaimKey(owner, clientToken),
-          ConditionExpression: "annexId = :id",
-          ExpressionAttributeValues: { ":id": annexId },
-        }),
-      )
-      .catch((error: unknown) => {
-        if (!isConditionFailure(error)) throw error;
-      });
+  releaseToken(owner: string, clientToken: string, annexId: string): Promise<void> {
+    return this.deleteClaim(tokenClaimKey(owner, clientToken), annexId);
   }
 
   /** Claims `name` among the owner's live annexes; an ended holder's claim is taken over. */
@@ -119,19 +108,8 @@ export class AnnexRepository {
   }
 
   /** Releases the owner's claim on `name` if `annexId` still holds it. */
-  async releaseName(owner: string, name: string, annexId: string): Promise<void> {
-    await this.db
-      .send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: nameClaimKey(owner, name),
-          ConditionExpression: "annexId = :id",
-          ExpressionAttributeValues: { ":id": annexId },
-        }),
-      )
-      .catch((error: unknown) => {
-        if (!isConditionFailure(error)) throw error;
-      });
+  releaseName(owner: string, name: string, annexId: string): Promise<void> {
+    return this.deleteClaim(nameClaimKey(owner, name), annexId);
   }
 
   /** Writes a new annex (the write-ahead record); does nothing if it already exists. */
@@ -277,6 +255,22 @@ export class AnnexRepository {
       liveShard: live ? LIVE_SHARD : undefined,
       purgeAt: live ? undefined : annex.updatedAt + RETENTION_SECONDS,
     };
+  }
+
+  /** Deletes a claim if `annexId` still holds it; a claim held by another annex stays. */
+  private async deleteClaim(key: { pk: string; sk: string }, annexId: string): Promise<void> {
+    await this.db
+      .send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: key,
+          ConditionExpression: "annexId = :id",
+          ExpressionAttributeValues: { ":id": annexId },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
   }
 
   private async get(key: { pk: string; sk: string }) {

@@ -5,20 +5,9 @@
  */
 
 import { randomBytes } from "node:crypto";
+import type { SetupRequest } from "../domain/requests/setup.ts";
 import { DEFAULT_LIMITS, type PoolSecret, type PoolSettings } from "../domain/settings.ts";
 import { type Component, type SetupPorts, timed } from "./setup-components.ts";
-
-export interface SetupRequest {
-  collectorHost: string;
-  allowCidr: string;
-  vpcId?: string;
-  sshCidr?: string;
-  createKeyPair?: boolean;
-  poolPassword?: string;
-  poolToken?: string;
-  defaults?: { instanceType?: string; imageId?: string };
-  limits?: { maxCount?: number; maxDurationHours?: number };
-}
 
 export interface SetupResult {
   ok: boolean;
