@@ -64,12 +64,19 @@ export const LOCAL_NAMES = {
   functionPrefix: "cloud-annex-local-",
 } as const;
 
-let running = false;
+let started = false;
 
-/** Starts everything `npm start` runs; tests start it in memory on free ports. */
+/**
+ * Starts everything `npm start` runs; tests start it in memory on free ports. Once per process:
+ * handler modules, like Lambda containers, keep the clients and settings they built at first use.
+ */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  if (running) throw new Error("a local stack is already running in this process");
-  running = true;
+  if (started) {
+    throw new Error(
+      "a local stack was already started in this process: start each stack in its own process",
+    );
+  }
+  started = true;
   const root = options.root ?? process.cwd();
   const definition = readServiceDefinition(`${root}/serverless.yml`);
   const aws = await startLocalAws({
@@ -123,12 +130,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         await scheduler.stop();
         await api.stop();
         await aws.stop();
-        running = false;
       },
     };
   } catch (error) {
     await aws.stop();
-    running = false;
     throw error;
   }
 }
