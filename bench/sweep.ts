@@ -69,12 +69,12 @@ export async function run(): Promise<void> {
       ANNEX_BUCKET: "cloud-annex-bench-config",
       POWERTOOLS_LOG_LEVEL: "ERROR",
     });
-    const { dynamoDb, ec2 } = await import("../shared/aws/clients.ts");
+    const { dynamoDb, ec2, ec2ForSweeps } = await import("../shared/aws/clients.ts");
     const wiring = await import("../shared/wiring.ts");
     const { runSweep } = await import("../shared/use-cases/enforce-sweep.ts");
     await createTable(dynamoDb);
     aws.ec2.control.setThrottling(false);
-    const tally = countCalls(dynamoDb, ec2);
+    const tally = countCalls(dynamoDb, ec2ForSweeps);
     const seeder = new Seeder(dynamoDb, ec2);
     const ports = wiring.enforcePorts();
     const rows: string[][] = [];
