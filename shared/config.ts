@@ -9,13 +9,7 @@ export function getStringFromEnv(name: string): string {
   return value;
 }
 
-/** The value of an optional environment variable, or the default. */
-export function getOptionalFromEnv(name: string, fallback: string): string {
-  const value = process.env[name];
-  return value === undefined || value === "" ? fallback : value;
-}
-
-/** A positive number from the environment, or the default. */
+/** A non-negative number from the environment, or the default. */
 export function getNumberFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;

@@ -12,7 +12,7 @@ import { Ec2Instances } from "./aws/ec2-instances.ts";
 import { Ec2Network } from "./aws/ec2-network.ts";
 import { identityVerifier } from "./aws/identity-verifier.ts";
 import { InstanceRepository } from "./aws/instance-repository.ts";
-import { getOptionalFromEnv, getStringFromEnv } from "./config.ts";
+import { getStringFromEnv } from "./config.ts";
 import { ValidationError } from "./domain/errors.ts";
 import { logger } from "./logger.ts";
 import type { BootstrapPorts } from "./use-cases/bootstrap-instance.ts";
@@ -50,7 +50,6 @@ export const stackNames = once(() => {
     securityGroup: `cloud-annex-${stage}-instances`,
     keyPair: `cloud-annex-${stage}`,
     apiUrl: getStringFromEnv("ANNEX_API_URL"),
-    accountId: getOptionalFromEnv("ANNEX_ACCOUNT_ID", ""),
   };
 });
 

@@ -15,9 +15,3 @@ export function ownerFromIam(iam: IamIdentity | undefined | null): string {
   }
   return arn;
 }
-
-/** The short name of a principal ARN (user name or role session), the default HTCondor owner. */
-export function shortNameOf(owner: string): string {
-  const last = owner.split("/").pop() ?? owner;
-  return last.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 64) || "annex-user";
-}
