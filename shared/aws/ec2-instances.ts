@@ -89,6 +89,11 @@ export class Ec2Instances {
     return this.describe([{ Name: "tag:annex:id", Values: [annexId] }]);
   }
 
+  /** Every instance tagged `annex:owner` = `owner` (exact match), in all states, read in pages. */
+  findByOwner(owner: string): Promise<Ec2Instance[]> {
+    return this.describe([{ Name: "tag:annex:owner", Values: [owner] }]);
+  }
+
   /** Instances carrying an `annex:id` tag in the given states (the orphan sweep), read in pages. */
   findTagged(states: string[], extra: Filter[] = []): Promise<Ec2Instance[]> {
     return this.describe([

@@ -1,8 +1,9 @@
 /** Status (GET /annexes, GET /annexes/{name}): DynamoDB for the annex, EC2 (read live by exact tag) for instance state. */
 
+import type { Ec2Instance } from "../aws/ec2-instances.ts";
 import type { Annex, AnnexInstance } from "../domain/annex.ts";
 import { NotFoundError } from "../domain/errors.ts";
-import { type AnnexView, presentAnnex } from "../domain/tags.ts";
+import { ANNEX_TAG_KEYS, type AnnexView, presentAnnex } from "../domain/tags.ts";
 import type { AnnexPorts } from "./ports.ts";
 
 export type StatusPorts = Pick<AnnexPorts, "annexes" | "instances" | "ec2">;
@@ -40,10 +41,21 @@ export async function listAnnexStatus(
   now: number,
 ): Promise<AnnexView[]> {
   const annexes = await ports.annexes.listByOwner(owner);
+  // One paged DescribeInstances for all of the owner's instances, whatever the number of annexes.
+  const live = annexes.some((annex) => annex.state !== "ended")
+    ? await ports.ec2.findByOwner(owner)
+    : [];
   return Promise.all(
-    annexes.map(async (annex) =>
-      presentAnnex(annex, await currentInstances(ports, annex), undefined, now),
-    ),
+    annexes.map(async (annex) => {
+      const mine =
+        annex.state === "ended" ? [] : live.filter((i) => i.tags[ANNEX_TAG_KEYS.id] === annex.id);
+      return presentAnnex(
+        annex,
+        merge(annex, await ports.instances.listInstances(annex.id), mine),
+        undefined,
+        now,
+      );
+    }),
   );
 }
 
@@ -53,6 +65,10 @@ export async function currentInstances(ports: StatusPorts, annex: Annex): Promis
     ports.instances.listInstances(annex.id),
     annex.state === "ended" ? Promise.resolve([]) : ports.ec2.findByAnnex(annex.id),
   ]);
+  return merge(annex, records, live);
+}
+
+function merge(annex: Annex, records: AnnexInstance[], live: Ec2Instance[]): AnnexInstance[] {
   const byId = new Map(records.map((record) => [record.instanceId, record]));
   for (const instance of live) {
     const record = byId.get(instance.id);

@@ -10,7 +10,9 @@ import { StaleAnnexError } from "../domain/stale.ts";
 import { transition } from "../domain/state-machine.ts";
 import type { AnnexPorts } from "./ports.ts";
 
-export type EndPorts = Pick<AnnexPorts, "annexes" | "instances" | "store" | "ec2">;
+export type EndPorts = Pick<AnnexPorts, "annexes" | "instances" | "store"> & {
+  ec2: Omit<AnnexPorts["ec2"], "findByOwner">;
+};
 
 const ALIVE = new Set(["pending", "running", "stopping", "stopped"]);
 

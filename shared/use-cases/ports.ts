@@ -23,7 +23,7 @@ export interface AnnexPorts {
     "addInstances" | "appendEvent" | "listInstances" | "listEvents" | "saveInstance"
   >;
   store: Pick<ConfigStore, "getSettings" | "getPoolSecret" | "putBundle" | "deleteBundle">;
-  ec2: Pick<Ec2Instances, "launch" | "terminate" | "findByAnnex" | "tag">;
+  ec2: Pick<Ec2Instances, "launch" | "terminate" | "findByAnnex" | "findByOwner" | "tag">;
   /** The user data for an annex's instances: our bootstrap, plus the user's own if given (throws ValidationError). */
   userData(userSupplied: string | undefined, bootGraceSeconds: number): string;
   instanceProfileName?: string;

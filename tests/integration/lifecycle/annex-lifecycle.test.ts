@@ -112,8 +112,11 @@ describe("annex lifecycle", () => {
     expect(annex.instances.map((i) => i.state).sort()).toEqual(["running", "running"]);
     expect(annex.instances.every((i) => i.joined === false)).toBe(true);
     expect(annex.events?.map((e) => e.type)).toEqual(["created", "launched"]);
-    const list = await alice<{ annexes: Array<{ name: string }> }>("GET", "/annexes");
+    const list = await alice<{
+      annexes: Array<{ name: string; instances: Array<{ state: string }> }>;
+    }>("GET", "/annexes");
     expect(list.body.annexes.map((a) => a.name)).toEqual(["MyFirstAnnex"]);
+    expect(list.body.annexes[0]?.instances.map((i) => i.state)).toEqual(["running", "running"]);
   });
 
   it("keeps annexes private to their owner: another owner gets 404 for everything", async () => {
