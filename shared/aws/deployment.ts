@@ -8,12 +8,16 @@ import {
   ResourceNotFoundException as NoFunction,
 } from "@aws-sdk/client-lambda";
 import { dynamoDb } from "./clients.ts";
+import { isUsableCertificate } from "./identity-verifier.ts";
 
 const iam = /* @__PURE__ */ new IAMClient({});
 const lambda = /* @__PURE__ */ new LambdaClient({});
 
 /** Reads of the deployed stack's resources. */
 export const deployment = {
+  /** Whether the stack was given the region's certificate for instance identity documents. */
+  identityCertificateReady: (): boolean => isUsableCertificate(process.env.ANNEX_IDENTITY_CERT),
+
   async tableExists(table: string): Promise<boolean> {
     try {
       await dynamoDb.send(new DescribeTableCommand({ TableName: table }));

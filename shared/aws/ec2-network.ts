@@ -8,6 +8,7 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeVpcsCommand,
   type EC2Client,
+  RevokeSecurityGroupIngressCommand,
 } from "@aws-sdk/client-ec2";
 import { LaunchRejectedError } from "../domain/launch-errors.ts";
 
@@ -99,6 +100,45 @@ export class Ec2Network {
       if ((error as { name?: string }).name === "InvalidPermission.Duplicate") return false;
       throw error;
     }
+  }
+
+  /** The group's single-port TCP ingress rules, one per CIDR. */
+  async ingressRules(groupId: string): Promise<IngressRule[]> {
+    const result = await this.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
+    return (result.SecurityGroups?.[0]?.IpPermissions ?? [])
+      .filter((p) => p.IpProtocol === "tcp" && p.FromPort !== undefined && p.FromPort === p.ToPort)
+      .flatMap((p) => [
+        ...(p.IpRanges ?? []).map((r) => ({
+          port: p.FromPort ?? 0,
+          cidr: r.CidrIp ?? "",
+          description: r.Description ?? "",
+        })),
+        ...(p.Ipv6Ranges ?? []).map((r) => ({
+          port: p.FromPort ?? 0,
+          cidr: r.CidrIpv6 ?? "",
+          description: r.Description ?? "",
+        })),
+      ]);
+  }
+
+  /** Closes one ingress rule. */
+  async revoke(groupId: string, rule: IngressRule): Promise<void> {
+    const ipv6 = rule.cidr.includes(":");
+    await this.ec2.send(
+      new RevokeSecurityGroupIngressCommand({
+        GroupId: groupId,
+        IpPermissions: [
+          {
+            IpProtocol: "tcp",
+            FromPort: rule.port,
+            ToPort: rule.port,
+            ...(ipv6
+              ? { Ipv6Ranges: [{ CidrIpv6: rule.cidr }] }
+              : { IpRanges: [{ CidrIp: rule.cidr }] }),
+          },
+        ],
+      }),
+    );
   }
 
   async keyPairExists(name: string): Promise<boolean> {

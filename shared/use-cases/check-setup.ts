@@ -1,7 +1,12 @@
 /** check-setup (GET /setup): each component OK or missing, with what to do about it. Changes nothing. */
 
 import { FALLBACK_INSTANCE_TYPE } from "../domain/settings.ts";
-import { type ComponentName, LABELS, type SetupPorts } from "./setup-components.ts";
+import {
+  type ComponentName,
+  IDENTITY_CERTIFICATE_HINT,
+  LABELS,
+  type SetupPorts,
+} from "./setup-components.ts";
 
 export interface CheckedComponent {
   name: ComponentName;
@@ -44,6 +49,7 @@ export async function checkSetup(ports: Omit<SetupPorts, "memo">): Promise<{
       (await deployment.instanceProfileArn(names.instanceProfile)) !== undefined,
       `instance profile ${names.instanceProfile} not found: ${DEPLOY}`,
     ],
+    ["identity-certificate", deployment.identityCertificateReady(), IDENTITY_CERTIFICATE_HINT],
     ["security-group", groupsExist, `no security group for instances: ${RUN_SETUP} with allowCidr`],
     [
       "pool-settings",

@@ -9,6 +9,7 @@ export type ComponentName =
   | "state-table"
   | "lambda-functions"
   | "instance-profile"
+  | "identity-certificate"
   | "security-group"
   | "key-pair"
   | "pool-settings";
@@ -19,10 +20,15 @@ export const LABELS: Record<ComponentName, string> = {
   "state-table": "state table",
   "lambda-functions": "Lambda functions",
   "instance-profile": "instance profile",
+  "identity-certificate": "instance identity certificate",
   "security-group": "security group",
   "key-pair": "key pair",
   "pool-settings": "pool settings",
 };
+
+/** What to do when the stack was deployed without the region's identity certificate. */
+export const IDENTITY_CERTIFICATE_HINT =
+  "the stack has no instance identity certificate: deploy with --param identityCertificate=<the region's AWS RSA certificate> (see README, Deploying)";
 
 export interface Component {
   name: ComponentName;
@@ -57,6 +63,7 @@ export interface SetupPorts {
     tableExists(name: string): Promise<boolean>;
     missingFunctions(names: string[]): Promise<string[]>;
     instanceProfileArn(name: string): Promise<string | undefined>;
+    identityCertificateReady(): boolean;
   };
   network: {
     vpcId(requested?: string): Promise<string>;
@@ -64,6 +71,8 @@ export interface SetupPorts {
     groupExists(groupId: string): Promise<boolean>;
     createGroup(vpcId: string, name: string, description: string): Promise<string>;
     allow(groupId: string, rule: IngressRule): Promise<boolean>;
+    ingressRules(groupId: string): Promise<IngressRule[]>;
+    revoke(groupId: string, rule: IngressRule): Promise<void>;
     keyPairExists(name: string): Promise<boolean>;
     createKeyPair(name: string): Promise<string>;
   };

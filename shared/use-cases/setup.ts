@@ -7,7 +7,12 @@
 import { randomBytes } from "node:crypto";
 import type { SetupRequest } from "../domain/requests/setup.ts";
 import { DEFAULT_LIMITS, type PoolSecret, type PoolSettings } from "../domain/settings.ts";
-import { type Component, type SetupPorts, timed } from "./setup-components.ts";
+import {
+  type Component,
+  IDENTITY_CERTIFICATE_HINT,
+  type SetupPorts,
+  timed,
+} from "./setup-components.ts";
 
 export interface SetupResult {
   ok: boolean;
@@ -51,6 +56,12 @@ export async function runSetup(ports: SetupPorts, request: SetupRequest): Promis
           ? ["unchanged", `verified ${arn}`]
           : ["failed", `instance profile ${names.instanceProfile} is missing: deploy the stack`];
       }),
+    () =>
+      timed(ports, "identity-certificate", async () =>
+        ports.deployment.identityCertificateReady()
+          ? ["unchanged", "verified the configured certificate"]
+          : ["failed", IDENTITY_CERTIFICATE_HINT],
+      ),
     () => timed(ports, "security-group", () => ensureSecurityGroup(ports, request)),
     ...(request.createKeyPair ? [() => timed(ports, "key-pair", () => ensureKeyPair(ports))] : []),
     () => timed(ports, "pool-settings", () => storePoolSettings(ports, request)),
@@ -83,10 +94,23 @@ async function ensureSecurityGroup(
   const opened: string[] = [];
   for (const rule of rules)
     if (await ports.network.allow(groupId, rule)) opened.push(`${rule.port} from ${rule.cidr}`);
+  // The group is the service's own: what this setup states is all that stays open on its ports.
+  const closed: string[] = [];
+  for (const rule of await ports.network.ingressRules(groupId)) {
+    const managed = rule.port === HTCONDOR_PORT || rule.port === SSH_PORT;
+    if (managed && !rules.some((r) => r.port === rule.port && r.cidr === rule.cidr)) {
+      await ports.network.revoke(groupId, rule);
+      closed.push(`${rule.port} from ${rule.cidr}`);
+    }
+  }
   ports.memo.securityGroupId = groupId;
   if (!existing) return ["created", `created ${groupId} in ${vpcId}, TCP ${opened.join(", ")}`];
-  return opened.length > 0
-    ? ["updated", `opened TCP ${opened.join(", ")} on ${groupId}`]
+  const changes = [
+    ...(opened.length > 0 ? [`opened TCP ${opened.join(", ")}`] : []),
+    ...(closed.length > 0 ? [`closed TCP ${closed.join(", ")}`] : []),
+  ];
+  return changes.length > 0
+    ? ["updated", `${changes.join("; ")} on ${groupId}`]
     : ["unchanged", `verified ${groupId}`];
 }
 

@@ -66,6 +66,7 @@ describe("setup and check-setup", () => {
       "state-table",
       "lambda-functions",
       "instance-profile",
+      "identity-certificate",
       "security-group",
       "pool-settings",
     ]);
@@ -111,5 +112,18 @@ describe("setup and check-setup", () => {
     const [group] = await annexGroups();
     const ssh = group?.IpPermissions?.find((rule) => rule.FromPort === 22);
     expect(ssh?.IpRanges?.map((range) => range.CidrIp)).toEqual(["203.0.113.7/32"]);
+  });
+
+  it("converges the group to what setup states: a new allowCidr replaces the old one, SSH closes when no longer asked", async () => {
+    const answer = await api<Components>("POST", "/setup", { ...SETUP, allowCidr: "192.0.2.0/24" });
+    expect(statusOf(answer.body, "security-group")).toBe("updated");
+    const action = answer.body.components.find((c) => c.name === "security-group")?.action ?? "";
+    expect(action).toContain("opened TCP 9618 from 192.0.2.0/24");
+    expect(action).toContain("closed TCP 9618 from 198.51.100.0/24, 22 from 203.0.113.7/32");
+    const [group] = await annexGroups();
+    const open = (group?.IpPermissions ?? []).flatMap((rule) =>
+      (rule.IpRanges ?? []).map((range) => `${rule.FromPort} ${range.CidrIp}`),
+    );
+    expect(open).toEqual(["9618 192.0.2.0/24"]);
   });
 });
