@@ -10,6 +10,7 @@ import { ConfigStore } from "./aws/config-store.ts";
 import { deployment } from "./aws/deployment.ts";
 import { Ec2Instances } from "./aws/ec2-instances.ts";
 import { Ec2Network } from "./aws/ec2-network.ts";
+import { Ec2SpotFleets } from "./aws/ec2-spot-fleets.ts";
 import { identityVerifier } from "./aws/identity-verifier.ts";
 import { InstanceRepository } from "./aws/instance-repository.ts";
 import { getStringFromEnv } from "./config.ts";
@@ -70,6 +71,7 @@ export const annexPorts = once(
     instances: instanceRepository(),
     store: configStore(),
     ec2: ec2Instances(),
+    fleets: new Ec2SpotFleets(ec2),
     instanceProfileName: getStringFromEnv("ANNEX_INSTANCE_PROFILE"),
     userData(userSupplied, bootGraceSeconds) {
       try {
@@ -110,6 +112,7 @@ export const enforcePorts = once(
     instances: instanceRepository(),
     store: configStore(),
     ec2: new Ec2Instances(ec2ForSweeps),
+    fleets: new Ec2SpotFleets(ec2ForSweeps),
     warn: (message, fields) => logger.warn(message, fields),
   }),
 );

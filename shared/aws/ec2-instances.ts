@@ -156,7 +156,8 @@ export class Ec2Instances {
   }
 }
 
-function translateLaunchError(error: unknown): unknown {
+/** EC2's launch errors in the domain's terms: capacity, rejected parameters, throttling/5xx. */
+export function translateLaunchError(error: unknown): unknown {
   const name = (error as { name?: string }).name ?? "";
   const message = (error as { message?: string }).message ?? "";
   if (name === "InsufficientInstanceCapacity")

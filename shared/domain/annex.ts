@@ -41,7 +41,10 @@ export interface Annex {
   clientToken: string;
   /** Hash of the create request, to tell a replay from a conflicting reuse of the token. */
   requestHash: string;
+  /** The spot fleet's request id, once RequestSpotFleet answered. */
   fleetId?: string;
+  /** The spot fleet's ValidUntil (the lease it was created with): a lease reset may not go past it. */
+  fleetValidUntil?: number;
   configKey: string;
   createdAt: number;
   updatedAt: number;

@@ -1,7 +1,7 @@
 /**
  * Ending an annex — by `off`, by lease expiry, or when nothing is left — the same idempotent
- * way: `stopping` first (so a crash resumes here), terminate every instance tagged with the annex
- * id, delete the bundle, close the instance records, then `ended` with the reason.
+ * way: `stopping` first (so a crash resumes here), cancel the spot fleet if any (terminating its
+ * instances, so it launches no more), terminate every instance tagged with the annex id, delete the bundle, close the instance records, then `ended` with the reason.
  */
 
 import type { Annex, EndReason } from "../domain/annex.ts";
@@ -12,6 +12,7 @@ import type { AnnexPorts } from "./ports.ts";
 
 export type EndPorts = Pick<AnnexPorts, "annexes" | "instances" | "store"> & {
   ec2: Omit<AnnexPorts["ec2"], "findByOwner">;
+  fleets: Pick<AnnexPorts["fleets"], "cancel">;
 };
 
 const ALIVE = new Set(["pending", "running", "stopping", "stopped"]);
@@ -43,6 +44,8 @@ export async function endAnnex(
     ALIVE.has(instance.state),
   );
   const ids = alive.map((instance) => instance.id);
+  // Cancelled first so the fleet launches nothing more; terminating its instances again is harmless.
+  if (current.fleetId !== undefined) await ports.fleets.cancel(current.fleetId);
   if (ids.length > 0) await ports.ec2.terminate(ids);
   if (current.configKey) await ports.store.deleteBundle(current.configKey);
   let wentOnTheirOwn = 0;

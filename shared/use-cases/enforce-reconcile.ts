@@ -111,9 +111,16 @@ export function endReasonWhenEmpty(
 /** Whether an annex is past its launch and may end for want of instances. */
 const launched = (annex: Annex) => annex.state === "provisioning" || annex.state === "running";
 
+/** Whether EC2 still runs (or boots) an instance tagged for the annex. */
+async function fleetStillRuns(ports: EnforcePorts, annexId: string): Promise<boolean> {
+  const tagged = await ports.ec2.findByAnnex(annexId);
+  return tagged.some((instance) => instance.state === "pending" || instance.state === "running");
+}
+
 /**
- * Ends the annex when it has launched and none of its recorded instances is left. Returns the
- * end reason when this call ended it. An annex still `requested` (launch in flight) is left alone.
+ * Ends the annex when it has launched and none of its recorded instances is left (for a spot
+ * fleet, none running in EC2 either). Returns the end reason when this call ended it. An annex
+ * still `requested` (launch in flight), or one with no instance records yet, is left alone.
  */
 export async function endIfNoneLeft(
   ports: EnforcePorts,
@@ -125,6 +132,8 @@ export async function endIfNoneLeft(
   const records = await ports.instances.listInstancesConsistent(annexId);
   if (records.length === 0 || records.some((record) => record.endedAt === undefined))
     return undefined;
+  // A fleet's instances are recorded only as they bootstrap: EC2 may still run some we never saw.
+  if (annex.fleetId !== undefined && (await fleetStillRuns(ports, annexId))) return undefined;
   const reason = endReasonWhenEmpty(annex, records, now);
   if (reason === "failed") {
     await audit(ports, annexId, now, "no-instances", "every instance is gone; the annex ends");

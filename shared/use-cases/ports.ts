@@ -3,6 +3,7 @@
 import type { AnnexRepository } from "../aws/annex-repository.ts";
 import type { ConfigStore } from "../aws/config-store.ts";
 import type { Ec2Instances } from "../aws/ec2-instances.ts";
+import type { Ec2SpotFleets } from "../aws/ec2-spot-fleets.ts";
 import type { InstanceRepository } from "../aws/instance-repository.ts";
 
 export interface AnnexPorts {
@@ -24,6 +25,8 @@ export interface AnnexPorts {
   >;
   store: Pick<ConfigStore, "getSettings" | "getPoolSecret" | "putBundle" | "deleteBundle">;
   ec2: Pick<Ec2Instances, "launch" | "terminate" | "findByAnnex" | "findByOwner" | "tag">;
+  /** Spot Fleet requests of spot-fleet annexes. */
+  fleets: Pick<Ec2SpotFleets, "request" | "cancel">;
   /** The user data for an annex's instances: our bootstrap, plus the user's own if given (throws ValidationError). */
   userData(userSupplied: string | undefined, bootGraceSeconds: number): string;
   instanceProfileName?: string;

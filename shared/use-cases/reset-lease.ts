@@ -1,7 +1,11 @@
-/** Lease reset (PATCH /annexes/{name}): new expiry = now + duration, only while the annex is live; audited. */
+/**
+ * Lease reset (PATCH /annexes/{name}): new expiry = now + duration, only while the annex is live; audited.
+ * A spot fleet's ValidUntil cannot be moved, so a spot-fleet annex's lease may be shortened but never
+ * reset past the lease its fleet was created with (409): EC2 would end the instances early.
+ */
 
 import type { Annex } from "../domain/annex.ts";
-import { NotLiveError } from "../domain/errors.ts";
+import { ConflictError, NotLiveError } from "../domain/errors.ts";
 import { leaseExpiry } from "../domain/lease.ts";
 import { parseExtendAnnex } from "../domain/requests/extend-annex.ts";
 import { DEFAULT_LIMITS } from "../domain/settings.ts";
@@ -29,6 +33,12 @@ export async function resetLease(
     if (!isLive(annex.state) || annex.state === "stopping") {
       throw new NotLiveError(
         `annex "${name}" has ${annex.state === "ended" ? `ended (${annex.endReason ?? "unknown"})` : "begun to stop"}; its lease can no longer be reset`,
+      );
+    }
+    const fleetEnd = annex.kind === "spot-fleet" ? annex.fleetValidUntil : undefined;
+    if (fleetEnd !== undefined && leaseExpiresAt > fleetEnd) {
+      throw new ConflictError(
+        `annex "${name}" is a spot fleet, which EC2 ends at ${isoFromEpoch(fleetEnd)} (the lease it was created with): its lease can be shortened, not reset past that; start a new annex for more time`,
       );
     }
     try {

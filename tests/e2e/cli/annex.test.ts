@@ -242,7 +242,7 @@ describe("annex create (condor_annex -count …)", () => {
     expect(result.stderr).toBe(`annex: an annex named "${name}" is already live\n`);
   });
 
-  it("sends a spot fleet request from -slots and the fleet config file (the service refuses it until spot annexes land)", async () => {
+  it("sends a spot fleet request from -slots and the fleet config file, and starts the annex", async () => {
     const file = join(home.home, "fleet.json");
     const config = {
       IamFleetRole: "arn:aws:iam::123456789012:role/aws-ec2-spot-fleet-tagging-role",
@@ -260,10 +260,10 @@ describe("annex create (condor_annex -count …)", () => {
     expect(result.stdout.split("\n")[0]).toBe(
       "Will request 5 spot slots for 0.83 hours.  Each instance will terminate after being idle for 0.25 hours.",
     );
-    expect(result.code).toBe(3);
-    expect(result.stderr).toBe(
-      "annex: kind: spot-fleet annexes are not available yet: use on-demand (count)\n",
-    );
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Starting annex...`);
+    expect(result.stdout).toContain(STARTED);
     const body = JSON.parse(proxy.seen("POST", "/annexes")[0]?.body ?? "{}");
     expect(body).toMatchObject({ name, kind: "spot-fleet", slots: 5, spotFleetConfig: config });
     expect(body).not.toHaveProperty("count");

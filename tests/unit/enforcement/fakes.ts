@@ -251,6 +251,7 @@ export function fakePorts(table = new FakeTable(), ec2 = new FakeEc2()) {
     annexes: table.annexPort,
     instances: table.instancePort,
     ec2: ec2.port,
+    fleets: { cancel: async () => undefined },
     store: {
       getSettings: notUsed("getSettings"),
       getPoolSecret: notUsed("getPoolSecret"),

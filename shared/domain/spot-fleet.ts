@@ -1,0 +1,99 @@
+/**
+ * The Spot Fleet request of a spot-fleet annex, built from the user's console "JSON config":
+ * our capacity, lifetime, user data, instance profile and tags override theirs.
+ */
+
+import type { Annex } from "./annex.ts";
+import { ValidationError } from "./errors.ts";
+import type { SpotFleetRequest } from "./requests/create-annex.ts";
+import { launchTags } from "./tags.ts";
+
+type Json = Record<string, unknown>;
+
+/** Fields of the user's config that the service sets itself (or must not pass on). */
+const OURS = [
+  "ClientToken",
+  "TargetCapacity",
+  "Type",
+  "ValidFrom",
+  "ValidUntil",
+  "TerminateInstancesWithExpiration",
+  "InstanceInterruptionBehavior",
+  "TagSpecifications",
+  "SpotFleetRequestId",
+  "SpotFleetRequestState",
+];
+
+const specsOf = (config: SpotFleetRequest["spotFleetConfig"]): Json[] =>
+  (config.LaunchSpecifications ?? []) as Json[];
+
+/**
+ * What the annex item records of the fleet: its instance types ("a,b") and first image.
+ * Throws ValidationError for launch templates (they could not carry our user data and tags)
+ * or for a specification without an image when setup stored no default.
+ */
+export function fleetSummary(
+  request: SpotFleetRequest,
+  defaultImageId: string | undefined,
+): { instanceType: string; imageId: string } {
+  const path = "spotFleetConfig";
+  if (request.spotFleetConfig.LaunchTemplateConfigs !== undefined) {
+    throw new ValidationError([
+      {
+        path: `${path}.LaunchTemplateConfigs`,
+        message: "are not supported: use LaunchSpecifications (the console's JSON config)",
+      },
+    ]);
+  }
+  const specs = specsOf(request.spotFleetConfig);
+  const missing = specs.findIndex((spec) => spec.ImageId === undefined);
+  if (missing >= 0 && defaultImageId === undefined) {
+    throw new ValidationError([
+      {
+        path: `${path}.LaunchSpecifications.${missing}.ImageId`,
+        message: "is required: setup stored no default image",
+      },
+    ]);
+  }
+  const types = [...new Set(specs.map((spec) => spec.InstanceType).filter(Boolean))];
+  return {
+    instanceType: types.length > 0 ? types.join(",") : "unspecified",
+    imageId: (specs[0]?.ImageId as string | undefined) ?? (defaultImageId as string),
+  };
+}
+
+/** The SpotFleetRequestConfigData to send for `annex` (the client token is added by the adapter). */
+export function fleetRequestConfig(
+  annex: Annex,
+  userConfig: SpotFleetRequest["spotFleetConfig"],
+  launch: { userData: string; instanceProfileName?: string | undefined },
+): Json {
+  const config: Json = { ...userConfig };
+  for (const key of OURS) delete config[key];
+  const tags = launchTags(annex);
+  const groups = annex.securityGroupIds.map((GroupId) => ({ GroupId }));
+  const userData = Buffer.from(launch.userData, "utf8").toString("base64");
+  return {
+    ...config,
+    TargetCapacity: annex.requestedCount,
+    Type: "request",
+    ValidUntil: new Date((annex.fleetValidUntil ?? annex.leaseExpiresAt) * 1000),
+    TerminateInstancesWithExpiration: true,
+    InstanceInterruptionBehavior: "terminate",
+    TagSpecifications: [{ ResourceType: "spot-fleet-request", Tags: tags }],
+    LaunchSpecifications: specsOf(userConfig).map((spec) => {
+      const named = Array.isArray(spec.SecurityGroups) && spec.SecurityGroups.length > 0;
+      return {
+        ...spec,
+        ImageId: spec.ImageId ?? annex.imageId,
+        KeyName: spec.KeyName ?? annex.keyName,
+        SecurityGroups: named ? spec.SecurityGroups : groups.length > 0 ? groups : undefined,
+        UserData: userData,
+        IamInstanceProfile: launch.instanceProfileName
+          ? { Name: launch.instanceProfileName }
+          : undefined,
+        TagSpecifications: [{ ResourceType: "instance", Tags: tags }],
+      };
+    }),
+  };
+}
