@@ -8,6 +8,7 @@
  */
 
 import { startLocalStack } from "../local/stack.ts";
+import { printTable } from "./_table.ts";
 
 const LEVELS = [1, 8, 32];
 const REQUESTS_PER_LEVEL = 64;
@@ -102,15 +103,4 @@ export async function run(): Promise<void> {
   } finally {
     await stack.stop();
   }
-}
-
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)),
-  );
-  const line = (cells: string[]) =>
-    cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join("  ");
-  process.stdout.write(
-    `${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n${rows.map(line).join("\n")}\n`,
-  );
 }

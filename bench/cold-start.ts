@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { readServiceDefinition } from "../local/runner/service-definition.ts";
+import { printTable } from "./_table.ts";
 
 const RUNS = 5;
 const ENV = {
@@ -60,16 +61,7 @@ export async function run(): Promise<void> {
     rmSync(out, { recursive: true, force: true });
   }
   const header = ["function", "bundle KiB", "gzip KiB", "init ms (median)"];
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-      .join("  ");
-  process.stdout.write(
-    `${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n${rows.map(line).join("\n")}\n`,
-  );
+  printTable(header, rows);
 }
 
 function importTime(file: string): number {

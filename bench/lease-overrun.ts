@@ -10,6 +10,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startLocalStack } from "../local/stack.ts";
+import { printTable } from "./_table.ts";
 
 const TICK_SECONDS = 5;
 const ANNEXES = 3;
@@ -42,16 +43,7 @@ export async function run(): Promise<void> {
     ]);
   }
   const header = ["scenario", "instances", "min s", "median s", "max s", "tick s"];
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-      .join("  ");
-  process.stdout.write(
-    `${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n${rows.map(line).join("\n")}\n`,
-  );
+  printTable(header, rows);
 }
 
 /** One local stack per process: each scenario runs in a child process and answers JSON. */
