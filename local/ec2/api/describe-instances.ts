@@ -11,8 +11,7 @@ import { stateCodes } from "../core/lifecycle.ts";
 import { paginate } from "../core/pagination.ts";
 import type { InstanceRecord } from "../core/state.ts";
 import { reservationsOf } from "../core/views.ts";
-import { invalidCombination } from "../protocol/errors.ts";
-import { findInstances, visibleInstances } from "./lookup.ts";
+import { describedInstances } from "./lookup.ts";
 import { operation } from "./operation.ts";
 
 /** The DescribeInstances filters the emulator understands (plus `tag:KEY`, `tag-key`, `tag-value`). */
@@ -50,13 +49,7 @@ export function instanceFilters(ctx: Ec2Context): FilterFields<InstanceRecord> {
 export const describeInstances = operation(
   DescribeInstances$,
   (ctx, input: DescribeInstancesRequest, call): DescribeInstancesResult => {
-    const ids = input.InstanceIds ?? [];
-    if (ids.length > 0 && input.MaxResults !== undefined)
-      throw invalidCombination(
-        "The parameter instancesSet cannot be used with the parameter maxResults",
-      );
-    const candidates =
-      ids.length > 0 ? findInstances(ctx, ids, call.now) : visibleInstances(ctx, call.now);
+    const candidates = describedInstances(ctx, input, call.now);
     const matching = applyFilters(candidates, input.Filters, instanceFilters(ctx), (i) => i.tags);
     const { page, nextToken } = paginate(matching, (i) => i.seq, input, { min: 5, max: 1000 });
     return { Reservations: reservationsOf(ctx, page), NextToken: nextToken };

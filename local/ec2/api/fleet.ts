@@ -18,6 +18,7 @@ import { deleteFleet, liveFleetInstances } from "../core/fleets.ts";
 import { paginate } from "../core/pagination.ts";
 import type { FleetRecord } from "../core/state.ts";
 import { sdkTags } from "../core/tags.ts";
+import { activeInstanceView } from "../core/views.ts";
 import { Ec2Error, missingParameter } from "../protocol/errors.ts";
 import { operation } from "./operation.ts";
 
@@ -98,12 +99,7 @@ export const describeFleetInstances = operation(
     });
     return {
       FleetId: fleet.id,
-      ActiveInstances: page.map((i) => ({
-        InstanceId: i.id,
-        InstanceType: i.instanceType,
-        SpotInstanceRequestId: i.spotRequestId,
-        InstanceHealth: "healthy",
-      })),
+      ActiveInstances: page.map(activeInstanceView),
       NextToken: nextToken,
     };
   },

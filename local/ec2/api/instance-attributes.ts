@@ -15,8 +15,8 @@ import { applyFilters } from "../core/filters.ts";
 import { stateCodes } from "../core/lifecycle.ts";
 import { paginate } from "../core/pagination.ts";
 import type { InstanceRecord } from "../core/state.ts";
-import { invalidCombination, invalidValue, missingParameter } from "../protocol/errors.ts";
-import { findInstances, visibleInstances } from "./lookup.ts";
+import { invalidValue, missingParameter } from "../protocol/errors.ts";
+import { describedInstances, findInstances } from "./lookup.ts";
 import { operation } from "./operation.ts";
 
 type AttributeReader = (instance: InstanceRecord, ctx: Ec2Context) => InstanceAttribute;
@@ -69,13 +69,7 @@ function statusOf(instance: InstanceRecord): InstanceStatus {
 export const describeInstanceStatus = operation(
   DescribeInstanceStatus$,
   (ctx, input: DescribeInstanceStatusRequest, call): DescribeInstanceStatusResult => {
-    const ids = input.InstanceIds ?? [];
-    if (ids.length > 0 && input.MaxResults !== undefined)
-      throw invalidCombination(
-        "The parameter instancesSet cannot be used with the parameter maxResults",
-      );
-    const candidates =
-      ids.length > 0 ? findInstances(ctx, ids, call.now) : visibleInstances(ctx, call.now);
+    const candidates = describedInstances(ctx, input, call.now);
     const shown = input.IncludeAllInstances
       ? candidates
       : candidates.filter((i) => i.state === "running");

@@ -18,6 +18,7 @@ import { paginate } from "../core/pagination.ts";
 import { cancelSpotFleet, fulfilled } from "../core/spot-fleets.ts";
 import type { SpotFleetRecord } from "../core/state.ts";
 import { sdkTags } from "../core/tags.ts";
+import { activeInstanceView } from "../core/views.ts";
 import { Ec2Error, missingParameter } from "../protocol/errors.ts";
 import { operation } from "./operation.ts";
 
@@ -83,12 +84,7 @@ export const describeSpotFleetInstances = operation(
     const { page, nextToken } = paginate(active, (i) => i.seq, input, { min: 1, max: 1000 });
     return {
       SpotFleetRequestId: fleet.id,
-      ActiveInstances: page.map((i) => ({
-        InstanceId: i.id,
-        InstanceType: i.instanceType,
-        SpotInstanceRequestId: i.spotRequestId,
-        InstanceHealth: "healthy",
-      })),
+      ActiveInstances: page.map(activeInstanceView),
       NextToken: nextToken,
     };
   },

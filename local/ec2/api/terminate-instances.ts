@@ -6,7 +6,7 @@ import {
   type TerminateInstancesRequest,
   type TerminateInstancesResult,
 } from "@aws-sdk/client-ec2";
-import { stateCodes, terminate } from "../core/lifecycle.ts";
+import { stateCodes, terminate, USER_INITIATED } from "../core/lifecycle.ts";
 import { invalidParameter, missingParameter } from "../protocol/errors.ts";
 import { findInstances } from "./lookup.ts";
 import { operation } from "./operation.ts";
@@ -21,11 +21,7 @@ export const terminateInstances = operation(
       throw invalidParameter("The maximum number of instance IDs in a single request is 1000.");
     const changes = findInstances(ctx, ids, call.now).map((instance): InstanceStateChange => {
       const previous = instance.state;
-      terminate(ctx, instance, call.now, {
-        code: "Client.UserInitiatedShutdown",
-        message: "Client.UserInitiatedShutdown: User initiated shutdown",
-        transition: "User initiated",
-      });
+      terminate(ctx, instance, call.now, USER_INITIATED);
       return {
         InstanceId: instance.id,
         PreviousState: { Code: stateCodes[previous], Name: previous },

@@ -1,7 +1,7 @@
 /** EC2 Fleet behaviour over time: ValidUntil expiry and finishing deletions. */
 
 import type { Ec2Context } from "./context.ts";
-import { isEnding, terminate } from "./lifecycle.ts";
+import { isEnding, terminate, USER_INITIATED } from "./lifecycle.ts";
 import type { FleetRecord, InstanceRecord } from "./state.ts";
 
 const key = (id: string) => `fleet:${id}`;
@@ -22,12 +22,7 @@ export function deleteFleet(
 ): void {
   const instances = liveFleetInstances(ctx, fleet);
   if (terminateInstances)
-    for (const instance of instances)
-      terminate(ctx, instance, at, {
-        code: "Client.UserInitiatedShutdown",
-        message: "Client.UserInitiatedShutdown: User initiated shutdown",
-        transition: "User initiated",
-      });
+    for (const instance of instances) terminate(ctx, instance, at, USER_INITIATED);
   fleet.state =
     instances.length === 0
       ? "deleted"

@@ -64,6 +64,13 @@ export function terminate(
   setState(ctx, instance, "shutting-down", at);
 }
 
+/** The reason EC2 gives an instance terminated by an API call (TerminateInstances, a fleet's cancel). */
+export const USER_INITIATED = {
+  code: "Client.UserInitiatedShutdown",
+  message: "Client.UserInitiatedShutdown: User initiated shutdown",
+  transition: "User initiated",
+} as const;
+
 /** A shutdown from inside the instance: terminates or stops it per its shutdown behaviour. */
 export function powerOff(ctx: Ec2Context, instance: InstanceRecord, at: number): void {
   if (instance.state !== "running" && instance.state !== "pending") return;

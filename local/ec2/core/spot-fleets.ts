@@ -4,7 +4,7 @@ import { strategyOf } from "./allocation.ts";
 import type { Ec2Context } from "./context.ts";
 import { type Lifecycle, launchUnits, priced } from "./fleet-launch.ts";
 import { spotFleetPools } from "./fleet-pools.ts";
-import { isEnding, terminate } from "./lifecycle.ts";
+import { isEnding, terminate, USER_INITIATED } from "./lifecycle.ts";
 import type { InstanceRecord, SpotFleetRecord } from "./state.ts";
 
 const retryMs = 30_000;
@@ -97,12 +97,7 @@ export function cancelSpotFleet(
 ): void {
   const instances = live(ctx, fleet);
   if (terminateInstances)
-    for (const instance of instances)
-      terminate(ctx, instance, at, {
-        code: "Client.UserInitiatedShutdown",
-        message: "Client.UserInitiatedShutdown: User initiated shutdown",
-        transition: "User initiated",
-      });
+    for (const instance of instances) terminate(ctx, instance, at, USER_INITIATED);
   fleet.state =
     instances.length === 0
       ? "cancelled"

@@ -92,3 +92,13 @@ export function reservationsOf(ctx: Ec2Context, records: InstanceRecord[]): Rese
   }
   return [...byId.values()];
 }
+
+/** An instance as DescribeSpotFleetInstances and DescribeFleetInstances list it. */
+export function activeInstanceView(record: InstanceRecord) {
+  return {
+    InstanceId: record.id,
+    InstanceType: record.instanceType,
+    SpotInstanceRequestId: record.spotRequestId,
+    InstanceHealth: "healthy" as const,
+  };
+}
