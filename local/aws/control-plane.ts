@@ -5,6 +5,7 @@
 
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { readBody } from "../ec2/protocol/http.ts";
 import { sendAwsError } from "./errors.ts";
 
 const ACCOUNT = "000000000000";
@@ -95,10 +96,4 @@ function getFunction(req: IncomingMessage, res: ServerResponse, functions: Set<s
 function instanceProfileXml(name: string, roleName: string): string {
   const created = "2026-01-01T00:00:00Z";
   return `<GetInstanceProfileResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetInstanceProfileResult><InstanceProfile><InstanceProfileId>AIPA${name.length}LOCAL</InstanceProfileId><Roles><member><Path>/</Path><RoleName>${roleName}</RoleName><RoleId>AROALOCAL</RoleId><Arn>arn:aws:iam::${ACCOUNT}:role/${roleName}</Arn><CreateDate>${created}</CreateDate></member></Roles><InstanceProfileName>${name}</InstanceProfileName><Path>/</Path><Arn>arn:aws:iam::${ACCOUNT}:instance-profile/${name}</Arn><CreateDate>${created}</CreateDate></InstanceProfile></GetInstanceProfileResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetInstanceProfileResponse>`;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
 }

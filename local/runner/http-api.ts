@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "../ec2/protocol/http.ts";
 import type { Invoker } from "./invoke.ts";
 import type { FunctionDefinition, HttpRoute } from "./service-definition.ts";
 
@@ -110,7 +111,7 @@ function findRoute(routes: CompiledRoute[], method: string, path: string) {
 function toEvent(
   req: IncomingMessage,
   url: URL,
-  body: Buffer,
+  body: string,
   route: CompiledRoute,
   params: Record<string, string>,
 ) {
@@ -161,13 +162,7 @@ function toEvent(
       time: new Date(now).toUTCString(),
       timeEpoch: now,
     },
-    body: body.length > 0 ? body.toString("utf8") : undefined,
+    body: body.length > 0 ? body : undefined,
     isBase64Encoded: false,
   };
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
