@@ -1,7 +1,7 @@
 /** PATCH /annexes/{name}: reset the lease to now + durationHours (condor_annex -duration). */
 
 import { apiHandler } from "../shared/http/api-handler.ts";
-import { getAnnexStatus } from "../shared/use-cases/annex-status.ts";
+import { describeAnnex } from "../shared/use-cases/annex-status.ts";
 import { resetLease } from "../shared/use-cases/reset-lease.ts";
 import { annexPorts } from "../shared/wiring.ts";
 
@@ -10,7 +10,7 @@ export const handler = apiHandler({
   pathParams: ["name"],
   run: async ({ owner, params, body, now }) => {
     const name = params.name ?? "";
-    await resetLease(annexPorts(), owner, name, body, now);
-    return { status: 200, body: { annex: await getAnnexStatus(annexPorts(), owner, name, now) } };
+    const annex = await resetLease(annexPorts(), owner, name, body, now);
+    return { status: 200, body: { annex: await describeAnnex(annexPorts(), annex, now) } };
   },
 });

@@ -1,7 +1,7 @@
 /** DELETE /annexes/{name}: off — terminate every instance of the annex and end it; idempotent. */
 
 import { apiHandler } from "../shared/http/api-handler.ts";
-import { getAnnexStatus } from "../shared/use-cases/annex-status.ts";
+import { describeAnnex } from "../shared/use-cases/annex-status.ts";
 import { stopAnnex } from "../shared/use-cases/stop-annex.ts";
 import { annexPorts } from "../shared/wiring.ts";
 
@@ -10,7 +10,7 @@ export const handler = apiHandler({
   pathParams: ["name"],
   run: async ({ owner, params, now }) => {
     const name = params.name ?? "";
-    await stopAnnex(annexPorts(), owner, name, now);
-    return { status: 200, body: { annex: await getAnnexStatus(annexPorts(), owner, name, now) } };
+    const annex = await stopAnnex(annexPorts(), owner, name, now);
+    return { status: 200, body: { annex: await describeAnnex(annexPorts(), annex, now) } };
   },
 });

@@ -26,7 +26,15 @@ export async function getAnnexStatus(
   name: string,
   now: number,
 ): Promise<AnnexView> {
-  const annex = await findOwnAnnex(ports, owner, name);
+  return describeAnnex(ports, await findOwnAnnex(ports, owner, name), now);
+}
+
+/** The API view of one annex with its live instances and audit trail. */
+export async function describeAnnex(
+  ports: StatusPorts,
+  annex: Annex,
+  now: number,
+): Promise<AnnexView> {
   const [instances, events] = await Promise.all([
     currentInstances(ports, annex),
     ports.instances.listEvents(annex.id),
