@@ -16,18 +16,18 @@ import {
   bundleKeys,
   epoch,
   eventsOfType,
+  invariantCounts,
   runningInstances,
   taggedInstances,
 } from "./support/state.ts";
 
 let h: Harness;
-const tally = { requests: 0, "5xx": 0, "instances launched": 0, "instances over lease": 0 };
+const tally = { requests: 0, "5xx": 0 };
 beforeAll(async () => {
   h = await startHarness();
 });
 afterAll(async () => {
-  tally["instances launched"] = h.stack.aws.ec2.control.instances().length;
-  printCounts("races", tally);
+  printCounts("races", { ...tally, ...(await invariantCounts(h, ["alice"])) });
   await h.stop();
 });
 

@@ -68,6 +68,8 @@ export interface AwsTap {
   fail(pattern: CallPattern, error: { status: number; code: string; times?: number }): void;
   /** Stops failing calls (holds stay until released). */
   clearFailures(): void;
+  /** Resolves once no call has been in flight for `quietMs` (held calls excepted). */
+  idle(quietMs?: number): Promise<void>;
   /** Drops every call in flight (held ones included): their callers see the connection reset. */
   dropAll(): void;
   close(): Promise<void>;
@@ -95,6 +97,8 @@ export async function startAwsTap(target: string): Promise<AwsTap> {
   const failures: FailRule[] = [];
   const tap = { counts: emptyCounts() };
   const open = new Set<ServerResponse>();
+  const held = new Set<ServerResponse>();
+  let lastActivity = performance.now();
 
   const takeHold = (call: TappedCall, when: "before" | "after") => {
     const index = holds.findIndex((rule) => rule.when === when && matches(rule.pattern, call));
@@ -108,7 +112,12 @@ export async function startAwsTap(target: string): Promise<AwsTap> {
     // No Date header: the SDK corrects its clock from it, and the tests move time in jumps.
     res.sendDate = false;
     open.add(res);
-    res.on("close", () => open.delete(res));
+    lastActivity = performance.now();
+    res.on("close", () => {
+      open.delete(res);
+      held.delete(res);
+      lastActivity = performance.now();
+    });
     void (async () => {
       const body = await readAll(req);
       const call = nameCall(req, body.toString("utf8"));
@@ -120,17 +129,22 @@ export async function startAwsTap(target: string): Promise<AwsTap> {
         return sendError(res, call.service, failure.status, failure.code);
       }
       const before = takeHold(call, "before");
-      if (before) await before;
+      if (before) await holding(res, before);
       const answer = await forward(to, req, body);
       countAnswer(tap.counts, call, answer);
       const after = takeHold(call, "after");
-      if (after) await after;
+      if (after) await holding(res, after);
       if (res.destroyed) return;
       delete answer.headers.date;
       res.writeHead(answer.status, answer.headers);
       res.end(answer.body);
     })().catch(() => res.destroy());
   });
+  const holding = async (res: ServerResponse, released: Promise<void>) => {
+    held.add(res);
+    await released;
+    held.delete(res);
+  };
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
 
@@ -159,6 +173,15 @@ export async function startAwsTap(target: string): Promise<AwsTap> {
     },
     clearFailures: () => {
       failures.length = 0;
+    },
+    async idle(quietMs = 60) {
+      const deadline = performance.now() + 10_000;
+      for (;;) {
+        const busy = open.size > held.size;
+        if (!busy && performance.now() - lastActivity >= quietMs) return;
+        if (performance.now() > deadline) throw new Error("the handlers' AWS calls never settled");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
     },
     dropAll() {
       for (const res of open) res.destroy();

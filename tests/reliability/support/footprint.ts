@@ -31,8 +31,12 @@ const clientsFor = (h: Harness) => ({
   ec2: ec2At(h.readEndpoint),
 });
 
-/** Reads the footprint from the local AWS (not through the handlers' tap). */
+/**
+ * Reads the footprint from the local AWS (not through the handlers' tap), once the handlers'
+ * calls in flight (EC2 events are delivered asynchronously) have settled.
+ */
 export async function footprint(h: Harness): Promise<Footprint> {
+  await h.tap.idle();
   let c = clients.get(h);
   if (c === undefined) {
     c = clientsFor(h);

@@ -71,7 +71,8 @@ export async function startHarness(
     ...options,
     awsPort,
     ec2: { clock, ...options.ec2 },
-    environment: { AWS_ENDPOINT_URL: tap.url, ...options.environment },
+    // alice is the pool's administrator (POST /setup is admin-only).
+    environment: { AWS_ENDPOINT_URL: tap.url, ANNEX_ADMINS: "alice", ...options.environment },
   });
   const harness: Harness = {
     stack,

@@ -72,3 +72,27 @@ export function overLease(
 
 /** Epoch seconds of an ISO-8601 timestamp. */
 export const epoch = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+/** The invariants read back from EC2 and from the owners' annexes, as counts. */
+export async function invariantCounts(h: Harness, owners: string[], tick = 60) {
+  const annexes = (
+    await Promise.all(
+      owners.map(
+        async (owner) =>
+          ((await h.call("GET", "/annexes", { owner })).json?.annexes ?? []) as AnnexView[],
+      ),
+    )
+  ).flat();
+  const leases = new Map(
+    annexes.map((a) => [a.id, a.state === "ended" ? 0 : epoch(a.leaseExpiresAt)] as const),
+  );
+  const bundlesOfEnded = (
+    await Promise.all(annexes.filter((a) => a.state === "ended").map((a) => bundleKeys(h, a.id)))
+  ).flat();
+  return {
+    annexes: annexes.length,
+    "instances launched": h.stack.aws.ec2.control.instances().length,
+    "instances over lease": overLease(h, leases, tick).length,
+    "bundles of ended annexes": bundlesOfEnded.length,
+  };
+}
