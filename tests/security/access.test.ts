@@ -104,7 +104,7 @@ describe("with another owner's identity", () => {
     expect(his.status).toBe(201);
     const [a, b] = [hers.json?.annex, his.json?.annex] as AnnexView[];
     expect(b?.id).not.toBe(a?.id);
-    expect((his.json?.annex as { owner: string }).owner).toBe(ownerArn("bob"));
+    expect(his.json?.annex).toMatchObject({ owner: ownerArn("bob") });
     expect(await call("DELETE", "/annexes/Shared", { owner: "bob" })).toMatchObject({
       status: 200,
     });
