@@ -49,7 +49,7 @@ export interface TapCounts {
   calls: number;
   /** Calls the SDK sent again after a failure (`amz-sdk-request: attempt=N`, N > 1). */
   sdkRetries: number;
-  /** AWS error answers by code (throttling, 5xx, capacity, injected failures). */
+  /** AWS error answers by `service:code` (throttling, 5xx, capacity, conditional checks, injected). */
   errors: Record<string, number>;
   byAction: Record<string, number>;
   /** DynamoDB items in the answers (`Item`, `Items`, `Responses`). */
@@ -125,7 +125,8 @@ export async function startAwsTap(target: string): Promise<AwsTap> {
       const failure = failures.find((rule) => rule.times > 0 && matches(rule.pattern, call));
       if (failure) {
         failure.times -= 1;
-        tap.counts.errors[failure.code] = (tap.counts.errors[failure.code] ?? 0) + 1;
+        const key = `${call.service}:${failure.code}`;
+        tap.counts.errors[key] = (tap.counts.errors[key] ?? 0) + 1;
         return sendError(res, call.service, failure.status, failure.code);
       }
       const before = takeHold(call, "before");
@@ -239,7 +240,8 @@ function countAnswer(counts: TapCounts, call: TappedCall, answer: Answer): void 
       /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ??
       /"__type"\s*:\s*"[^"#]*#?([^"]+)"/.exec(text)?.[1] ??
       `HTTP ${answer.status}`;
-    counts.errors[code] = (counts.errors[code] ?? 0) + 1;
+    const key = `${call.service}:${code}`;
+    counts.errors[key] = (counts.errors[key] ?? 0) + 1;
     return;
   }
   if (call.service !== "dynamodb" || text === "") return;
