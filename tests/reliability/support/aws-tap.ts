@@ -7,8 +7,8 @@
  * there), or answered with an AWS error. Black-box: nothing in the product knows it is there.
  */
 
-import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 
 /** One call as the tap sees it. */
 export interface TappedCall {
@@ -84,14 +84,28 @@ const emptyCounts = (): TapCounts => ({
   ec2Calls: [],
 });
 
+/** A port that was free a moment ago (for a service that must be started on a known port). */
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 /** The instance ids an EC2 call names (`InstanceId.N=`). */
 export const instanceIdsOf = (call: TappedCall): string[] =>
   [...new URLSearchParams(call.body).entries()]
     .filter(([key]) => /^InstanceId\.\d+$/.test(key))
     .map(([, value]) => value);
 
+export interface TapOptions {
+  /** Rewrites a call's body before it is forwarded (the local AWS does not check signatures). */
+  rewrite?: (call: TappedCall) => string | undefined;
+}
+
 /** Starts the tap on a free loopback port, forwarding to `target` (e.g. `http://127.0.0.1:4566`). */
-export async function startAwsTap(target: string): Promise<AwsTap> {
+export async function startAwsTap(target: string, options: TapOptions = {}): Promise<AwsTap> {
   const to = new URL(target);
   const holds: HoldRule[] = [];
   const failures: FailRule[] = [];
@@ -131,7 +145,12 @@ export async function startAwsTap(target: string): Promise<AwsTap> {
       }
       const before = takeHold(call, "before");
       if (before) await holding(res, before);
-      const answer = await forward(to, req, body);
+      const rewritten = options.rewrite?.(call);
+      const answer = await forward(
+        to,
+        req,
+        rewritten === undefined ? body : Buffer.from(rewritten),
+      );
       countAnswer(tap.counts, call, answer);
       const after = takeHold(call, "after");
       if (after) await holding(res, after);
@@ -261,15 +280,29 @@ async function readAll(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** The request's headers less its framing (the tap forwards the whole body at once). */
+function withoutFraming(headers: IncomingMessage["headers"]): IncomingMessage["headers"] {
+  const { "transfer-encoding": _, "content-length": __, ...rest } = headers;
+  return rest;
+}
+
+/** A fresh connection per call: a kept-alive one can be closed by the local AWS just as it is reused. */
+const upstream = new Agent({ keepAlive: false });
+
 function forward(to: URL, req: IncomingMessage, body: Buffer): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const out = request(
       {
+        agent: upstream,
         host: to.hostname,
         port: to.port,
         method: req.method,
         path: req.url,
-        headers: { ...req.headers, host: to.host },
+        headers: {
+          ...withoutFraming(req.headers),
+          host: to.host,
+          "content-length": String(body.length),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];

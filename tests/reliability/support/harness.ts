@@ -9,11 +9,10 @@
  */
 
 import { request as httpRequest } from "node:http";
-import { createServer } from "node:net";
 import { vi } from "vitest";
 import type { LocalStack, LocalStackOptions } from "../../../local/stack.ts";
 import { ManualClock, SETUP, startTestStack } from "../../support/stack.ts";
-import { type AwsTap, startAwsTap } from "./aws-tap.ts";
+import { type AwsTap, freePort, startAwsTap } from "./aws-tap.ts";
 
 /** The owner ARN the local runner gives `x-annex-owner: NAME`. */
 export const ownerArn = (name: string) => `arn:aws:iam::000000000000:user/${name}`;
@@ -48,14 +47,6 @@ export interface Harness {
   /** One enforcer tick (the scheduled event, straight to the handler). */
   tick(): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Starts a stack behind a tap, on the shared clock, set up as the tests' pool (unless `setup: false`). */
