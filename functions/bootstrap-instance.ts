@@ -1,7 +1,7 @@
 /** POST /bootstrap: an instance proves who it is (signed identity document) and receives its config. */
 
-import { apiHandler } from "../shared/http/api-handler.ts";
-import { bootstrapInstance } from "../shared/use-cases/bootstrap-instance.ts";
+import { apiHandler } from "../shared/adapters/http/api-handler.ts";
+import { bootstrapInstance } from "../shared/use-cases/instances/bootstrap-instance.ts";
 import { instancePorts } from "../shared/wiring.ts";
 
 export const handler = apiHandler({

@@ -1,7 +1,7 @@
 /** GET /setup: check-setup — each component OK or missing, with what to do. */
 
-import { apiHandler } from "../shared/http/api-handler.ts";
-import { checkSetup } from "../shared/use-cases/check-setup.ts";
+import { apiHandler } from "../shared/adapters/http/api-handler.ts";
+import { checkSetup } from "../shared/use-cases/setup/check-setup.ts";
 import { setupPorts } from "../shared/wiring.ts";
 
 export const handler = apiHandler({

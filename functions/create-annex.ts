@@ -1,11 +1,11 @@
 /** POST /annexes: create an annex; a replayed clientToken returns the same annex (200), never a second launch. */
 
+import { apiHandler } from "../shared/adapters/http/api-handler.ts";
 import { httpStatusOf } from "../shared/domain/errors.ts";
 import { CapacityError, LaunchRejectedError } from "../shared/domain/launch-errors.ts";
 import { presentAnnex } from "../shared/domain/tags.ts";
-import { apiHandler } from "../shared/http/api-handler.ts";
-import { currentInstances } from "../shared/use-cases/annex-status.ts";
-import { createAnnex } from "../shared/use-cases/create-annex.ts";
+import { currentInstances } from "../shared/use-cases/annexes/annex-status.ts";
+import { createAnnex } from "../shared/use-cases/annexes/create-annex.ts";
 import { annexPorts } from "../shared/wiring.ts";
 
 export const handler = apiHandler({

@@ -4,9 +4,9 @@
  */
 
 import type { Context } from "aws-lambda";
+import { logger } from "../shared/adapters/http/logger.ts";
 import { getNumberFromEnv } from "../shared/config.ts";
-import { logger } from "../shared/logger.ts";
-import { invocationBudget, runSweep } from "../shared/use-cases/enforce-sweep.ts";
+import { invocationBudget, runSweep } from "../shared/enforcement/sweep.ts";
 import { enforcePorts } from "../shared/wiring.ts";
 
 const budgetMs = getNumberFromEnv("ANNEX_SWEEP_BUDGET_MS", 45_000);

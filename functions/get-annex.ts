@@ -1,7 +1,7 @@
 /** GET /annexes/{name}: one annex — state, lease left, live instances, audit trail. */
 
-import { apiHandler } from "../shared/http/api-handler.ts";
-import { getAnnexStatus } from "../shared/use-cases/annex-status.ts";
+import { apiHandler } from "../shared/adapters/http/api-handler.ts";
+import { getAnnexStatus } from "../shared/use-cases/annexes/annex-status.ts";
 import { annexPorts } from "../shared/wiring.ts";
 
 export const handler = apiHandler({

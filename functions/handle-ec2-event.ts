@@ -1,7 +1,7 @@
 /** EventBridge `aws.ec2`: instance state changes and spot interruption warnings keep instance records true. */
 
-import { logger } from "../shared/logger.ts";
-import { ec2EventSchema, eventTime, handleEc2Event } from "../shared/use-cases/ec2-event.ts";
+import { logger } from "../shared/adapters/http/logger.ts";
+import { ec2EventSchema, eventTime, handleEc2Event } from "../shared/enforcement/ec2-event.ts";
 import { enforcePorts } from "../shared/wiring.ts";
 
 export const handler = async (event: unknown) => {

@@ -1,8 +1,8 @@
 /** GET /health: the API is up and wired to DynamoDB and S3. */
 
-import { checkStorage } from "../shared/aws/storage-health.ts";
+import { checkStorage } from "../shared/adapters/aws/storage-health.ts";
+import { apiHandler } from "../shared/adapters/http/api-handler.ts";
 import { getStringFromEnv } from "../shared/config.ts";
-import { apiHandler } from "../shared/http/api-handler.ts";
 
 const table = getStringFromEnv("ANNEX_TABLE");
 const bucket = getStringFromEnv("ANNEX_BUCKET");

@@ -1,7 +1,7 @@
 /** GET /annexes: the caller's annexes. */
 
-import { apiHandler } from "../shared/http/api-handler.ts";
-import { listAnnexStatus } from "../shared/use-cases/annex-status.ts";
+import { apiHandler } from "../shared/adapters/http/api-handler.ts";
+import { listAnnexStatus } from "../shared/use-cases/annexes/annex-status.ts";
 import { annexPorts } from "../shared/wiring.ts";
 
 export const handler = apiHandler({

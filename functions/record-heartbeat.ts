@@ -1,7 +1,7 @@
 /** POST /heartbeat: an instance reports idle/busy; the answer carries the lease and continue/drain/stop. */
 
-import { apiHandler } from "../shared/http/api-handler.ts";
-import { recordHeartbeat } from "../shared/use-cases/record-heartbeat.ts";
+import { apiHandler } from "../shared/adapters/http/api-handler.ts";
+import { recordHeartbeat } from "../shared/use-cases/instances/record-heartbeat.ts";
 import { instancePorts } from "../shared/wiring.ts";
 
 export const handler = apiHandler({

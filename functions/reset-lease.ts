@@ -1,8 +1,8 @@
 /** PATCH /annexes/{name}: reset the lease to now + durationHours (condor_annex -duration). */
 
-import { apiHandler } from "../shared/http/api-handler.ts";
-import { describeAnnex } from "../shared/use-cases/annex-status.ts";
-import { resetLease } from "../shared/use-cases/reset-lease.ts";
+import { apiHandler } from "../shared/adapters/http/api-handler.ts";
+import { describeAnnex } from "../shared/use-cases/annexes/annex-status.ts";
+import { resetLease } from "../shared/use-cases/annexes/reset-lease.ts";
 import { annexPorts } from "../shared/wiring.ts";
 
 export const handler = apiHandler({

@@ -1,8 +1,8 @@
 /** DELETE /annexes/{name}: off — terminate every instance of the annex and end it; idempotent. */
 
-import { apiHandler } from "../shared/http/api-handler.ts";
-import { describeAnnex } from "../shared/use-cases/annex-status.ts";
-import { stopAnnex } from "../shared/use-cases/stop-annex.ts";
+import { apiHandler } from "../shared/adapters/http/api-handler.ts";
+import { describeAnnex } from "../shared/use-cases/annexes/annex-status.ts";
+import { stopAnnex } from "../shared/use-cases/annexes/stop-annex.ts";
 import { annexPorts } from "../shared/wiring.ts";
 
 export const handler = apiHandler({

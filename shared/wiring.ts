@@ -4,22 +4,22 @@
  */
 
 import { InvalidUserDataError, renderUserData } from "../instance/user-data.ts";
-import { AnnexRepository } from "./aws/annex-repository.ts";
-import { dynamoDb, ec2, ec2ForSweeps, s3 } from "./aws/clients.ts";
-import { ConfigStore } from "./aws/config-store.ts";
-import { deployment } from "./aws/deployment.ts";
-import { Ec2Instances } from "./aws/ec2-instances.ts";
-import { Ec2Network } from "./aws/ec2-network.ts";
-import { Ec2SpotFleets } from "./aws/ec2-spot-fleets.ts";
-import { identityVerifier } from "./aws/identity-verifier.ts";
-import { InstanceRepository } from "./aws/instance-repository.ts";
+import { AnnexRepository } from "./adapters/aws/annex-repository.ts";
+import { dynamoDb, ec2, ec2ForSweeps, s3 } from "./adapters/aws/clients.ts";
+import { ConfigStore } from "./adapters/aws/config-store.ts";
+import { deployment } from "./adapters/aws/deployment.ts";
+import { Ec2Instances } from "./adapters/aws/ec2-instances.ts";
+import { Ec2Network } from "./adapters/aws/ec2-network.ts";
+import { Ec2SpotFleets } from "./adapters/aws/ec2-spot-fleets.ts";
+import { identityVerifier } from "./adapters/aws/identity-verifier.ts";
+import { InstanceRepository } from "./adapters/aws/instance-repository.ts";
+import { logger } from "./adapters/http/logger.ts";
 import { getStringFromEnv } from "./config.ts";
 import { ValidationError } from "./domain/errors.ts";
-import { logger } from "./logger.ts";
-import type { BootstrapPorts } from "./use-cases/bootstrap-instance.ts";
-import type { EnforcePorts } from "./use-cases/enforce-ports.ts";
-import type { AnnexPorts } from "./use-cases/ports.ts";
-import type { SetupPorts } from "./use-cases/setup-components.ts";
+import type { EnforcePorts } from "./enforcement/ports.ts";
+import type { AnnexPorts } from "./use-cases/annexes/ports.ts";
+import type { BootstrapPorts } from "./use-cases/instances/bootstrap-instance.ts";
+import type { SetupPorts } from "./use-cases/setup/setup-components.ts";
 
 const once = <T>(make: () => T): (() => T) => {
   let value: T | undefined;

@@ -11,8 +11,8 @@ import type { LocalStack } from "../../../local/stack.ts";
 import type { Annex, AnnexInstance } from "../../../shared/domain/annex.ts";
 import { applyHeartbeat, idleDeadlineAtBootstrap } from "../../../shared/domain/lease.ts";
 import { launchTags } from "../../../shared/domain/tags.ts";
-import type { SweepReport } from "../../../shared/use-cases/enforce-ports.ts";
-import { updateInstance } from "../../../shared/use-cases/enforce-reconcile.ts";
+import type { SweepReport } from "../../../shared/enforcement/ports.ts";
+import { updateInstance } from "../../../shared/enforcement/reconcile.ts";
 import { ec2At } from "../../support/sdk.ts";
 import {
   createRequest,
@@ -32,8 +32,8 @@ export async function startEnforcementStack() {
   const stack = await startTestStack({ ec2: { clock } });
   // Imported once the stack has set the environment the adapters are built from.
   const wiring = await import("../../../shared/wiring.ts");
-  const { createAnnex } = await import("../../../shared/use-cases/create-annex.ts");
-  const { runSweep } = await import("../../../shared/use-cases/enforce-sweep.ts");
+  const { createAnnex } = await import("../../../shared/use-cases/annexes/create-annex.ts");
+  const { runSweep } = await import("../../../shared/enforcement/sweep.ts");
   const now = () => Math.floor(clock.now() / 1000);
   /** Moves EC2's clock up to `at` (epoch seconds); never back. */
   const moveTo = (at: number) => {

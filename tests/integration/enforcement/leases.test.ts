@@ -77,7 +77,7 @@ describe("enforcer: leases", () => {
     });
     const [id = ""] = ids;
     await s.bootstrapped(annex, id, s.now());
-    const { resetLease } = await import("../../../shared/use-cases/reset-lease.ts");
+    const { resetLease } = await import("../../../shared/use-cases/annexes/reset-lease.ts");
     const { annexPorts } = await import("../../../shared/wiring.ts");
     const resetAt = annex.leaseExpiresAt - 30;
     s.moveTo(resetAt);
@@ -114,7 +114,7 @@ describe("enforcer: leases", () => {
   it("reaps a running instance tagged for an annex that is not live at the hourly full sweep", async () => {
     const { annex } = await s.create("OffEarly", { count: 1, durationHours: 8 });
     await s.annexes.advanceSweepMark("fullSweepAt", s.now());
-    const { stopAnnex } = await import("../../../shared/use-cases/stop-annex.ts");
+    const { stopAnnex } = await import("../../../shared/use-cases/annexes/stop-annex.ts");
     const { annexPorts } = await import("../../../shared/wiring.ts");
     await stopAnnex(annexPorts(), OWNER, annex.name, s.now());
     const [late = ""] = await s.runTagged(annex, 1); // e.g. a launch that landed after `off`
@@ -131,7 +131,7 @@ describe("enforcer: leases", () => {
   it("runs from the scheduled sample event through the enforce-leases handler", async () => {
     // The handler's `now` is the wall clock: give it an annex whose lease ended an hour ago.
     const wallNow = Math.floor(Date.now() / 1000);
-    const { createAnnex } = await import("../../../shared/use-cases/create-annex.ts");
+    const { createAnnex } = await import("../../../shared/use-cases/annexes/create-annex.ts");
     const { annexPorts } = await import("../../../shared/wiring.ts");
     s.moveTo(wallNow);
     const request = {

@@ -4,13 +4,13 @@
  * states, call counts, injectable failures). Same conditional-write rules as the adapters.
  */
 
-import type { Ec2Instance, LaunchRequest } from "../../../shared/aws/ec2-instances.ts";
-import { nextDeadline } from "../../../shared/aws/instance-repository.ts";
+import type { Ec2Instance, LaunchRequest } from "../../../shared/adapters/aws/ec2-instances.ts";
+import { nextDeadline } from "../../../shared/adapters/aws/instance-repository.ts";
 import type { Annex, AnnexEvent, AnnexInstance } from "../../../shared/domain/annex.ts";
 import { ConflictError } from "../../../shared/domain/errors.ts";
 import { StaleAnnexError } from "../../../shared/domain/stale.ts";
 import { launchTags } from "../../../shared/domain/tags.ts";
-import type { EnforcePorts } from "../../../shared/use-cases/enforce-ports.ts";
+import type { EnforcePorts } from "../../../shared/enforcement/ports.ts";
 
 const page = <T>(items: T[], limit: number, startKey?: Record<string, unknown>) => {
   const from = typeof startKey?.index === "number" ? startKey.index : 0;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Annex } from "../../../shared/domain/annex.ts";
 import { isoFromEpoch } from "../../../shared/domain/tags.ts";
-import { runSweep } from "../../../shared/use-cases/enforce-sweep.ts";
+import { runSweep } from "../../../shared/enforcement/sweep.ts";
 import { anAnnex, FakeEc2, FakeTable, fakePorts, seed } from "./fakes.ts";
 
 const plenty = () => 60_000;

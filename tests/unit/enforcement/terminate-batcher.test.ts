@@ -1,8 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  TerminateBatcher,
-  terminateIsolating,
-} from "../../../shared/use-cases/enforce-batching.ts";
+import { TerminateBatcher, terminateIsolating } from "../../../shared/enforcement/batching.ts";
 
 const refusal = () =>
   Object.assign(new Error("refused"), { name: "UnauthorizedOperation", $fault: "client" });
