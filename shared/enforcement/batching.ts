@@ -4,9 +4,13 @@
  * the concurrent workers' TerminateInstances calls coalesced into shared batches.
  */
 
-import type { Ec2Instance } from "../adapters/aws/ec2-instances.ts";
-import { chunks, type EnforcePorts } from "./ports.ts";
-import { ALIVE_STATES } from "./reconcile.ts";
+import { ALIVE_STATES, FILTER_VALUES } from "../domain/ec2.ts";
+import { TerminateRefusedError } from "../domain/launch-errors.ts";
+import { chunks } from "../domain/lists.ts";
+import { ANNEX_TAG_FILTERS, ANNEX_TAG_KEYS } from "../domain/tags.ts";
+import type { Ec2Instance } from "../ports/ec2.ts";
+import type { EndPorts } from "../use-cases/annexes/ports.ts";
+import type { EnforcePorts } from "./ports.ts";
 
 type Terminate = (instanceIds: string[]) => Promise<number>;
 
@@ -68,20 +72,12 @@ export class TerminateBatcher {
       },
       (error: unknown) => {
         // EC2 refusing one instance must not hold the other annexes back: each goes alone.
-        const alone = batch.length > 1 && isRefusal(error);
+        const alone = batch.length > 1 && error instanceof TerminateRefusedError;
         for (const waiter of batch)
           void settle(waiter, alone ? this.send(waiter.ids) : Promise.reject(error));
       },
     );
   }
-}
-
-const THROTTLING = new Set(["RequestLimitExceeded", "Throttling", "ThrottlingException"]);
-
-/** EC2 refused the request itself (a client fault, not throttling): a part of it may still pass. */
-export function isRefusal(error: unknown): boolean {
-  const { $fault, name } = error as { $fault?: string; name?: string };
-  return $fault === "client" && !THROTTLING.has(name ?? "");
 }
 
 /**
@@ -94,16 +90,13 @@ export async function terminateIsolating(terminate: Terminate, ids: string[]): P
     if (ids.length > 0) await terminate(ids);
     return [];
   } catch (error) {
-    if (!isRefusal(error)) throw error;
+    if (!(error instanceof TerminateRefusedError)) throw error;
     if (ids.length === 1) return ids;
   }
   const half = Math.ceil(ids.length / 2);
   const first = await terminateIsolating(terminate, ids.slice(0, half));
   return [...first, ...(await terminateIsolating(terminate, ids.slice(half)))];
 }
-
-/** Filter values per DescribeInstances filter (EC2's limit is 200). */
-const FILTER_VALUES = 200;
 
 /**
  * The instances of many annexes, read with one DescribeInstances per 200 annex ids; what
@@ -115,8 +108,9 @@ export async function instancesOfAnnexes(
 ): Promise<Map<string, Ec2Instance[]>> {
   const byAnnex = new Map<string, Ec2Instance[]>(annexIds.map((id) => [id, []]));
   for (const ids of chunks(annexIds, FILTER_VALUES)) {
-    const found = await ec2.findTagged(ALIVE_STATES, [{ Name: "tag:annex:id", Values: ids }]);
-    for (const instance of found) byAnnex.get(instance.tags["annex:id"] ?? "")?.push(instance);
+    const found = await ec2.findTagged(ALIVE_STATES, [{ Name: ANNEX_TAG_FILTERS.id, Values: ids }]);
+    for (const instance of found)
+      byAnnex.get(instance.tags[ANNEX_TAG_KEYS.id] ?? "")?.push(instance);
   }
   return byAnnex;
 }
@@ -126,19 +120,12 @@ export async function instancesOfAnnexes(
  * prefetch (falling back to EC2 for any other annex), `terminate` through the batcher.
  */
 export function batchedEc2(
-  ec2: EnforcePorts["ec2"],
+  ec2: EndPorts["ec2"],
   prefetched: Map<string, Ec2Instance[]>,
   batcher: TerminateBatcher,
-): EnforcePorts["ec2"] {
+): EndPorts["ec2"] {
   return {
-    launch: (request) => ec2.launch(request),
-    tag: (ids, tags) => ec2.tag(ids, tags),
-    findTagged: (states, extra) => ec2.findTagged(states, extra),
-    byIds: (ids) => ec2.byIds(ids),
-    findByAnnex: (annexId) => {
-      const known = prefetched.get(annexId);
-      return known === undefined ? ec2.findByAnnex(annexId) : Promise.resolve(known);
-    },
+    findByAnnex: async (annexId) => prefetched.get(annexId) ?? ec2.findByAnnex(annexId),
     terminate: batcher.terminate,
   };
 }

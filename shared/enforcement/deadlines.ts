@@ -4,31 +4,24 @@
  * EC2 once, terminated in one batch, closed and audited; annexes left with no instance end.
  */
 
-import type { Annex, AnnexInstance } from "../domain/annex.ts";
+import type { AnnexInstance } from "../domain/annex.ts";
+import { FILTER_VALUES, isGone } from "../domain/ec2.ts";
 import { type TerminationReason, terminationReason } from "../domain/lease.ts";
+import { chunks, mapLimited } from "../domain/lists.ts";
+import type { PageKey } from "../ports/repositories.ts";
 import { terminateIsolating } from "./batching.ts";
+import { type EnforcePorts, SWEEP_CONCURRENCY, type TimeLeft } from "./ports.ts";
 import {
-  chunks,
-  type EnforcePorts,
-  mapLimited,
-  recordFailure,
-  type SweepReport,
-  type TimeLeft,
-} from "./ports.ts";
-import {
+  annexesById,
   audit,
   closeInstance,
   endIfNoneLeft,
-  GONE_STATES,
   TERMINATION_EVENTS,
 } from "./reconcile.ts";
+import { recordFailure, type SweepReport } from "./report.ts";
 
 /** Due instances per page: one TerminateInstances call, a few DescribeInstances calls. */
 export const DEADLINE_PAGE = 500;
-/** EC2 filter values per DescribeInstances filter. */
-const FILTER_VALUES = 200;
-/** Concurrent DynamoDB requests per page. */
-const CONCURRENCY = 16;
 
 interface Due {
   instance: AnnexInstance;
@@ -44,16 +37,16 @@ export async function sweepDeadlines(
   timeLeft: TimeLeft,
   report: SweepReport,
 ): Promise<boolean> {
-  let startKey: Record<string, unknown> | undefined;
+  let startKey: PageKey | undefined;
   do {
     if (timeLeft() <= 0) return false;
     const page = await ports.instances.dueInstances(now, DEADLINE_PAGE, startKey);
     report.itemsRead += page.itemsRead;
     try {
-      await enforcePage(ports, page.instances, now, report);
+      await enforcePage(ports, page.items, now, report);
     } catch (error) {
       recordFailure(ports, report, "instance deadlines", error, {
-        instances: page.instances.length,
+        instances: page.items.length,
       });
     }
     startKey = page.next;
@@ -73,7 +66,7 @@ async function enforcePage(
   for (const part of chunks([...byId.keys()], FILTER_VALUES)) {
     for (const found of await ports.ec2.byIds(part)) {
       const entry = byId.get(found.id);
-      if (entry !== undefined && GONE_STATES.has(found.state)) entry.goneAs = found.state;
+      if (entry !== undefined && isGone(found.state)) entry.goneAs = found.state;
     }
   }
   // Unknown to Describe (not yet visible, or purged) is terminated too: terminate skips unknown ids.
@@ -90,7 +83,7 @@ async function enforcePage(
   }
   const toTerminate = wanted.filter((entry) => !refused.has(entry.instance.instanceId));
   due = due.filter((entry) => !refused.has(entry.instance.instanceId));
-  const closedHere = await mapLimited(due, CONCURRENCY, async (entry) => {
+  const closedHere = await mapLimited(due, SWEEP_CONCURRENCY, async (entry) => {
     try {
       return (
         (await closeInstance(ports, entry.instance, entry.goneAs ?? "shutting-down", now)) !==
@@ -114,16 +107,12 @@ async function whatIsDue(
   indexed: AnnexInstance[],
   now: number,
 ): Promise<Due[]> {
-  const fresh = await mapLimited(indexed, CONCURRENCY, (instance) =>
+  const fresh = await mapLimited(indexed, SWEEP_CONCURRENCY, (instance) =>
     ports.instances.getInstance(instance.annexId, instance.instanceId),
   );
-  const annexIds = [...new Set(indexed.map((instance) => instance.annexId))];
-  const annexes = new Map<string, Annex | undefined>(
-    await mapLimited(
-      annexIds,
-      CONCURRENCY,
-      async (id) => [id, await ports.annexes.getAnnex(id)] as const,
-    ),
+  const annexes = await annexesById(
+    ports,
+    indexed.map((instance) => instance.annexId),
   );
   return fresh.flatMap((instance) => {
     if (instance === undefined) return [];
@@ -146,7 +135,7 @@ async function auditAndEnd(
     groups.set(key, [...(groups.get(key) ?? []), entry]);
     if (entry.goneAs !== undefined) report.instancesGone += 1;
   }
-  await mapLimited([...groups.values()], CONCURRENCY, async (entries) => {
+  await mapLimited([...groups.values()], SWEEP_CONCURRENCY, async (entries) => {
     const first = entries[0] as Due;
     const annexId = first.instance.annexId;
     const ids = entries.map((entry) => entry.instance.instanceId);
@@ -160,7 +149,7 @@ async function auditAndEnd(
     );
   });
   const annexIds = [...new Set(due.map((entry) => entry.instance.annexId))];
-  await mapLimited(annexIds, CONCURRENCY, async (annexId) => {
+  await mapLimited(annexIds, SWEEP_CONCURRENCY, async (annexId) => {
     try {
       if ((await endIfNoneLeft(ports, annexId, now)) !== undefined) report.annexesEnded += 1;
     } catch (error) {

@@ -7,9 +7,10 @@
 
 import { z } from "zod";
 import type { AnnexInstance } from "../domain/annex.ts";
+import { EC2_STATES, isGone } from "../domain/ec2.ts";
 import { terminationReason } from "../domain/lease.ts";
 import type { EnforcePorts } from "./ports.ts";
-import { audit, closeInstance, endIfNoneLeft, GONE_STATES, updateInstance } from "./reconcile.ts";
+import { audit, closeInstance, endIfNoneLeft, updateInstance } from "./reconcile.ts";
 
 const instanceId = z.string().regex(/^i-[0-9a-f]{8,17}$/);
 const time = z.string().optional();
@@ -20,7 +21,7 @@ const stateChange = z.object({
   time,
   detail: z.object({
     "instance-id": instanceId,
-    state: z.enum(["pending", "running", "stopping", "stopped", "shutting-down", "terminated"]),
+    state: z.enum(EC2_STATES),
   }),
 });
 
@@ -94,7 +95,7 @@ async function applyState(
   now: number,
 ): Promise<AnnexInstance | undefined> {
   const annex = await ports.annexes.getAnnex(record.annexId);
-  if (GONE_STATES.has(state) && terminationReason(annex, record, now) === undefined) {
+  if (isGone(state) && terminationReason(annex, record, now) === undefined) {
     const closed = await closeInstance(ports, record, state, now);
     if (closed !== undefined) {
       const message = `instance ${record.instanceId} is ${state} in EC2 (not terminated by cloud-annex)`;
@@ -104,7 +105,7 @@ async function applyState(
   }
   if (annex?.state === "stopping") return undefined;
   return updateInstance(ports, record, (current) =>
-    current.ec2State === state || (GONE_STATES.has(current.ec2State) && !GONE_STATES.has(state))
+    current.ec2State === state || (isGone(current.ec2State) && !isGone(state))
       ? undefined
       : { ...current, ec2State: state },
   );

@@ -6,21 +6,16 @@
 
 import type { Annex } from "../domain/annex.ts";
 import { isLeaseOver } from "../domain/lease.ts";
-import { StaleAnnexError } from "../domain/stale.ts";
+import { mapLimited } from "../domain/lists.ts";
+import type { PageKey } from "../ports/repositories.ts";
 import { endAnnex } from "../use-cases/annexes/end-annex.ts";
+import type { EndPorts } from "../use-cases/annexes/ports.ts";
 import { batchedEc2, instancesOfAnnexes, TerminateBatcher } from "./batching.ts";
-import {
-  type EnforcePorts,
-  mapLimited,
-  recordFailure,
-  type SweepReport,
-  type TimeLeft,
-} from "./ports.ts";
+import { type EnforcePorts, SWEEP_CONCURRENCY, type TimeLeft } from "./ports.ts";
+import { recordFailure, type SweepReport } from "./report.ts";
 
 /** Due annexes per page (one DescribeInstances for all of them). */
 export const LEASE_PAGE = 100;
-/** Annexes ended at once; their TerminateInstances calls share batches. */
-const CONCURRENCY = 16;
 
 /** Ends every annex whose lease is over, until none is left or the budget runs out; false when work is left. */
 export async function sweepLeases(
@@ -29,7 +24,7 @@ export async function sweepLeases(
   timeLeft: TimeLeft,
   report: SweepReport,
 ): Promise<boolean> {
-  let startKey: Record<string, unknown> | undefined;
+  let startKey: PageKey | undefined;
   let finished = true;
   do {
     if (timeLeft() <= 0) return false;
@@ -37,11 +32,11 @@ export async function sweepLeases(
     report.itemsRead += page.itemsRead;
     const prefetched = await instancesOfAnnexes(
       ports.ec2,
-      page.annexes.map((annex) => annex.id),
+      page.items.map((annex) => annex.id),
     ).catch(() => new Map()); // each annex then asks EC2 itself
     const batcher = new TerminateBatcher((ids) => ports.ec2.terminate(ids));
     const pagePorts = { ...ports, ec2: batchedEc2(ports.ec2, prefetched, batcher) };
-    await mapLimited(page.annexes, CONCURRENCY, async (annex) => {
+    await mapLimited(page.items, SWEEP_CONCURRENCY, async (annex) => {
       if (timeLeft() <= 0) {
         finished = false;
         return;
@@ -59,21 +54,14 @@ export async function sweepLeases(
 
 /** Ends one annex as expired if its lease (on the freshest copy) is still over. */
 async function endExpired(
-  ports: EnforcePorts,
+  ports: EndPorts,
   annex: Annex,
   now: number,
   report: SweepReport,
 ): Promise<void> {
-  try {
-    const { annex: after, terminated } = await endAnnex(ports, annex, "expired", now, (fresh) =>
-      isLeaseOver(fresh.leaseExpiresAt, now),
-    );
-    report.instancesTerminated.expired += terminated.length;
-    if (after.state === "ended") report.annexesEnded += 1;
-  } catch (error) {
-    // A concurrent `off` or sweep ended it between our terminate and our final write: done.
-    if (!(error instanceof StaleAnnexError)) throw error;
-    const fresh = await ports.annexes.getAnnex(annex.id);
-    if (fresh?.state !== "ended") throw error;
-  }
+  const { annex: after, terminated } = await endAnnex(ports, annex, "expired", now, (fresh) =>
+    isLeaseOver(fresh.leaseExpiresAt, now),
+  );
+  report.instancesTerminated.expired += terminated.length;
+  if (after.state === "ended") report.annexesEnded += 1;
 }

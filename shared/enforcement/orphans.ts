@@ -6,30 +6,29 @@
  * for "annex not live". When each last ran is kept in one small DynamoDB item.
  */
 
-import type { Ec2Instance } from "../adapters/aws/ec2-instances.ts";
 import type { Annex } from "../domain/annex.ts";
+import { ALIVE_STATES, FILTER_VALUES } from "../domain/ec2.ts";
 import { isLeaseOver } from "../domain/lease.ts";
+import { chunks, mapLimited } from "../domain/lists.ts";
 import { isLive } from "../domain/state-machine.ts";
-import { ANNEX_TAG_KEYS, isoFromEpoch, leaseExpiresTag } from "../domain/tags.ts";
-import { terminateIsolating } from "./batching.ts";
 import {
-  chunks,
-  type EnforcePorts,
-  mapLimited,
-  recordFailure,
-  type SweepReport,
-  type TimeLeft,
-} from "./ports.ts";
-import { ALIVE_STATES, audit, closeInstance, TERMINATION_EVENTS } from "./reconcile.ts";
+  ANNEX_TAG_FILTERS,
+  ANNEX_TAG_KEYS,
+  isoFromEpoch,
+  leaseExpiresTag,
+} from "../domain/tags.ts";
+import type { Ec2Instance } from "../ports/ec2.ts";
+import type { PageKey } from "../ports/repositories.ts";
+import { terminateIsolating } from "./batching.ts";
+import { type EnforcePorts, SWEEP_CONCURRENCY, type TimeLeft } from "./ports.ts";
+import { annexesById, audit, closeInstance, TERMINATION_EVENTS } from "./reconcile.ts";
+import { recordFailure, type SweepReport } from "./report.ts";
 
 /** How often every tagged instance is checked. */
 export const FULL_SWEEP_EVERY_SECONDS = 3600;
 /** A longer gap since the last window sweep (the enforcer was down) is covered by a full sweep. */
 export const MAX_WINDOW_SECONDS = 6 * 3600;
-/** EC2 filter values per DescribeInstances filter. */
-const FILTER_VALUES = 200;
 const LIVE_PAGE = 1000;
-const CONCURRENCY = 16;
 
 /**
  * EC2 wildcard values for `annex:lease-expires` (ISO to the second, `2026-11-25T21:34:00Z`) that
@@ -92,18 +91,11 @@ export async function sweepOrphans(
 async function windowSweep(ports: EnforcePorts, from: number, now: number, report: SweepReport) {
   const found: Ec2Instance[] = [];
   for (const values of chunks(leaseTagPatterns(from, now), FILTER_VALUES)) {
-    const filter = { Name: `tag:${ANNEX_TAG_KEYS.leaseExpires}`, Values: values };
+    const filter = { Name: ANNEX_TAG_FILTERS.leaseExpires, Values: values };
     found.push(...(await ports.ec2.findTagged(ALIVE_STATES, [filter])));
   }
   const over = found.filter((instance) => (taggedLease(instance) ?? now) <= now);
-  const annexIds = [...new Set(over.map(annexIdOf))];
-  const annexes = new Map(
-    await mapLimited(
-      annexIds,
-      CONCURRENCY,
-      async (id) => [id, await ports.annexes.getAnnex(id)] as const,
-    ),
-  );
+  const annexes = await annexesById(ports, over.map(annexIdOf));
   await reap(ports, over, annexes, now, report);
 }
 
@@ -116,24 +108,21 @@ async function fullSweep(
 ) {
   const tagged = await ports.ec2.findTagged(ALIVE_STATES);
   const annexes = new Map<string, Annex | undefined>();
-  let startKey: Record<string, unknown> | undefined;
+  let startKey: PageKey | undefined;
   do {
     if (timeLeft() <= 0) return false;
     const page = await ports.annexes.liveAnnexes(LIVE_PAGE, startKey);
     report.itemsRead += page.itemsRead;
-    for (const annex of page.annexes) annexes.set(annex.id, annex);
+    for (const annex of page.items) annexes.set(annex.id, annex);
     startKey = page.next;
   } while (startKey);
   // Act only on consistent reads: an index copy may lag a lease reset, a new annex, an end.
   const suspects = tagged.filter(
     (instance) => verdict(annexes.get(annexIdOf(instance)), instance, now) !== "keep",
   );
-  const fresh = await mapLimited(
-    [...new Set(suspects.map(annexIdOf))],
-    CONCURRENCY,
-    async (id) => [id, await ports.annexes.getAnnex(id)] as const,
-  );
-  for (const [id, annex] of fresh) annexes.set(id, annex);
+  for (const [id, annex] of await annexesById(ports, suspects.map(annexIdOf))) {
+    annexes.set(id, annex);
+  }
   await reap(ports, tagged, annexes, now, report);
   return true;
 }
@@ -188,7 +177,7 @@ async function reap(
     const key = `${annexIdOf(entry.instance)} ${entry.reason}`;
     byAnnex.set(key, [...(byAnnex.get(key) ?? []), entry]);
   }
-  await mapLimited([...byAnnex.values()], CONCURRENCY, async (entries) => {
+  await mapLimited([...byAnnex.values()], SWEEP_CONCURRENCY, async (entries) => {
     const first = entries[0] as (typeof doomed)[number];
     const annexId = annexIdOf(first.instance);
     const ids = entries.map(({ instance }) => instance.id);
@@ -199,7 +188,10 @@ async function reap(
       if (annexes.get(annexId) !== undefined)
         await audit(ports, annexId, now, event.type, message, ids);
       else
-        ports.warn("enforcer: reaped instances of an unknown annex", { annexId, instanceIds: ids });
+        ports.log.warn("enforcer: reaped instances of an unknown annex", {
+          annexId,
+          instanceIds: ids,
+        });
     } catch (error) {
       recordFailure(ports, report, "recording reaped instances", error, { annexId });
     }

@@ -5,17 +5,12 @@
  */
 
 import type { Annex, AnnexInstance, EndReason } from "../domain/annex.ts";
-import { ConflictError } from "../domain/errors.ts";
+import { isUp } from "../domain/ec2.ts";
 import { isLeaseOver, type TerminationReason } from "../domain/lease.ts";
-import { StaleAnnexError } from "../domain/stale.ts";
+import { mapLimited } from "../domain/lists.ts";
 import { endAnnex } from "../use-cases/annexes/end-annex.ts";
-import type { EnforcePorts } from "./ports.ts";
-
-/** EC2 states in which an instance is gone or going for good. */
-export const GONE_STATES: ReadonlySet<string> = new Set(["shutting-down", "terminated"]);
-
-/** EC2 states in which an instance still runs or may run again (what the enforcer terminates). */
-export const ALIVE_STATES = ["pending", "running", "stopping", "stopped"];
+import { retryOnStale } from "../use-cases/retry-on-stale.ts";
+import { type EnforcePorts, SWEEP_CONCURRENCY } from "./ports.ts";
 
 /** The audit-trail entry type for each reason the enforcer terminates an instance. */
 export const TERMINATION_EVENTS: Readonly<
@@ -27,30 +22,39 @@ export const TERMINATION_EVENTS: Readonly<
   orphan: { type: "orphan-reaped", why: "its annex is not live" },
 };
 
-const MAX_ATTEMPTS = 5;
-
 /**
  * Applies `change` to an instance record and saves it, re-reading and re-applying on a concurrent
  * write. `change` answers undefined when there is nothing to do. Returns the saved record, or
  * undefined when nothing was written (no change, or no record).
  */
-export async function updateInstance(
+export function updateInstance(
   ports: Pick<EnforcePorts, "instances">,
   record: AnnexInstance,
   change: (current: AnnexInstance) => AnnexInstance | undefined,
 ): Promise<AnnexInstance | undefined> {
-  let current: AnnexInstance | undefined = record;
-  for (let attempt = 1; current !== undefined; attempt++) {
-    const next = change(current);
-    if (next === undefined) return undefined;
-    try {
-      return await ports.instances.saveInstance(next);
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-      current = await ports.instances.getInstance(record.annexId, record.instanceId);
-    }
-  }
-  return undefined;
+  return retryOnStale<AnnexInstance | undefined, AnnexInstance | undefined>(
+    record,
+    () => ports.instances.getInstance(record.annexId, record.instanceId),
+    async (current) => {
+      const next = current && change(current);
+      return next && ports.instances.saveInstance(next);
+    },
+  );
+}
+
+/** The annexes with these ids (each read once, consistently); undefined for one that does not exist. */
+export async function annexesById(
+  ports: Pick<EnforcePorts, "annexes">,
+  annexIds: readonly string[],
+): Promise<Map<string, Annex | undefined>> {
+  const ids = [...new Set(annexIds)];
+  return new Map(
+    await mapLimited(
+      ids,
+      SWEEP_CONCURRENCY,
+      async (id) => [id, await ports.annexes.getAnnex(id)] as const,
+    ),
+  );
 }
 
 /**
@@ -114,7 +118,7 @@ const launched = (annex: Annex) => annex.state === "provisioning" || annex.state
 /** Whether EC2 still runs (or boots) an instance tagged for the annex. */
 async function fleetStillRuns(ports: EnforcePorts, annexId: string): Promise<boolean> {
   const tagged = await ports.ec2.findByAnnex(annexId);
-  return tagged.some((instance) => instance.state === "pending" || instance.state === "running");
+  return tagged.some((instance) => isUp(instance.state));
 }
 
 /**
@@ -138,11 +142,6 @@ export async function endIfNoneLeft(
   if (reason === "failed") {
     await audit(ports, annexId, now, "no-instances", "every instance is gone; the annex ends");
   }
-  try {
-    const result = await endAnnex(ports, annex, reason, now, launched);
-    return result.annex.state === "ended" && result.annex.endReason === reason ? reason : undefined;
-  } catch (error) {
-    if (error instanceof StaleAnnexError) return undefined; // another run ended it first
-    throw error;
-  }
+  const result = await endAnnex(ports, annex, reason, now, launched);
+  return result.annex.state === "ended" && result.annex.endReason === reason ? reason : undefined;
 }

@@ -8,13 +8,8 @@
 import { sweepDeadlines } from "./deadlines.ts";
 import { sweepLeases } from "./leases.ts";
 import { sweepOrphans } from "./orphans.ts";
-import {
-  type EnforcePorts,
-  newReport,
-  recordFailure,
-  type SweepReport,
-  type TimeLeft,
-} from "./ports.ts";
+import type { EnforcePorts, TimeLeft } from "./ports.ts";
+import { newReport, recordFailure, type SweepReport } from "./report.ts";
 
 export interface SweepOptions {
   /** Epoch seconds: what counts as due. */

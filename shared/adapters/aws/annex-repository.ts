@@ -6,12 +6,18 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Annex } from "../../domain/annex.ts";
 import { NameInUseError } from "../../domain/errors.ts";
 import { StaleAnnexError } from "../../domain/stale.ts";
+import type {
+  AnnexRepository,
+  Page,
+  PageKey,
+  SweepMarks,
+  TokenClaim,
+} from "../../ports/repositories.ts";
 import {
   annexKey,
   ENFORCER_MARKS_KEY,
@@ -21,29 +27,15 @@ import {
   tokenClaimKey,
   withoutKeys,
 } from "./table-keys.ts";
+import { queryAll, queryPage } from "./table-queries.ts";
 
 /** How long an ended annex stays readable before DynamoDB TTL may purge it (90 days). */
 const RETENTION_SECONDS = 90 * 24 * 3600;
 
-export interface TokenClaim {
-  annexId: string;
-  requestHash: string;
-}
-
-/** When the enforcer's periodic orphan sweeps last ran (epoch seconds); absent before the first. */
-export interface SweepMarks {
-  /** The lease-tag window sweep: instances whose `annex:lease-expires` fell since then. */
-  tagSweepAt?: number;
-  /** The full sweep of every instance tagged `annex:id`. */
-  fullSweepAt?: number;
-}
-
-/** The enforcer's one small bookkeeping item (outside any annex or owner partition). */
-
 const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
 
 /** The annex store over one DynamoDB table. */
-export class AnnexRepository {
+export class DynamoDbAnnexRepository implements AnnexRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -161,62 +153,29 @@ export class AnnexRepository {
   }
 
   /** The owner's annexes, oldest first. */
-  async listByOwner(owner: string): Promise<Annex[]> {
-    const annexes: Annex[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: INDEX.byOwner,
-          KeyConditionExpression: "#owner = :owner",
-          ExpressionAttributeNames: { "#owner": "owner" },
-          ExpressionAttributeValues: { ":owner": owner },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) annexes.push(withoutKeys<Annex>(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return annexes;
+  listByOwner(owner: string): Promise<Annex[]> {
+    return queryAll<Annex>(this.db, {
+      TableName: this.table,
+      IndexName: INDEX.byOwner,
+      KeyConditionExpression: "#owner = :owner",
+      ExpressionAttributeNames: { "#owner": "owner" },
+      ExpressionAttributeValues: { ":owner": owner },
+    });
   }
 
   /** Live annexes whose lease ended at or before `now`, oldest expiry first, one page at a time. */
-  async dueLeases(now: number, limit: number, startKey?: Record<string, unknown>) {
-    const page = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: INDEX.liveByLease,
-        KeyConditionExpression: "liveShard = :shard AND leaseExpiresAt <= :now",
-        ExpressionAttributeValues: { ":shard": LIVE_SHARD, ":now": now },
-        Limit: limit,
-        ExclusiveStartKey: startKey,
-      }),
+  dueLeases(now: number, limit: number, startKey?: PageKey): Promise<Page<Annex>> {
+    return this.livePage(
+      "liveShard = :shard AND leaseExpiresAt <= :now",
+      { ":now": now },
+      limit,
+      startKey,
     );
-    return {
-      annexes: (page.Items ?? []).map((item) => withoutKeys<Annex>(item)),
-      itemsRead: page.Count ?? 0,
-      next: page.LastEvaluatedKey,
-    };
   }
 
   /** Every live annex, one page at a time (the enforcer's hourly orphan backstop; never the per-minute sweep). */
-  async liveAnnexes(limit: number, startKey?: Record<string, unknown>) {
-    const page = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: INDEX.liveByLease,
-        KeyConditionExpression: "liveShard = :shard",
-        ExpressionAttributeValues: { ":shard": LIVE_SHARD },
-        Limit: limit,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    return {
-      annexes: (page.Items ?? []).map((item) => withoutKeys<Annex>(item)),
-      itemsRead: page.Count ?? 0,
-      next: page.LastEvaluatedKey,
-    };
+  liveAnnexes(limit: number, startKey?: PageKey): Promise<Page<Annex>> {
+    return this.livePage("liveShard = :shard", {}, limit, startKey);
   }
 
   /** When the enforcer last ran each of its periodic orphan sweeps (epoch seconds). */
@@ -244,6 +203,25 @@ export class AnnexRepository {
       .catch((error: unknown) => {
         if (!isConditionFailure(error)) throw error;
       });
+  }
+
+  private livePage(
+    condition: string,
+    values: Record<string, unknown>,
+    limit: number,
+    startKey?: PageKey,
+  ): Promise<Page<Annex>> {
+    return queryPage<Annex>(
+      this.db,
+      {
+        TableName: this.table,
+        IndexName: INDEX.liveByLease,
+        KeyConditionExpression: condition,
+        ExpressionAttributeValues: { ":shard": LIVE_SHARD, ...values },
+      },
+      limit,
+      startKey,
+    );
   }
 
   private toItem(annex: Annex): Record<string, unknown> {

@@ -10,16 +10,18 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { PoolSecret, PoolSettings } from "../../domain/settings.ts";
+import type { ConfigStore } from "../../ports/config-store.ts";
+import { errorName } from "./sdk-errors.ts";
 
 const SETTINGS_KEY = "pool/settings.json";
 const POOL_SECRET_KEY = "pool/secrets/pool.json";
 const HEARTBEAT_KEY = "pool/secrets/heartbeat-key";
 
 /** Where an annex's bundle lives in the bucket. */
-export const bundleKey = (annexId: string) => `annexes/${annexId}/config.tar.gz`;
+const bundleKey = (annexId: string) => `annexes/${annexId}/config.tar.gz`;
 
 /** Settings, secrets and bundles in one S3 bucket. */
-export class ConfigStore {
+export class S3ConfigStore implements ConfigStore {
   constructor(
     private readonly s3: S3Client,
     readonly bucket: string,
@@ -90,8 +92,7 @@ export class ConfigStore {
         ).transformToByteArray(),
       );
     } catch (error) {
-      if (error instanceof NoSuchKey || (error as { name?: string }).name === "NoSuchKey")
-        return undefined;
+      if (error instanceof NoSuchKey || errorName(error) === "NoSuchKey") return undefined;
       throw error;
     }
   }

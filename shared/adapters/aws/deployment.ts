@@ -7,49 +7,57 @@ import {
   LambdaClient,
   ResourceNotFoundException as NoFunction,
 } from "@aws-sdk/client-lambda";
-import { dynamoDb } from "./clients.ts";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Deployment } from "../../ports/deployment.ts";
 import { isUsableCertificate } from "./identity-verifier.ts";
 
-const iam = /* @__PURE__ */ new IAMClient({});
-const lambda = /* @__PURE__ */ new LambdaClient({});
+/** Reads of the deployed stack's resources over the SDK (IAM and Lambda clients of its own). */
+export class AwsDeployment implements Deployment {
+  private readonly iam = new IAMClient({});
+  private readonly lambda = new LambdaClient({});
 
-/** Reads of the deployed stack's resources. */
-export const deployment = {
-  /** Whether the stack was given the region's certificate for instance identity documents. */
-  identityCertificateReady: (): boolean => isUsableCertificate(process.env.ANNEX_IDENTITY_CERT),
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    /** The region's certificate for instance identity documents, as the stack was given it. */
+    private readonly identityCertificate: string | undefined,
+  ) {}
+
+  identityCertificateReady(): boolean {
+    return isUsableCertificate(this.identityCertificate);
+  }
 
   async tableExists(table: string): Promise<boolean> {
     try {
-      await dynamoDb.send(new DescribeTableCommand({ TableName: table }));
+      await this.db.send(new DescribeTableCommand({ TableName: table }));
       return true;
     } catch (error) {
       if (error instanceof ResourceNotFoundException) return false;
       throw error;
     }
-  },
+  }
 
-  /** The names among `names` that have no deployed Lambda function. */
   async missingFunctions(names: string[]): Promise<string[]> {
     const missing: string[] = [];
     for (const name of names) {
       try {
-        await lambda.send(new GetFunctionCommand({ FunctionName: name }));
+        await this.lambda.send(new GetFunctionCommand({ FunctionName: name }));
       } catch (error) {
         if (!(error instanceof NoFunction)) throw error;
         missing.push(name);
       }
     }
     return missing;
-  },
+  }
 
-  /** The ARN of the instance profile, or undefined if it does not exist. */
   async instanceProfileArn(name: string): Promise<string | undefined> {
     try {
-      const result = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
+      const result = await this.iam.send(
+        new GetInstanceProfileCommand({ InstanceProfileName: name }),
+      );
       return result.InstanceProfile?.Arn;
     } catch (error) {
       if (error instanceof NoSuchEntityException) return undefined;
       throw error;
     }
-  },
-};
+  }
+}

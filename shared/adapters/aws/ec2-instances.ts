@@ -4,43 +4,18 @@ import {
   CreateTagsCommand,
   DescribeInstancesCommand,
   type EC2Client,
-  type Filter,
   type Instance,
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import {
-  CapacityError,
-  Ec2UnavailableError,
-  LaunchRejectedError,
-} from "../../domain/launch-errors.ts";
+import { IDS_PER_CALL } from "../../domain/ec2.ts";
+import { UnknownInstancesError } from "../../domain/launch-errors.ts";
+import { chunks } from "../../domain/lists.ts";
+import { ANNEX_TAG_FILTERS, ANNEX_TAG_KEYS, type Ec2Tag } from "../../domain/tags.ts";
+import type { Ec2Filter, Ec2Instance, Ec2Instances, LaunchRequest } from "../../ports/ec2.ts";
+import { translateLaunchError, translateTerminateError } from "./ec2-errors.ts";
 
-/** What the product needs to know of an EC2 instance. */
-export interface Ec2Instance {
-  id: string;
-  type: string;
-  state: string;
-  launchedAt: number;
-  tags: Record<string, string>;
-}
-
-export interface LaunchRequest {
-  clientToken: string;
-  imageId: string;
-  instanceType: string;
-  count: number;
-  userData: string;
-  securityGroupIds: string[];
-  keyName?: string;
-  instanceProfileName?: string;
-  tags: Array<{ Key: string; Value: string }>;
-}
-
-const TERMINATE_BATCH = 1000;
-const REJECTED =
-  /^(Invalid|Unsupported|VcpuLimitExceeded|InstanceLimitExceeded|MissingParameter|Unauthorized)/;
-
-export const toEc2Instance = (instance: Instance): Ec2Instance => ({
+const toEc2Instance = (instance: Instance): Ec2Instance => ({
   id: instance.InstanceId ?? "",
   type: instance.InstanceType ?? "",
   state: instance.State?.Name ?? "unknown",
@@ -48,8 +23,8 @@ export const toEc2Instance = (instance: Instance): Ec2Instance => ({
   tags: Object.fromEntries((instance.Tags ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""])),
 });
 
-/** EC2 as the annex service uses it. */
-export class Ec2Instances {
+/** EC2 instances over the SDK. */
+export class AwsEc2Instances implements Ec2Instances {
   constructor(private readonly ec2: EC2Client) {}
 
   /** Launches up to `count` instances (at least one), tagged at launch; a replay of the token returns the same ones. */
@@ -86,19 +61,19 @@ export class Ec2Instances {
 
   /** Every instance tagged `annex:id` = `annexId` (exact match), in all states, read in pages. */
   findByAnnex(annexId: string): Promise<Ec2Instance[]> {
-    return this.describe([{ Name: "tag:annex:id", Values: [annexId] }]);
+    return this.describe([{ Name: ANNEX_TAG_FILTERS.id, Values: [annexId] }]);
   }
 
   /** Every instance tagged `annex:owner` = `owner` (exact match), in all states, read in pages. */
   findByOwner(owner: string): Promise<Ec2Instance[]> {
-    return this.describe([{ Name: "tag:annex:owner", Values: [owner] }]);
+    return this.describe([{ Name: ANNEX_TAG_FILTERS.owner, Values: [owner] }]);
   }
 
   /** Instances carrying an `annex:id` tag in the given states (the orphan sweep), read in pages. */
-  findTagged(states: string[], extra: Filter[] = []): Promise<Ec2Instance[]> {
+  findTagged(states: readonly string[], extra: Ec2Filter[] = []): Promise<Ec2Instance[]> {
     return this.describe([
-      { Name: "tag-key", Values: ["annex:id"] },
-      { Name: "instance-state-name", Values: states },
+      { Name: "tag-key", Values: [ANNEX_TAG_KEYS.id] },
+      { Name: "instance-state-name", Values: [...states] },
       ...extra,
     ]);
   }
@@ -106,17 +81,16 @@ export class Ec2Instances {
   /** Terminates instances in batches of ≤ 1000; ids EC2 no longer knows are skipped, not fatal. */
   async terminate(instanceIds: string[]): Promise<number> {
     let calls = 0;
-    for (let i = 0; i < instanceIds.length; i += TERMINATE_BATCH) {
-      let batch = instanceIds.slice(i, i + TERMINATE_BATCH);
+    for (let batch of chunks(instanceIds, IDS_PER_CALL)) {
       while (batch.length > 0) {
         calls += 1;
         try {
           await this.ec2.send(new TerminateInstancesCommand({ InstanceIds: batch }));
           break;
         } catch (error) {
-          const unknown = unknownIds(error);
-          if (unknown.length === 0) throw error;
-          batch = batch.filter((id) => !unknown.includes(id));
+          const translated = translateTerminateError(error);
+          if (!(translated instanceof UnknownInstancesError)) throw translated;
+          batch = batch.filter((id) => !translated.instanceIds.includes(id));
         }
       }
     }
@@ -124,14 +98,9 @@ export class Ec2Instances {
   }
 
   /** Sets tags on instances (e.g. the new `annex:lease-expires`). */
-  async tag(instanceIds: string[], tags: Array<{ Key: string; Value: string }>): Promise<void> {
-    for (let i = 0; i < instanceIds.length; i += TERMINATE_BATCH) {
-      await this.ec2.send(
-        new CreateTagsCommand({
-          Resources: instanceIds.slice(i, i + TERMINATE_BATCH),
-          Tags: tags,
-        }),
-      );
+  async tag(instanceIds: string[], tags: Ec2Tag[]): Promise<void> {
+    for (const batch of chunks(instanceIds, IDS_PER_CALL)) {
+      await this.ec2.send(new CreateTagsCommand({ Resources: batch, Tags: tags }));
     }
   }
 
@@ -141,7 +110,7 @@ export class Ec2Instances {
     return this.describe([{ Name: "instance-id", Values: instanceIds }]);
   }
 
-  private async describe(filters: Filter[]): Promise<Ec2Instance[]> {
+  private async describe(filters: Ec2Filter[]): Promise<Ec2Instance[]> {
     const instances: Ec2Instance[] = [];
     let token: string | undefined;
     do {
@@ -154,25 +123,4 @@ export class Ec2Instances {
     } while (token);
     return instances;
   }
-}
-
-/** EC2's launch errors in the domain's terms: capacity, rejected parameters, throttling/5xx. */
-export function translateLaunchError(error: unknown): unknown {
-  const name = (error as { name?: string }).name ?? "";
-  const message = (error as { message?: string }).message ?? "";
-  if (name === "InsufficientInstanceCapacity")
-    return new CapacityError(`EC2 has no capacity now: ${message}`, { cause: error });
-  if (REJECTED.test(name))
-    return new LaunchRejectedError(`EC2 refused the launch (${name}): ${message}`, {
-      cause: error,
-    });
-  const fault = (error as { $fault?: string }).$fault;
-  if (fault === "server" || name === "RequestLimitExceeded")
-    return new Ec2UnavailableError(name, { cause: error });
-  return error;
-}
-
-function unknownIds(error: unknown): string[] {
-  if ((error as { name?: string }).name !== "InvalidInstanceID.NotFound") return [];
-  return ((error as { message?: string }).message ?? "").match(/i-[0-9a-f]+/g) ?? [];
 }

@@ -8,18 +8,24 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeVpcsCommand,
   type EC2Client,
+  type IpPermission,
   RevokeSecurityGroupIngressCommand,
 } from "@aws-sdk/client-ec2";
 import { LaunchRejectedError } from "../../domain/launch-errors.ts";
+import type { Ec2Network, IngressRule } from "../../ports/ec2.ts";
+import { errorName } from "./sdk-errors.ts";
 
-export interface IngressRule {
-  port: number;
-  cidr: string;
-  description: string;
+/** The one IP permission of a rule, as authorize and revoke name it (with its description or not). */
+function permission(rule: IngressRule, withDescription: boolean): IpPermission {
+  const description = withDescription ? { Description: rule.description } : {};
+  const range = rule.cidr.includes(":")
+    ? { Ipv6Ranges: [{ CidrIpv6: rule.cidr, ...description }] }
+    : { IpRanges: [{ CidrIp: rule.cidr, ...description }] };
+  return { IpProtocol: "tcp", FromPort: rule.port, ToPort: rule.port, ...range };
 }
 
-/** Security groups, VPCs and key pairs. */
-export class Ec2Network {
+/** Security groups, VPCs and key pairs over the SDK. */
+export class AwsEc2Network implements Ec2Network {
   constructor(private readonly ec2: EC2Client) {}
 
   /** The given VPC if it exists, else the account's default VPC. */
@@ -63,7 +69,7 @@ export class Ec2Network {
       );
       return (result.SecurityGroups?.length ?? 0) > 0;
     } catch (error) {
-      const name = (error as { name?: string }).name ?? "";
+      const name = errorName(error);
       if (name === "InvalidGroup.NotFound" || name === "InvalidGroupId.Malformed") return false;
       throw error;
     }
@@ -78,26 +84,16 @@ export class Ec2Network {
 
   /** Opens `rule` on the group; false when the rule was already there. */
   async allow(groupId: string, rule: IngressRule): Promise<boolean> {
-    const ipv6 = rule.cidr.includes(":");
     try {
       await this.ec2.send(
         new AuthorizeSecurityGroupIngressCommand({
           GroupId: groupId,
-          IpPermissions: [
-            {
-              IpProtocol: "tcp",
-              FromPort: rule.port,
-              ToPort: rule.port,
-              ...(ipv6
-                ? { Ipv6Ranges: [{ CidrIpv6: rule.cidr, Description: rule.description }] }
-                : { IpRanges: [{ CidrIp: rule.cidr, Description: rule.description }] }),
-            },
-          ],
+          IpPermissions: [permission(rule, true)],
         }),
       );
       return true;
     } catch (error) {
-      if ((error as { name?: string }).name === "InvalidPermission.Duplicate") return false;
+      if (errorName(error) === "InvalidPermission.Duplicate") return false;
       throw error;
     }
   }
@@ -123,20 +119,10 @@ export class Ec2Network {
 
   /** Closes one ingress rule. */
   async revoke(groupId: string, rule: IngressRule): Promise<void> {
-    const ipv6 = rule.cidr.includes(":");
     await this.ec2.send(
       new RevokeSecurityGroupIngressCommand({
         GroupId: groupId,
-        IpPermissions: [
-          {
-            IpProtocol: "tcp",
-            FromPort: rule.port,
-            ToPort: rule.port,
-            ...(ipv6
-              ? { Ipv6Ranges: [{ CidrIpv6: rule.cidr }] }
-              : { IpRanges: [{ CidrIp: rule.cidr }] }),
-          },
-        ],
+        IpPermissions: [permission(rule, false)],
       }),
     );
   }
@@ -146,7 +132,7 @@ export class Ec2Network {
       await this.ec2.send(new DescribeKeyPairsCommand({ KeyNames: [name] }));
       return true;
     } catch (error) {
-      if ((error as { name?: string }).name === "InvalidKeyPair.NotFound") return false;
+      if (errorName(error) === "InvalidKeyPair.NotFound") return false;
       throw error;
     }
   }

@@ -6,7 +6,9 @@ import {
   RequestSpotFleetCommand,
   type SpotFleetRequestConfigData,
 } from "@aws-sdk/client-ec2";
-import { translateLaunchError } from "./ec2-instances.ts";
+import type { SpotFleets } from "../../ports/ec2.ts";
+import { translateLaunchError } from "./ec2-errors.ts";
+import { errorName } from "./sdk-errors.ts";
 
 /** Cancellation errors that mean "nothing left to cancel". */
 const GONE = new Set([
@@ -15,8 +17,8 @@ const GONE = new Set([
   "InvalidSpotFleetRequestId.NotFound",
 ]);
 
-/** Spot Fleet as the annex service uses it. */
-export class Ec2SpotFleets {
+/** Spot Fleet requests over the SDK. */
+export class AwsSpotFleets implements SpotFleets {
   constructor(private readonly ec2: EC2Client) {}
 
   /**
@@ -42,7 +44,7 @@ export class Ec2SpotFleets {
     try {
       result = await this.send(fleetId);
     } catch (error) {
-      if (GONE.has((error as { name?: string }).name ?? "")) return;
+      if (GONE.has(errorName(error))) return;
       throw error;
     }
     for (const failed of result.UnsuccessfulFleetRequests ?? []) {

@@ -1,16 +1,14 @@
 /** Annex instances and the audit trail in DynamoDB; instances carry their next deadline for the enforcer. */
 
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { ulid } from "ulid";
 import type { AnnexEvent, AnnexInstance } from "../../domain/annex.ts";
-import { ConflictError } from "../../domain/errors.ts";
+import { nextDeadline } from "../../domain/lease.ts";
+import { StaleInstanceError } from "../../domain/stale.ts";
+import type { InstanceRepository, Page, PageKey } from "../../ports/repositories.ts";
 import {
+  annexPartition,
   DUE_SHARD,
   eventKey,
   INDEX,
@@ -18,16 +16,10 @@ import {
   instanceLookupKey,
   withoutKeys,
 } from "./table-keys.ts";
-
-/** The earliest time the enforcer must look at an instance, or undefined when nothing is pending. */
-export function nextDeadline(instance: AnnexInstance): number | undefined {
-  if (instance.endedAt !== undefined) return undefined;
-  if (instance.bootstrappedAt === undefined) return instance.bootDeadline;
-  return instance.idleDeadline;
-}
+import { queryAll, queryPage } from "./table-queries.ts";
 
 /** Instances and events over one DynamoDB table. */
-export class InstanceRepository {
+export class DynamoDbInstanceRepository implements InstanceRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -57,9 +49,7 @@ export class InstanceRepository {
       await this.put(next, "version = :v", { ":v": instance.version });
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
-        throw new ConflictError(`instance ${instance.instanceId} was changed by another request`, {
-          cause: error,
-        });
+        throw new StaleInstanceError(instance.instanceId, { cause: error });
       }
       throw error;
     }
@@ -85,29 +75,23 @@ export class InstanceRepository {
     return result.Item ? String(result.Item.annexId) : undefined;
   }
 
-  async listInstances(annexId: string): Promise<AnnexInstance[]> {
-    return (await this.queryPartition(annexId, "I#")).map((item) =>
-      withoutKeys<AnnexInstance>(item),
-    );
+  listInstances(annexId: string): Promise<AnnexInstance[]> {
+    return this.partition<AnnexInstance>(annexId, "I#", false);
   }
 
   /** Instances whose next deadline is at or before `now`, one page at a time. */
-  async dueInstances(now: number, limit: number, startKey?: Record<string, unknown>) {
-    const page = await this.db.send(
-      new QueryCommand({
+  dueInstances(now: number, limit: number, startKey?: PageKey): Promise<Page<AnnexInstance>> {
+    return queryPage<AnnexInstance>(
+      this.db,
+      {
         TableName: this.table,
         IndexName: INDEX.instancesByDeadline,
         KeyConditionExpression: "dueShard = :shard AND dueAt <= :now",
         ExpressionAttributeValues: { ":shard": DUE_SHARD, ":now": now },
-        Limit: limit,
-        ExclusiveStartKey: startKey,
-      }),
+      },
+      limit,
+      startKey,
     );
-    return {
-      instances: (page.Items ?? []).map((item) => withoutKeys<AnnexInstance>(item)),
-      itemsRead: page.Count ?? 0,
-      next: page.LastEvaluatedKey,
-    };
   }
 
   /** Appends an entry to an annex's audit trail. */
@@ -121,28 +105,13 @@ export class InstanceRepository {
   }
 
   /** The annex's audit trail, oldest first. */
-  async listEvents(annexId: string): Promise<AnnexEvent[]> {
-    return (await this.queryPartition(annexId, "E#")).map((item) => withoutKeys<AnnexEvent>(item));
+  listEvents(annexId: string): Promise<AnnexEvent[]> {
+    return this.partition<AnnexEvent>(annexId, "E#", false);
   }
 
   /** The annex's instances, read with strong consistency (to decide that none is left). */
-  async listInstancesConsistent(annexId: string): Promise<AnnexInstance[]> {
-    const instances: AnnexInstance[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-          ExpressionAttributeValues: { ":pk": `ANNEX#${annexId}`, ":prefix": "I#" },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) instances.push(withoutKeys<AnnexInstance>(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return instances;
+  listInstancesConsistent(annexId: string): Promise<AnnexInstance[]> {
+    return this.partition<AnnexInstance>(annexId, "I#", true);
   }
 
   private put(instance: AnnexInstance, condition: string, values?: Record<string, unknown>) {
@@ -162,24 +131,13 @@ export class InstanceRepository {
     );
   }
 
-  private async queryPartition(
-    annexId: string,
-    prefix: string,
-  ): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-          ExpressionAttributeValues: { ":pk": `ANNEX#${annexId}`, ":prefix": prefix },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+  /** The items of one kind (`I#` instances, `E#` events) in an annex's partition. */
+  private partition<T>(annexId: string, prefix: string, consistent: boolean): Promise<T[]> {
+    return queryAll<T>(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+      ExpressionAttributeValues: { ":pk": annexPartition(annexId), ":prefix": prefix },
+      ...(consistent ? { ConsistentRead: true } : {}),
+    });
   }
 }

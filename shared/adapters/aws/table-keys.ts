@@ -17,9 +17,11 @@ export const LIVE_SHARD = "LIVE";
 export const DUE_SHARD = "DUE";
 
 export const ENFORCER_MARKS_KEY = { pk: "ENFORCER", sk: "MARKS" } as const;
-export const annexKey = (annexId: string) => ({ pk: `ANNEX#${annexId}`, sk: "A" });
+/** The partition of one annex: the annex, its instances, its audit trail. */
+export const annexPartition = (annexId: string) => `ANNEX#${annexId}`;
+export const annexKey = (annexId: string) => ({ pk: annexPartition(annexId), sk: "A" });
 export const instanceKey = (annexId: string, instanceId: string) => ({
-  pk: `ANNEX#${annexId}`,
+  pk: annexPartition(annexId),
   sk: `I#${instanceId}`,
 });
 export const instanceLookupKey = (instanceId: string) => ({
@@ -27,7 +29,7 @@ export const instanceLookupKey = (instanceId: string) => ({
   sk: "L",
 });
 export const eventKey = (annexId: string, at: number, unique: string) => ({
-  pk: `ANNEX#${annexId}`,
+  pk: annexPartition(annexId),
   sk: `E#${String(at).padStart(12, "0")}#${unique}`,
 });
 export const nameClaimKey = (owner: string, name: string) => ({

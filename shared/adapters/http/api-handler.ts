@@ -4,6 +4,7 @@
  * either way and answers an HTTP response or plain JSON to match.
  */
 
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, Context } from "aws-lambda";
 import { httpStatusOf, MalformedRequestError, toErrorBody } from "../../domain/errors.ts";
@@ -42,16 +43,25 @@ type HttpResult = { statusCode: number; headers: Record<string, string>; body: s
 const isHttpEvent = (event: unknown): event is HttpEvent =>
   typeof event === "object" && event !== null && "requestContext" in event && "routeKey" in event;
 
-/** Builds the Lambda handler for one route. */
+/**
+ * Builds the Lambda handler for one route. The logger gets the Lambda context (request id) and
+ * any annex or instance keys the use-case appends; they are reset after each invocation. The
+ * error handler comes last in the chain, so it logs with those keys still set.
+ */
 export function apiHandler(options: RouteOptions) {
   return middy<HttpEvent | DirectPayload, HttpResult | unknown, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({
       onError: (request) => {
         const status = httpStatusOf(request.error);
-        if (status >= 500) logger.error("request failed", { error: request.error as Error });
-        else
-          logger.info("request refused", { status, code: toErrorBody(request.error).error.code });
-        request.response = shape(request.event, { status, body: toErrorBody(request.error) });
+        const body = toErrorBody(request.error);
+        const fields = { status, code: body.error.code };
+        // Only the unexpected is logged with the error itself; a domain error is an answer.
+        if (status === 500) logger.error("request failed", { error: request.error as Error });
+        else if (status > 500)
+          logger.warn("request failed", { ...fields, message: body.error.message });
+        else logger.info("request refused", fields);
+        request.response = shape(request.event, { status, body });
       },
     })
     .handler(async (event) => {

@@ -1,21 +1,25 @@
 /** Status (GET /annexes, GET /annexes/{name}): DynamoDB for the annex, EC2 (read live by exact tag) for instance state. */
 
-import type { Ec2Instance } from "../../adapters/aws/ec2-instances.ts";
 import type { Annex, AnnexInstance } from "../../domain/annex.ts";
 import { NotFoundError } from "../../domain/errors.ts";
 import { ANNEX_TAG_KEYS, type AnnexView, presentAnnex } from "../../domain/tags.ts";
+import type { Ec2Instance } from "../../ports/ec2.ts";
 import type { AnnexPorts } from "./ports.ts";
 
-export type StatusPorts = Pick<AnnexPorts, "annexes" | "instances" | "ec2">;
+type StatusPorts = Pick<AnnexPorts, "annexes" | "instances" | "ec2" | "log">;
 
-/** The caller's annex called `name`, or NotFound (also when it is another owner's). */
+/**
+ * The caller's annex called `name`, or NotFound (also when it is another owner's). From here on
+ * the invocation's log lines carry its id.
+ */
 export async function findOwnAnnex(
-  ports: Pick<AnnexPorts, "annexes">,
+  ports: Pick<AnnexPorts, "annexes" | "log">,
   owner: string,
   name: string,
 ): Promise<Annex> {
   const annex = await ports.annexes.findByName(owner, name);
   if (annex === undefined) throw new NotFoundError(`no annex named "${name}"`);
+  ports.log.about({ annexId: annex.id });
   return annex;
 }
 
@@ -31,7 +35,7 @@ export async function getAnnexStatus(
 
 /** The API view of one annex with its live instances and audit trail. */
 export async function describeAnnex(
-  ports: StatusPorts,
+  ports: Pick<StatusPorts, "instances" | "ec2">,
   annex: Annex,
   now: number,
 ): Promise<AnnexView> {
@@ -44,7 +48,7 @@ export async function describeAnnex(
 
 /** All of the caller's annexes, with their instances (no audit trail). */
 export async function listAnnexStatus(
-  ports: StatusPorts,
+  ports: Pick<StatusPorts, "annexes" | "instances" | "ec2">,
   owner: string,
   now: number,
 ): Promise<AnnexView[]> {
@@ -68,7 +72,10 @@ export async function listAnnexStatus(
 }
 
 /** The annex's instances: EC2's state for every instance tagged with its id, merged with what we recorded. */
-export async function currentInstances(ports: StatusPorts, annex: Annex): Promise<AnnexInstance[]> {
+export async function currentInstances(
+  ports: Pick<StatusPorts, "instances" | "ec2">,
+  annex: Annex,
+): Promise<AnnexInstance[]> {
   const [records, live] = await Promise.all([
     ports.instances.listInstances(annex.id),
     annex.state === "ended" ? Promise.resolve([]) : ports.ec2.findByAnnex(annex.id),

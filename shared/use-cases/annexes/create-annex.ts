@@ -25,6 +25,7 @@ import { transition } from "../../domain/state-machine.ts";
 import { isoFromEpoch } from "../../domain/tags.ts";
 import { type Launched, launchInstances, recordLaunch, requestFleet } from "./launch-annex.ts";
 import type { AnnexPorts } from "./ports.ts";
+import { instanceUserData } from "./user-data.ts";
 
 export interface CreateResult {
   annex: Annex;
@@ -65,7 +66,8 @@ export async function createAnnex(
       { path: "imageId", message: "is required: setup stored no default image" },
     ]);
   }
-  const userData = ports.userData(
+  const userData = instanceUserData(
+    ports.apiUrl,
     request.userData ?? request.defaultUserData,
     DEFAULT_BOOT_GRACE_SECONDS,
   );
@@ -75,6 +77,7 @@ export async function createAnnex(
     requestHash: hash,
   });
   if (claim.requestHash !== hash) throw new IdempotencyMismatchError();
+  ports.log.about({ annexId: claim.annexId });
 
   const existing = await ports.annexes.getAnnex(claim.annexId);
   if (existing !== undefined)

@@ -8,9 +8,9 @@ import { bootDeadline } from "../../domain/lease.ts";
 import type { CreateAnnexRequest } from "../../domain/requests/create-annex.ts";
 import { ec2ClientToken } from "../../domain/requests/request-hash.ts";
 import { fleetRequestConfig } from "../../domain/spot-fleet.ts";
-import { StaleAnnexError } from "../../domain/stale.ts";
 import { isLive, transition } from "../../domain/state-machine.ts";
 import { isoFromEpoch, launchTags } from "../../domain/tags.ts";
+import { freshAnnex, retryOnStale } from "../retry-on-stale.ts";
 import type { AnnexPorts } from "./ports.ts";
 
 /** What the launch step produced: instance ids (on-demand) or a fleet whose instances come later. */
@@ -104,22 +104,18 @@ export async function recordLaunch(
       message: `requested spot fleet ${fleetId} for ${annex.requestedCount} slots until ${isoFromEpoch(annex.fleetValidUntil ?? annex.leaseExpiresAt)}`,
     });
   }
-  let current = annex;
-  for (;;) {
-    if (!isLive(current.state)) {
-      if (fleetId !== undefined) await ports.fleets.cancel(fleetId);
-      if (ids.length > 0) await ports.ec2.terminate(ids);
-      return current;
-    }
-    if (current.state !== "requested") return current;
-    try {
-      return await ports.annexes.saveAnnex(
-        { ...transition(current, "provisioning"), configKey, ...(fleetId ? { fleetId } : {}) },
-        now,
-      );
-    } catch (error) {
-      if (!(error instanceof StaleAnnexError)) throw error;
-      current = (await ports.annexes.getAnnex(annex.id)) ?? current;
-    }
+  const reread = freshAnnex(ports.annexes);
+  const current = await retryOnStale(annex, reread, async (fresh) =>
+    fresh.state !== "requested"
+      ? fresh
+      : ports.annexes.saveAnnex(
+          { ...transition(fresh, "provisioning"), configKey, ...(fleetId ? { fleetId } : {}) },
+          now,
+        ),
+  );
+  if (!isLive(current.state)) {
+    if (fleetId !== undefined) await ports.fleets.cancel(fleetId);
+    if (ids.length > 0) await ports.ec2.terminate(ids);
   }
+  return current;
 }

@@ -1,33 +1,29 @@
-/** The ports the annex use-cases work through: narrow views of the adapters, so tests can hand in fakes. */
+/** The ports the annex life-cycle use-cases (create, status, reset, off) work through. */
 
-import type { AnnexRepository } from "../../adapters/aws/annex-repository.ts";
-import type { ConfigStore } from "../../adapters/aws/config-store.ts";
-import type { Ec2Instances } from "../../adapters/aws/ec2-instances.ts";
-import type { Ec2SpotFleets } from "../../adapters/aws/ec2-spot-fleets.ts";
-import type { InstanceRepository } from "../../adapters/aws/instance-repository.ts";
+import type { ConfigStore } from "../../ports/config-store.ts";
+import type { Ec2Instances, SpotFleets } from "../../ports/ec2.ts";
+import type { Log } from "../../ports/log.ts";
+import type { AnnexRepository, InstanceRepository } from "../../ports/repositories.ts";
 
 export interface AnnexPorts {
-  annexes: Pick<
-    AnnexRepository,
-    | "claimToken"
-    | "releaseToken"
-    | "claimName"
-    | "releaseName"
-    | "createAnnex"
-    | "getAnnex"
-    | "saveAnnex"
-    | "findByName"
-    | "listByOwner"
-  >;
-  instances: Pick<
-    InstanceRepository,
-    "addInstances" | "appendEvent" | "listInstances" | "listEvents" | "saveInstance"
-  >;
-  store: Pick<ConfigStore, "getSettings" | "getPoolSecret" | "putBundle" | "deleteBundle">;
-  ec2: Pick<Ec2Instances, "launch" | "terminate" | "findByAnnex" | "findByOwner" | "tag">;
+  annexes: AnnexRepository;
+  instances: InstanceRepository;
+  store: ConfigStore;
+  ec2: Ec2Instances;
   /** Spot Fleet requests of spot-fleet annexes. */
-  fleets: Pick<Ec2SpotFleets, "request" | "cancel">;
-  /** The user data for an annex's instances: our bootstrap, plus the user's own if given (throws ValidationError). */
-  userData(userSupplied: string | undefined, bootGraceSeconds: number): string;
-  instanceProfileName?: string;
+  fleets: SpotFleets;
+  /** The API's base URL, which instances call to bootstrap (written into their user data). */
+  apiUrl: string;
+  /** The instance profile instances launch with. */
+  instanceProfileName?: string | undefined;
+  log: Log;
+}
+
+/** What ending an annex (`off`, the lease, no instance left) works through. */
+export interface EndPorts {
+  annexes: Pick<AnnexRepository, "getAnnex" | "saveAnnex" | "releaseName">;
+  instances: Pick<InstanceRepository, "listInstances" | "saveInstance" | "appendEvent">;
+  store: Pick<ConfigStore, "deleteBundle">;
+  ec2: Pick<Ec2Instances, "findByAnnex" | "terminate">;
+  fleets: Pick<SpotFleets, "cancel">;
 }

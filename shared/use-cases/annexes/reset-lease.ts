@@ -5,17 +5,18 @@
  */
 
 import type { Annex } from "../../domain/annex.ts";
+import { isUp } from "../../domain/ec2.ts";
 import { ConflictError, NotLiveError } from "../../domain/errors.ts";
 import { leaseExpiry } from "../../domain/lease.ts";
 import { parseExtendAnnex } from "../../domain/requests/extend-annex.ts";
 import { DEFAULT_LIMITS } from "../../domain/settings.ts";
-import { StaleAnnexError } from "../../domain/stale.ts";
 import { isLive } from "../../domain/state-machine.ts";
 import { isoFromEpoch, leaseExpiresTag } from "../../domain/tags.ts";
+import { freshAnnex, retryOnStale } from "../retry-on-stale.ts";
 import { findOwnAnnex } from "./annex-status.ts";
 import type { AnnexPorts } from "./ports.ts";
 
-export type ResetPorts = Pick<AnnexPorts, "annexes" | "instances" | "store" | "ec2">;
+type ResetPorts = Pick<AnnexPorts, "annexes" | "instances" | "store" | "ec2" | "log">;
 
 /** Resets the lease of the caller's annex `name`. The version check makes it safe against a concurrent enforcer. */
 export async function resetLease(
@@ -27,30 +28,24 @@ export async function resetLease(
 ): Promise<Annex> {
   const limits = (await ports.store.getSettings())?.limits ?? DEFAULT_LIMITS;
   const { durationHours } = parseExtendAnnex(body, limits);
-  let annex = await findOwnAnnex(ports, owner, name);
   const leaseExpiresAt = leaseExpiry(now, durationHours);
-  for (;;) {
-    if (!isLive(annex.state) || annex.state === "stopping") {
+  const found = await findOwnAnnex(ports, owner, name);
+  const annex = await retryOnStale(found, freshAnnex(ports.annexes), async (current) => {
+    if (!isLive(current.state) || current.state === "stopping") {
       throw new NotLiveError(
-        `annex "${name}" has ${annex.state === "ended" ? `ended (${annex.endReason ?? "unknown"})` : "begun to stop"}; its lease can no longer be reset`,
+        `annex "${name}" has ${current.state === "ended" ? `ended (${current.endReason ?? "unknown"})` : "begun to stop"}; its lease can no longer be reset`,
       );
     }
-    const fleetEnd = annex.kind === "spot-fleet" ? annex.fleetValidUntil : undefined;
+    const fleetEnd = current.kind === "spot-fleet" ? current.fleetValidUntil : undefined;
     if (fleetEnd !== undefined && leaseExpiresAt > fleetEnd) {
       throw new ConflictError(
         `annex "${name}" is a spot fleet, which EC2 ends at ${isoFromEpoch(fleetEnd)} (the lease it was created with): its lease can be shortened, not reset past that; start a new annex for more time`,
       );
     }
-    try {
-      annex = await ports.annexes.saveAnnex({ ...annex, leaseExpiresAt }, now);
-      break;
-    } catch (error) {
-      if (!(error instanceof StaleAnnexError)) throw error;
-      annex = await findOwnAnnex(ports, owner, name);
-    }
-  }
+    return ports.annexes.saveAnnex({ ...current, leaseExpiresAt }, now);
+  });
   const ids = (await ports.ec2.findByAnnex(annex.id))
-    .filter((instance) => instance.state === "pending" || instance.state === "running")
+    .filter((instance) => isUp(instance.state))
     .map((instance) => instance.id);
   if (ids.length > 0) await ports.ec2.tag(ids, [leaseExpiresTag(leaseExpiresAt)]);
   await ports.instances.appendEvent({

@@ -2,11 +2,12 @@
 
 import type { Annex } from "../../domain/annex.ts";
 import { findOwnAnnex } from "./annex-status.ts";
-import { type EndPorts, endAnnex } from "./end-annex.ts";
+import { endAnnex } from "./end-annex.ts";
+import type { AnnexPorts, EndPorts } from "./ports.ts";
 
 /** Ends the caller's annex `name` (reason `off`); an annex that already ended is returned as it is. */
 export async function stopAnnex(
-  ports: EndPorts,
+  ports: EndPorts & Pick<AnnexPorts, "annexes" | "log">,
   owner: string,
   name: string,
   now: number,

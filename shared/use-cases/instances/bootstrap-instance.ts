@@ -4,44 +4,19 @@
  * Every refusal is the same 403 to the caller, with the real reason in the audit trail and log.
  */
 
-import type { AnnexInstance } from "../../domain/annex.ts";
+import type { Annex } from "../../domain/annex.ts";
 import { ForbiddenError } from "../../domain/errors.ts";
 import { mintHeartbeatToken } from "../../domain/heartbeat-token.ts";
 import { bootDeadline, idleDeadlineAtBootstrap, isLeaseOver } from "../../domain/lease.ts";
 import { parseBootstrap } from "../../domain/requests/instance.ts";
 import { isLive, transition } from "../../domain/state-machine.ts";
 import { ANNEX_TAG_KEYS, isoFromEpoch } from "../../domain/tags.ts";
-import type { AnnexPorts } from "../annexes/ports.ts";
+import { freshAnnex, retryOnStale } from "../retry-on-stale.ts";
+import type { BootstrapPorts } from "./ports.ts";
 
 /** How long the bundle URL works: enough to download, too short to be worth stealing. */
 export const BUNDLE_URL_SECONDS = 300;
 export const HEARTBEAT_INTERVAL_SECONDS = 60;
-
-export interface BootstrapPorts {
-  verifier: { verify(document: string, signature: string): boolean };
-  accountId: string;
-  annexes: Pick<AnnexPorts["annexes"], "getAnnex" | "saveAnnex">;
-  instances: Pick<AnnexPorts["instances"], "addInstances" | "saveInstance" | "appendEvent"> & {
-    getInstance(annexId: string, instanceId: string): Promise<AnnexInstance | undefined>;
-  };
-  ec2: {
-    byIds(ids: string[]): Promise<
-      Array<{
-        id: string;
-        type: string;
-        state: string;
-        launchedAt: number;
-        tags: Record<string, string>;
-      }>
-    >;
-  };
-  store: {
-    getHeartbeatKey(): Promise<string | undefined>;
-    presignBundle(key: string, seconds: number): Promise<string>;
-  };
-  /** Records a refusal that cannot be tied to an annex (unknown instance, bad signature). */
-  logRefusal(reason: string, instanceId?: string): void;
-}
 
 interface IdentityDocument {
   accountId?: unknown;
@@ -59,6 +34,7 @@ export async function bootstrapInstance(ports: BootstrapPorts, body: unknown, no
     return refuse(ports, "identity document is not an EC2 identity document");
   if (identity.accountId !== ports.accountId)
     return refuse(ports, `instance of another account (${String(identity.accountId)})`, instanceId);
+  ports.log.about({ instanceId });
 
   const [ec2Instance] = await ports.ec2.byIds([instanceId]);
   const annexId = ec2Instance?.tags[ANNEX_TAG_KEYS.id];
@@ -67,6 +43,7 @@ export async function bootstrapInstance(ports: BootstrapPorts, body: unknown, no
   const annex = await ports.annexes.getAnnex(annexId);
   if (annex === undefined)
     return refuse(ports, `instance is tagged for unknown annex ${annexId}`, instanceId);
+  ports.log.about({ annexId, instanceId });
   const audit = async (reason: string) => {
     await ports.instances.appendEvent({
       annexId,
@@ -120,9 +97,8 @@ export async function bootstrapInstance(ports: BootstrapPorts, body: unknown, no
       bootstrappedAt: now,
       idleDeadline: idleDeadlineAtBootstrap(now, annex.idleTimeoutSeconds),
     });
-    if (annex.state === "provisioning")
-      await ports.annexes.saveAnnex(transition(annex, "running"), now).catch(() => undefined);
   }
+  await markRunning(ports, annex, now);
   await ports.instances.appendEvent({
     annexId,
     at: now,
@@ -144,6 +120,15 @@ export async function bootstrapInstance(ports: BootstrapPorts, body: unknown, no
   };
 }
 
+/** The annex's first joined instance makes it `running` (a retried bootstrap finishes the move). */
+function markRunning(ports: BootstrapPorts, annex: Annex, now: number): Promise<Annex> {
+  return retryOnStale(annex, freshAnnex(ports.annexes), async (current) =>
+    current.state === "provisioning"
+      ? ports.annexes.saveAnnex(transition(current, "running"), now)
+      : current,
+  );
+}
+
 function parseDocument(document: string): IdentityDocument | undefined {
   try {
     const parsed: unknown = JSON.parse(document);
@@ -153,11 +138,7 @@ function parseDocument(document: string): IdentityDocument | undefined {
   }
 }
 
-function refuse(
-  ports: Pick<BootstrapPorts, "logRefusal">,
-  reason: string,
-  instanceId?: string,
-): never {
-  ports.logRefusal(reason, instanceId);
+function refuse(ports: Pick<BootstrapPorts, "log">, reason: string, instanceId?: string): never {
+  ports.log.warn("bootstrap refused", { reason, instanceId });
   throw new ForbiddenError("bootstrap refused");
 }

@@ -3,14 +3,13 @@
  * answer carries the lease expiry (so it re-arms its own power-off) and continue/drain/stop.
  */
 
-import { ConflictError, ForbiddenError } from "../../domain/errors.ts";
+import { ForbiddenError } from "../../domain/errors.ts";
 import { verifyHeartbeatToken } from "../../domain/heartbeat-token.ts";
 import { applyHeartbeat, heartbeatInstruction } from "../../domain/lease.ts";
 import { parseHeartbeat } from "../../domain/requests/instance.ts";
 import { isoFromEpoch } from "../../domain/tags.ts";
-import type { BootstrapPorts } from "./bootstrap-instance.ts";
-
-export type HeartbeatPorts = Pick<BootstrapPorts, "annexes" | "instances" | "store">;
+import { freshInstance, retryOnStale } from "../retry-on-stale.ts";
+import type { HeartbeatPorts } from "./ports.ts";
 
 /** Records one heartbeat and answers the instruction; a bad token is a 403. */
 export async function recordHeartbeat(
@@ -25,20 +24,17 @@ export async function recordHeartbeat(
   if (key === undefined || !verifyHeartbeatToken(key, token, request.annexId, request.instanceId)) {
     throw new ForbiddenError("heartbeat refused");
   }
+  ports.log.about({ annexId: request.annexId, instanceId: request.instanceId });
   const annex = await ports.annexes.getAnnex(request.annexId);
-  let record = await ports.instances.getInstance(request.annexId, request.instanceId);
-  if (annex === undefined || record === undefined) throw new ForbiddenError("heartbeat refused");
-  for (let attempt = 0; record.endedAt === undefined && attempt < 3; attempt++) {
-    try {
-      record = await ports.instances.saveInstance(
-        applyHeartbeat(record, { state: request.state, at: now }, annex.idleTimeoutSeconds),
-      );
-      break;
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      record = (await ports.instances.getInstance(request.annexId, request.instanceId)) ?? record;
-    }
-  }
+  const found = await ports.instances.getInstance(request.annexId, request.instanceId);
+  if (annex === undefined || found === undefined) throw new ForbiddenError("heartbeat refused");
+  const record = await retryOnStale(found, freshInstance(ports.instances), async (current) =>
+    current.endedAt !== undefined
+      ? current
+      : ports.instances.saveInstance(
+          applyHeartbeat(current, { state: request.state, at: now }, annex.idleTimeoutSeconds),
+        ),
+  );
   return {
     leaseExpiresAt: isoFromEpoch(annex.leaseExpiresAt),
     leaseExpiresAtEpoch: annex.leaseExpiresAt,

@@ -19,7 +19,7 @@ const DEPLOY = "deploy the stack: npx osls deploy --stage <stage> (see README, D
 const RUN_SETUP = "run `annex setup` (POST /setup)";
 
 /** Checks every component; `ok` only when all are. */
-export async function checkSetup(ports: Omit<SetupPorts, "memo">): Promise<{
+export async function checkSetup(ports: SetupPorts): Promise<{
   ok: boolean;
   components: CheckedComponent[];
   /** What a create gets when it names no instance type or image (nothing secret). */

@@ -1,8 +1,9 @@
 /** The components setup and check-setup report on, and what they need to see them. */
 
-import type { IngressRule } from "../../adapters/aws/ec2-network.ts";
 import { DomainError } from "../../domain/errors.ts";
-import type { PoolSecret, PoolSettings } from "../../domain/settings.ts";
+import type { ConfigStore } from "../../ports/config-store.ts";
+import type { Deployment, StackNames } from "../../ports/deployment.ts";
+import type { Ec2Network } from "../../ports/ec2.ts";
 
 export type ComponentName =
   | "config-bucket"
@@ -40,45 +41,18 @@ export interface Component {
   privateKey?: string;
 }
 
-/** The ports of setup and check-setup (narrow views of the adapters). */
+/** The ports of setup and check-setup. */
 export interface SetupPorts {
-  names: {
-    table: string;
-    functions: string[];
-    instanceProfile: string;
-    securityGroup: string;
-    keyPair: string;
-  };
-  store: {
-    bucket: string;
-    bucketExists(): Promise<boolean>;
-    getSettings(): Promise<PoolSettings | undefined>;
-    putSettings(settings: PoolSettings): Promise<void>;
-    getPoolSecret(): Promise<PoolSecret | undefined>;
-    putPoolSecret(secret: PoolSecret): Promise<void>;
-    getHeartbeatKey(): Promise<string | undefined>;
-    putHeartbeatKey(key: string): Promise<void>;
-  };
-  deployment: {
-    tableExists(name: string): Promise<boolean>;
-    missingFunctions(names: string[]): Promise<string[]>;
-    instanceProfileArn(name: string): Promise<string | undefined>;
-    identityCertificateReady(): boolean;
-  };
-  network: {
-    vpcId(requested?: string): Promise<string>;
-    findGroup(vpcId: string, name: string): Promise<string | undefined>;
-    groupExists(groupId: string): Promise<boolean>;
-    createGroup(vpcId: string, name: string, description: string): Promise<string>;
-    allow(groupId: string, rule: IngressRule): Promise<boolean>;
-    ingressRules(groupId: string): Promise<IngressRule[]>;
-    revoke(groupId: string, rule: IngressRule): Promise<void>;
-    keyPairExists(name: string): Promise<boolean>;
-    createKeyPair(name: string): Promise<string>;
-  };
+  names: StackNames;
+  store: Omit<ConfigStore, "putBundle" | "deleteBundle" | "presignBundle">;
+  deployment: Deployment;
+  network: Ec2Network;
   /** Milliseconds, for "seconds taken". */
   clock(): number;
-  /** What earlier steps of this run learned, for later ones. */
+}
+
+/** One run of setup: its ports, and what earlier steps of this run learned, for later ones. */
+export interface SetupRun extends SetupPorts {
   memo: { securityGroupId?: string; keyName?: string };
 }
 

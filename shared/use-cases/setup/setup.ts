@@ -5,12 +5,13 @@
  */
 
 import { randomBytes } from "node:crypto";
-import type { SetupRequest } from "../../domain/requests/setup.ts";
+import { parseSetup, type SetupRequest } from "../../domain/requests/setup.ts";
 import { DEFAULT_LIMITS, type PoolSecret, type PoolSettings } from "../../domain/settings.ts";
 import {
   type Component,
   IDENTITY_CERTIFICATE_HINT,
   type SetupPorts,
+  type SetupRun,
   timed,
 } from "./setup-components.ts";
 
@@ -23,7 +24,11 @@ const HTCONDOR_PORT = 9618;
 const SSH_PORT = 22;
 
 /** Runs setup; stops at the first component that fails (later ones depend on it). */
-export async function runSetup(ports: SetupPorts, request: SetupRequest): Promise<SetupResult> {
+export async function runSetup(
+  setupPorts: SetupPorts,
+  request: SetupRequest,
+): Promise<SetupResult> {
+  const ports: SetupRun = { ...setupPorts, memo: {} };
   const { names } = ports;
   const components: Component[] = [];
   const steps: Array<() => Promise<Component>> = [
@@ -75,7 +80,7 @@ export async function runSetup(ports: SetupPorts, request: SetupRequest): Promis
 }
 
 async function ensureSecurityGroup(
-  ports: SetupPorts,
+  ports: SetupRun,
   request: SetupRequest,
 ): Promise<[Component["status"], string]> {
   const vpcId = await ports.network.vpcId(request.vpcId);
@@ -114,7 +119,7 @@ async function ensureSecurityGroup(
     : ["unchanged", `verified ${groupId}`];
 }
 
-async function ensureKeyPair(ports: SetupPorts): Promise<[Component["status"], string, string?]> {
+async function ensureKeyPair(ports: SetupRun): Promise<[Component["status"], string, string?]> {
   const name = ports.names.keyPair;
   ports.memo.keyName = name;
   if (await ports.network.keyPairExists(name)) return ["unchanged", `key pair ${name} exists`];
@@ -127,7 +132,7 @@ async function ensureKeyPair(ports: SetupPorts): Promise<[Component["status"], s
 }
 
 async function storePoolSettings(
-  ports: SetupPorts,
+  ports: SetupRun,
   request: SetupRequest,
 ): Promise<[Component["status"], string]> {
   const storedSecret = await ports.store.getPoolSecret();
@@ -170,4 +175,9 @@ async function storePoolSettings(
     previous ? "updated" : "created",
     `stored ${changes.join(", ")} (secrets are never returned)`,
   ];
+}
+
+/** POST /setup: validates the body (400/422 before anything changes), then runs setup. */
+export function setupFromBody(ports: SetupPorts, body: unknown): Promise<SetupResult> {
+  return runSetup(ports, parseSetup(body));
 }

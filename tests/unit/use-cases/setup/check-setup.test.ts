@@ -39,7 +39,6 @@ function ports(certificateReady: boolean): SetupPorts {
       createKeyPair: async () => "",
     },
     clock: () => 0,
-    memo: {},
   };
 }
 
