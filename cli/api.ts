@@ -86,4 +86,3 @@ export const checkSetupAnswer = z
       .optional(),
   })
   .passthrough();
-export type CheckSetupAnswer = z.infer<typeof checkSetupAnswer>;
