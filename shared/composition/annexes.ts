@@ -6,10 +6,11 @@ import { AwsSpotFleets } from "../adapters/aws/ec2-spot-fleets.ts";
 import { log } from "../adapters/http/logger.ts";
 import { getStringFromEnv } from "../config.ts";
 import type { AnnexPorts } from "../use-cases/annexes/ports.ts";
-import { annexRepository, configStore, instanceRepository } from "./storage.ts";
+import { annexRepository, claimRepository, configStore, instanceRepository } from "./storage.ts";
 
 export const annexPorts: AnnexPorts = {
   annexes: annexRepository,
+  claims: claimRepository,
   instances: instanceRepository,
   store: configStore,
   ec2: new AwsEc2Instances(ec2),

@@ -9,10 +9,11 @@ import { AwsSpotFleets } from "../adapters/aws/ec2-spot-fleets.ts";
 import { log } from "../adapters/http/logger.ts";
 import { getNumberFromEnv } from "../config.ts";
 import type { EnforcePorts } from "../enforcement/ports.ts";
-import { annexRepository, configStore, instanceRepository } from "./storage.ts";
+import { annexRepository, claimRepository, configStore, instanceRepository } from "./storage.ts";
 
 export const enforcePorts: EnforcePorts = {
   annexes: annexRepository,
+  claims: claimRepository,
   instances: instanceRepository,
   store: configStore,
   ec2: new AwsEc2Instances(ec2ForSweeps),

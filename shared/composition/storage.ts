@@ -4,6 +4,7 @@
  */
 
 import { DynamoDbAnnexRepository } from "../adapters/aws/annex-repository.ts";
+import { DynamoDbClaimRepository } from "../adapters/aws/claim-repository.ts";
 import { S3ConfigStore } from "../adapters/aws/config-store.ts";
 import { dynamoDb } from "../adapters/aws/dynamodb-client.ts";
 import { DynamoDbInstanceRepository } from "../adapters/aws/instance-repository.ts";
@@ -15,6 +16,7 @@ const table = getStringFromEnv("ANNEX_TABLE");
 const bucket = getStringFromEnv("ANNEX_BUCKET");
 
 export const annexRepository = new DynamoDbAnnexRepository(dynamoDb, table);
+export const claimRepository = new DynamoDbClaimRepository(dynamoDb, table);
 export const instanceRepository = new DynamoDbInstanceRepository(dynamoDb, table);
 export const configStore = new S3ConfigStore(s3, bucket);
 

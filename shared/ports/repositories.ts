@@ -31,8 +31,8 @@ export interface Page<T> {
   next: PageKey | undefined;
 }
 
-/** Annexes: claims on names and client tokens, versioned saves, and the enforcer's index reads. */
-export interface AnnexRepository {
+/** Claims in an owner's partition: on client tokens (idempotency) and on the names of live annexes. */
+export interface ClaimRepository {
   /** Claims `clientToken` for a new annex, or returns the claim that already holds it. */
   claimToken(owner: string, clientToken: string, claim: TokenClaim): Promise<TokenClaim>;
   /** Forgets a client token whose annex was never created (its name was in use). */
@@ -41,6 +41,10 @@ export interface AnnexRepository {
   claimName(owner: string, name: string, annexId: string): Promise<void>;
   /** Releases the owner's claim on `name` if `annexId` still holds it. */
   releaseName(owner: string, name: string, annexId: string): Promise<void>;
+}
+
+/** Annexes: versioned saves, lookups by name and owner, and the enforcer's index reads. */
+export interface AnnexRepository {
   /** Writes a new annex (the write-ahead record); does nothing if it already exists. */
   createAnnex(annex: Annex): Promise<void>;
   /** Saves `annex` if its stored version is still `annex.version` (else StaleAnnexError); returns it with the next. */

@@ -1,38 +1,21 @@
-/** Annexes in DynamoDB: conditional creates, name and client-token claims, versioned saves. */
+/** Annexes in DynamoDB: conditional creates, versioned saves, and the enforcer's index reads. */
 
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Annex } from "../../domain/annex.ts";
-import { NameInUseError } from "../../domain/errors.ts";
 import { StaleAnnexError } from "../../domain/stale.ts";
-import type {
-  AnnexRepository,
-  Page,
-  PageKey,
-  SweepMarks,
-  TokenClaim,
-} from "../../ports/repositories.ts";
+import type { AnnexRepository, Page, PageKey, SweepMarks } from "../../ports/repositories.ts";
 import {
   annexKey,
   ENFORCER_MARKS_KEY,
   INDEX,
   LIVE_SHARD,
   nameClaimKey,
-  tokenClaimKey,
   withoutKeys,
 } from "./table-keys.ts";
-import { queryAll, queryPage } from "./table-queries.ts";
+import { getItem, isConditionFailure, queryAll, queryPage } from "./table-queries.ts";
 
 /** How long an ended annex stays readable before DynamoDB TTL may purge it (90 days). */
 const RETENTION_SECONDS = 90 * 24 * 3600;
-
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
 
 /** The annex store over one DynamoDB table. */
 export class DynamoDbAnnexRepository implements AnnexRepository {
@@ -40,69 +23,6 @@ export class DynamoDbAnnexRepository implements AnnexRepository {
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
-
-  /** Claims `clientToken` for a new annex, or returns the claim that already holds it. */
-  async claimToken(owner: string, clientToken: string, claim: TokenClaim): Promise<TokenClaim> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...tokenClaimKey(owner, clientToken), ...claim },
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
-      );
-      return claim;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const existing = await this.get(tokenClaimKey(owner, clientToken));
-      if (existing === undefined) return this.claimToken(owner, clientToken, claim);
-      return { annexId: String(existing.annexId), requestHash: String(existing.requestHash) };
-    }
-  }
-
-  /** Forgets a client token whose annex was never created (its name was in use). */
-  releaseToken(owner: string, clientToken: string, annexId: string): Promise<void> {
-    return this.deleteClaim(tokenClaimKey(owner, clientToken), annexId);
-  }
-
-  /** Claims `name` among the owner's live annexes; an ended holder's claim is taken over. */
-  async claimName(owner: string, name: string, annexId: string): Promise<void> {
-    const key = nameClaimKey(owner, name);
-    const put = (condition: string, values: Record<string, unknown>) =>
-      this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...key, annexId },
-          ConditionExpression: condition,
-          ExpressionAttributeValues: values,
-        }),
-      );
-    try {
-      await put("attribute_not_exists(pk) OR annexId = :id", { ":id": annexId });
-      return;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
-    const holder = await this.get(key);
-    const holderAnnex = holder ? await this.getAnnex(String(holder.annexId)) : undefined;
-    if (holder !== undefined && holderAnnex !== undefined && holderAnnex.state !== "ended") {
-      throw new NameInUseError(name);
-    }
-    try {
-      await put(
-        holder ? "annexId = :old" : "attribute_not_exists(pk)",
-        holder ? { ":old": holder.annexId } : {},
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) throw new NameInUseError(name, { cause: error });
-      throw error;
-    }
-  }
-
-  /** Releases the owner's claim on `name` if `annexId` still holds it. */
-  releaseName(owner: string, name: string, annexId: string): Promise<void> {
-    return this.deleteClaim(nameClaimKey(owner, name), annexId);
-  }
 
   /** Writes a new annex (the write-ahead record); does nothing if it already exists. */
   async createAnnex(annex: Annex): Promise<void> {
@@ -139,13 +59,13 @@ export class DynamoDbAnnexRepository implements AnnexRepository {
   }
 
   async getAnnex(annexId: string): Promise<Annex | undefined> {
-    const item = await this.get(annexKey(annexId));
+    const item = await getItem(this.db, this.table, annexKey(annexId));
     return item && withoutKeys<Annex>(item);
   }
 
   /** The owner's live annex called `name`, else the latest ended one. */
   async findByName(owner: string, name: string): Promise<Annex | undefined> {
-    const claim = await this.get(nameClaimKey(owner, name));
+    const claim = await getItem(this.db, this.table, nameClaimKey(owner, name));
     const claimed = claim ? await this.getAnnex(String(claim.annexId)) : undefined;
     if (claimed) return claimed;
     const all = await this.listByOwner(owner);
@@ -180,7 +100,7 @@ export class DynamoDbAnnexRepository implements AnnexRepository {
 
   /** When the enforcer last ran each of its periodic orphan sweeps (epoch seconds). */
   async sweepMarks(): Promise<SweepMarks> {
-    const item = await this.get(ENFORCER_MARKS_KEY);
+    const item = await getItem(this.db, this.table, ENFORCER_MARKS_KEY);
     return {
       tagSweepAt: typeof item?.tagSweepAt === "number" ? item.tagSweepAt : undefined,
       fullSweepAt: typeof item?.fullSweepAt === "number" ? item.fullSweepAt : undefined,
@@ -233,28 +153,5 @@ export class DynamoDbAnnexRepository implements AnnexRepository {
       liveShard: live ? LIVE_SHARD : undefined,
       purgeAt: live ? undefined : annex.updatedAt + RETENTION_SECONDS,
     };
-  }
-
-  /** Deletes a claim if `annexId` still holds it; a claim held by another annex stays. */
-  private async deleteClaim(key: { pk: string; sk: string }, annexId: string): Promise<void> {
-    await this.db
-      .send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: key,
-          ConditionExpression: "annexId = :id",
-          ExpressionAttributeValues: { ":id": annexId },
-        }),
-      )
-      .catch((error: unknown) => {
-        if (!isConditionFailure(error)) throw error;
-      });
-  }
-
-  private async get(key: { pk: string; sk: string }) {
-    const result = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
-    );
-    return result.Item;
   }
 }

@@ -1,6 +1,5 @@
 /** Annex instances and the audit trail in DynamoDB; instances carry their next deadline for the enforcer. */
 
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { ulid } from "ulid";
 import type { AnnexEvent, AnnexInstance } from "../../domain/annex.ts";
@@ -16,7 +15,7 @@ import {
   instanceLookupKey,
   withoutKeys,
 } from "./table-keys.ts";
-import { queryAll, queryPage } from "./table-queries.ts";
+import { getItem, isConditionFailure, queryAll, queryPage } from "./table-queries.ts";
 
 /** Instances and events over one DynamoDB table. */
 export class DynamoDbInstanceRepository implements InstanceRepository {
@@ -36,7 +35,7 @@ export class DynamoDbInstanceRepository implements InstanceRepository {
           }),
         );
         await this.put(instance, "attribute_not_exists(pk)").catch((error: unknown) => {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          if (!isConditionFailure(error)) throw error;
         });
       }),
     );
@@ -48,7 +47,7 @@ export class DynamoDbInstanceRepository implements InstanceRepository {
     try {
       await this.put(next, "version = :v", { ":v": instance.version });
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
+      if (isConditionFailure(error)) {
         throw new StaleInstanceError(instance.instanceId, { cause: error });
       }
       throw error;
@@ -57,14 +56,8 @@ export class DynamoDbInstanceRepository implements InstanceRepository {
   }
 
   async getInstance(annexId: string, instanceId: string): Promise<AnnexInstance | undefined> {
-    const result = await this.db.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: instanceKey(annexId, instanceId),
-        ConsistentRead: true,
-      }),
-    );
-    return result.Item && withoutKeys<AnnexInstance>(result.Item);
+    const item = await getItem(this.db, this.table, instanceKey(annexId, instanceId));
+    return item && withoutKeys<AnnexInstance>(item);
   }
 
   /** The annex an instance was recorded for, if any. */

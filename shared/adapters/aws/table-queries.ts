@@ -1,7 +1,9 @@
-/** The two ways the repositories read the table: one page of an index (the enforcer), or every match. */
+/** How the repositories read the table: one item, one page of an index (the enforcer), or every match. */
 
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
+  GetCommand,
   QueryCommand,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
@@ -37,4 +39,20 @@ export async function queryAll<T>(db: DynamoDBDocumentClient, query: Query): Pro
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return items;
+}
+
+/** Whether a conditional write lost (its condition did not hold). */
+export const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException;
+
+/** One item by key, read consistently; undefined when there is none. */
+export async function getItem(
+  db: DynamoDBDocumentClient,
+  table: string,
+  key: { pk: string; sk: string },
+): Promise<Record<string, unknown> | undefined> {
+  const result = await db.send(
+    new GetCommand({ TableName: table, Key: key, ConsistentRead: true }),
+  );
+  return result.Item;
 }

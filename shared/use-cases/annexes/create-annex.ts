@@ -72,7 +72,7 @@ export async function createAnnex(
     DEFAULT_BOOT_GRACE_SECONDS,
   );
   const hash = requestHash({ ...request, clientToken: undefined });
-  const claim = await ports.annexes.claimToken(owner, request.clientToken, {
+  const claim = await ports.claims.claimToken(owner, request.clientToken, {
     annexId: ulid(now * 1000),
     requestHash: hash,
   });
@@ -87,10 +87,10 @@ export async function createAnnex(
     };
 
   try {
-    await ports.annexes.claimName(owner, request.name, claim.annexId);
+    await ports.claims.claimName(owner, request.name, claim.annexId);
   } catch (error) {
     if (error instanceof NameInUseError)
-      await ports.annexes.releaseToken(owner, request.clientToken, claim.annexId);
+      await ports.claims.releaseToken(owner, request.clientToken, claim.annexId);
     throw error;
   }
   const shape = { imageId, instanceType: launchShape.instanceType };
@@ -174,7 +174,7 @@ async function resume(
       configKey,
     };
     const saved = await ports.annexes.saveAnnex(failed, now);
-    await ports.annexes.releaseName(annex.owner, annex.name, annex.id);
+    await ports.claims.releaseName(annex.owner, annex.name, annex.id);
     await ports.store.deleteBundle(configKey);
     await ports.instances.appendEvent({
       annexId: annex.id,

@@ -56,7 +56,7 @@ export async function endAnnex(
     message: endMessage(ids.length, wentOnTheirOwn, endReason),
     ...(ids.length > 0 ? { instanceIds: ids } : {}),
   });
-  await ports.annexes.releaseName(ended.owner, ended.name, ended.id);
+  await ports.claims.releaseName(ended.owner, ended.name, ended.id);
   return { annex: ended, terminated: ids };
 }
 

@@ -3,10 +3,15 @@
 import type { ConfigStore } from "../../ports/config-store.ts";
 import type { Ec2Instances, SpotFleets } from "../../ports/ec2.ts";
 import type { Log } from "../../ports/log.ts";
-import type { AnnexRepository, InstanceRepository } from "../../ports/repositories.ts";
+import type {
+  AnnexRepository,
+  ClaimRepository,
+  InstanceRepository,
+} from "../../ports/repositories.ts";
 
 export interface AnnexPorts {
   annexes: AnnexRepository;
+  claims: ClaimRepository;
   instances: InstanceRepository;
   store: ConfigStore;
   ec2: Ec2Instances;
@@ -21,7 +26,8 @@ export interface AnnexPorts {
 
 /** What ending an annex (`off`, the lease, no instance left) works through. */
 export interface EndPorts {
-  annexes: Pick<AnnexRepository, "getAnnex" | "saveAnnex" | "releaseName">;
+  annexes: Pick<AnnexRepository, "getAnnex" | "saveAnnex">;
+  claims: Pick<ClaimRepository, "releaseName">;
   instances: Pick<InstanceRepository, "listInstances" | "saveInstance" | "appendEvent">;
   store: Pick<ConfigStore, "deleteBundle">;
   ec2: Pick<Ec2Instances, "findByAnnex" | "terminate">;

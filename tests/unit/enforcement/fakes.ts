@@ -29,7 +29,6 @@ export class FakeTable {
   itemsRead = 0;
 
   readonly annexPort: EnforcePorts["annexes"] = {
-    releaseName: async () => undefined,
     getAnnex: async (id) => structuredClone(this.annexes.get(id)),
     saveAnnex: async (annex, now) => {
       const stored = this.annexes.get(annex.id);
@@ -223,6 +222,7 @@ export function fakePorts(table = new FakeTable(), ec2 = new FakeEc2()) {
   const warnings: Array<{ message: string; fields: Record<string, unknown> }> = [];
   const ports: EnforcePorts = {
     annexes: table.annexPort,
+    claims: { releaseName: async () => undefined },
     instances: table.instancePort,
     ec2: ec2.port,
     fleets: { cancel: async () => undefined },
