@@ -37,6 +37,12 @@ export function isoFromEpoch(epochSeconds: number): string {
   return new Date(Math.floor(epochSeconds) * 1000).toISOString().replace(".000Z", "Z");
 }
 
+/** The epoch seconds of an ISO-8601 time, or undefined when there is none or it does not parse. */
+export function epochFromIso(text: string | undefined): number | undefined {
+  const ms = text === undefined ? Number.NaN : Date.parse(text);
+  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+}
+
 /** The lease tag, as written at launch and rewritten when the lease is reset. */
 export function leaseExpiresTag(leaseExpiresAt: number): Ec2Tag {
   return { Key: ANNEX_TAG_KEYS.leaseExpires, Value: isoFromEpoch(leaseExpiresAt) };

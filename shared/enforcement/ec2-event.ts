@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { AnnexInstance } from "../domain/annex.ts";
 import { EC2_STATES, isGone } from "../domain/ec2.ts";
 import { terminationReason } from "../domain/lease.ts";
+import { epochFromIso } from "../domain/tags.ts";
 import type { EnforcePorts } from "./ports.ts";
 import { audit, closeInstance, endIfNoneLeft, updateInstance } from "./reconcile.ts";
 
@@ -51,8 +52,7 @@ export interface Ec2EventOutcome {
 
 /** When the event happened (epoch seconds), if it says. */
 export function eventTime(event: Pick<Ec2Event, "time">): number | undefined {
-  const ms = event.time === undefined ? Number.NaN : Date.parse(event.time);
-  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+  return epochFromIso(event.time);
 }
 
 /** Applies one EC2 event at `now` (the event's time). */

@@ -14,6 +14,7 @@ import { isLive } from "../domain/state-machine.ts";
 import {
   ANNEX_TAG_FILTERS,
   ANNEX_TAG_KEYS,
+  epochFromIso,
   isoFromEpoch,
   leaseExpiresTag,
 } from "../domain/tags.ts";
@@ -57,9 +58,7 @@ export function leaseTagPatterns(from: number, to: number): string[] {
 
 /** When the instance's lease tag says its lease ends (epoch seconds), if it has a readable one. */
 export function taggedLease(instance: Pick<Ec2Instance, "tags">): number | undefined {
-  const value = instance.tags[ANNEX_TAG_KEYS.leaseExpires];
-  const ms = value === undefined ? Number.NaN : Date.parse(value);
-  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+  return epochFromIso(instance.tags[ANNEX_TAG_KEYS.leaseExpires]);
 }
 
 /** Runs the window sweep, or the full sweep when it is due; false when work is left. */
