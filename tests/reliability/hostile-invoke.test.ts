@@ -13,10 +13,7 @@ import { changes, footprint } from "./support/footprint.ts";
 import { type Harness, ownerArn, printCounts, startHarness } from "./support/harness.ts";
 
 /** Corpus cases whose fix is pending (issue 12, phase 2). */
-const PENDING = new Set<string>([
-  "create with WeightedCapacity 1e-300",
-  "reset with a 1e-9 hour lease",
-]);
+const PENDING = new Set<string>(["reset with a 1e-9 hour lease"]);
 const FUZZ = { seed: 34, numRuns: 60 };
 const API_FUNCTIONS = [
   "setup",

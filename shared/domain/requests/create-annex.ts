@@ -73,6 +73,34 @@ function crossChecks(request: CommonRequest, ctx: z.RefinementCtx): void {
   }
 }
 
+/**
+ * A spot fleet launches up to slots ÷ its smallest WeightedCapacity instances (a specification
+ * without a weight counts 1): the pool's count limit applies to those, not to the slots.
+ */
+function withinInstanceLimit(limits: Limits) {
+  return (
+    request: {
+      slots: number;
+      spotFleetConfig: { LaunchSpecifications?: Array<{ WeightedCapacity?: number }> };
+    },
+    ctx: z.RefinementCtx,
+  ): void => {
+    const weights = (request.spotFleetConfig.LaunchSpecifications ?? []).map(
+      (spec) => spec.WeightedCapacity ?? 1,
+    );
+    if (weights.length === 0) return;
+    const smallest = Math.min(...weights);
+    const instances = Math.ceil(request.slots / smallest);
+    if (instances > limits.maxCount) {
+      addIssue(
+        ctx,
+        ["slots"],
+        `would launch up to ${instances} instances (${request.slots} slots at WeightedCapacity ${smallest}): at most ${limits.maxCount} are allowed`,
+      );
+    }
+  };
+}
+
 function normalize<T extends CommonRequest>(request: T): Omit<T, "owners"> & { owners: string[] } {
   return { ...request, owners: request.owners ?? [] };
 }
@@ -101,6 +129,7 @@ export function createAnnexSchemas(limits: Limits) {
       })
       .strict()
       .superRefine(crossChecks)
+      .superRefine(withinInstanceLimit(limits))
       .transform(normalize),
     fleet: z
       .object({
