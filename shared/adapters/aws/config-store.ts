@@ -92,8 +92,11 @@ export class S3ConfigStore implements ConfigStore {
         ).transformToByteArray(),
       );
     } catch (error) {
-      if (error instanceof NoSuchKey || errorName(error) === "NoSuchKey") return undefined;
+      // No bucket holds no object either: check-setup reports the bucket, and nothing as stored.
+      if (error instanceof NoSuchKey || ABSENT.has(errorName(error))) return undefined;
       throw error;
     }
   }
 }
+
+const ABSENT = new Set(["NoSuchKey", "NoSuchBucket"]);
