@@ -99,8 +99,7 @@ describe("bootstrap refuses a proof it did not sign for that instance", () => {
     expect((await post("/bootstrap", proof)).status).toBe(403);
   });
 
-  // Pending (issue 12): the refusal is written into the claimed annex's audit trail.
-  it.fails("a proof sent with another annex's id: 403, audited on the instance's own annex only", async () => {
+  it("a proof sent with another annex's id: 403, audited on the instance's own annex only", async () => {
     const proof = await identityOf(h.stack.awsEndpoint, idOf(first, 0));
     const answer = await post("/bootstrap", { ...proof, annexId: second.id });
     expect(answer.status).toBe(403);

@@ -55,17 +55,8 @@ export async function bootstrapInstance(ports: BootstrapPorts, body: unknown, no
     return refuse(ports, reason, instanceId);
   };
   if (claimedAnnexId !== undefined && claimedAnnexId !== annexId) {
-    const reason = `instance of annex ${annexId} asked for annex ${claimedAnnexId}`;
-    if (await ports.annexes.getAnnex(claimedAnnexId)) {
-      await ports.instances.appendEvent({
-        annexId: claimedAnnexId,
-        at: now,
-        type: "bootstrap-refused",
-        message: reason,
-        instanceIds: [instanceId],
-      });
-    }
-    return audit(reason);
+    // Audited on the instance's own annex only: a proof cannot write into another annex's trail.
+    return audit(`instance of annex ${annexId} asked for annex ${claimedAnnexId}`);
   }
   if (ec2Instance.state !== "running")
     return audit(`instance is ${ec2Instance.state}, not running`);
