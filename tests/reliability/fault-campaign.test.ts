@@ -183,8 +183,7 @@ describe("under EC2 faults at realistic rates", () => {
     }
   });
 
-  // Pending (issue 12): a create ended before its launch was recorded leaves its bundle behind.
-  it.fails("leaves no configuration bundle for an ended annex", () => {
+  it("leaves no configuration bundle for an ended annex", () => {
     expect(final?.["bundles of ended annexes"]).toBe(0);
   });
 });

@@ -54,6 +54,8 @@ export class S3ConfigStore implements ConfigStore {
 
   putHeartbeatKey = (key: string) => this.put(HEARTBEAT_KEY, key, "text/plain");
 
+  bundleKey = bundleKey;
+
   /** Uploads an annex's bundle; returns its key. */
   async putBundle(annexId: string, bundle: Buffer): Promise<string> {
     const key = bundleKey(annexId);

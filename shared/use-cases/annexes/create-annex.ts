@@ -94,7 +94,11 @@ export async function createAnnex(
     throw error;
   }
   const shape = { imageId, instanceType: launchShape.instanceType };
-  const annex = newAnnex(claim.annexId, owner, request, shape, settings, hash, now);
+  // The bundle's key is written ahead with the record: whatever ends the annex deletes the bundle.
+  const annex = {
+    ...newAnnex(claim.annexId, owner, request, shape, settings, hash, now),
+    configKey: ports.store.bundleKey(claim.annexId),
+  };
   await ports.annexes.createAnnex(annex);
   await ports.instances.appendEvent({
     annexId: annex.id,

@@ -116,6 +116,8 @@ export async function recordLaunch(
   if (!isLive(current.state)) {
     if (fleetId !== undefined) await ports.fleets.cancel(fleetId);
     if (ids.length > 0) await ports.ec2.terminate(ids);
+    // The end that came first may have run before this launch uploaded the bundle.
+    await ports.store.deleteBundle(configKey);
   }
   return current;
 }

@@ -44,7 +44,7 @@ export interface Component {
 /** The ports of setup and check-setup. */
 export interface SetupPorts {
   names: StackNames;
-  store: Omit<ConfigStore, "putBundle" | "deleteBundle" | "presignBundle">;
+  store: Omit<ConfigStore, "bundleKey" | "putBundle" | "deleteBundle" | "presignBundle">;
   deployment: Deployment;
   network: Ec2Network;
   /** Milliseconds, for "seconds taken". */
