@@ -45,8 +45,8 @@ export interface ClaimRepository {
 
 /** Annexes: versioned saves, lookups by name and owner, and the enforcer's index reads. */
 export interface AnnexRepository {
-  /** Writes a new annex (the write-ahead record); does nothing if it already exists. */
-  createAnnex(annex: Annex): Promise<void>;
+  /** Writes a new annex (the write-ahead record); false (nothing written) if it already exists. */
+  createAnnex(annex: Annex): Promise<boolean>;
   /** Saves `annex` if its stored version is still `annex.version` (else StaleAnnexError); returns it with the next. */
   saveAnnex(annex: Annex, now: number): Promise<Annex>;
   getAnnex(annexId: string): Promise<Annex | undefined>;

@@ -48,7 +48,7 @@ async function created(body: unknown): Promise<AnnexView> {
 const SHORT = { durationHours: 0.1, idleHours: 0.1 };
 
 describe("32 identical creates at once", () => {
-  it.fails("make one annex, one lease, one set of instances, audited once; every caller gets it", async () => {
+  it("make one annex, one lease, one set of instances, audited once; every caller gets it", async () => {
     const body = createRequest("Race32", { count: 2 });
     // Each request arrives at its own second, as 32 Lambda invocations would.
     const ticking = setInterval(() => h.advance(1), 2);

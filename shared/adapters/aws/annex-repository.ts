@@ -25,7 +25,7 @@ export class DynamoDbAnnexRepository implements AnnexRepository {
   ) {}
 
   /** Writes a new annex (the write-ahead record); does nothing if it already exists. */
-  async createAnnex(annex: Annex): Promise<void> {
+  async createAnnex(annex: Annex): Promise<boolean> {
     try {
       await this.db.send(
         new PutCommand({
@@ -34,8 +34,10 @@ export class DynamoDbAnnexRepository implements AnnexRepository {
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
+      return true;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
+      return false;
     }
   }
 

@@ -99,7 +99,11 @@ export async function createAnnex(
     ...newAnnex(claim.annexId, owner, request, shape, settings, hash, now),
     configKey: ports.store.bundleKey(claim.annexId),
   };
-  await ports.annexes.createAnnex(annex);
+  if (!(await ports.annexes.createAnnex(annex))) {
+    // A concurrent identical request wrote the record first: its lease is everyone's.
+    const stored = (await ports.annexes.getAnnex(annex.id)) ?? annex;
+    return { ...(await resume(ports, settings, request, stored, userData, now)), created: false };
+  }
   await ports.instances.appendEvent({
     annexId: annex.id,
     at: now,
