@@ -20,6 +20,8 @@ export interface SweepReport {
   fullSweep: boolean;
   /** Steps that failed (logged); their work waits for the next tick. */
   failures: number;
+  /** True when another sweep held the enforcer's lock, so this one did nothing. */
+  skipped?: boolean;
 }
 
 /** An empty report for a sweep at `now`. */

@@ -61,6 +61,10 @@ export interface AnnexRepository {
   sweepMarks(): Promise<SweepMarks>;
   /** Moves one sweep mark forward to `at`; a mark never moves back. */
   advanceSweepMark(mark: keyof SweepMarks, at: number): Promise<void>;
+  /** Takes the enforcer's lock for `holder` until `until` (epoch seconds) if it is free or has expired. */
+  takeSweepLock(holder: string, now: number, until: number): Promise<boolean>;
+  /** Frees the enforcer's lock if `holder` still holds it. */
+  releaseSweepLock(holder: string): Promise<void>;
 }
 
 /** Instance records (with their next deadline for the enforcer) and the audit trail. */

@@ -101,7 +101,7 @@ describe("enforcer runs at once", () => {
     }
   });
 
-  it.fails("share the work instead of repeating it: each instance is terminated by one run", () => {
+  it("share the work instead of repeating it: each instance is terminated by one run", () => {
     const terminated = h.tap.counts.ec2Calls
       .filter((call) => call.action === "TerminateInstances")
       .flatMap(instanceIdsOf);

@@ -17,6 +17,8 @@ export const LIVE_SHARD = "LIVE";
 export const DUE_SHARD = "DUE";
 
 export const ENFORCER_MARKS_KEY = { pk: "ENFORCER", sk: "MARKS" } as const;
+/** The enforcer's lock: one sweep at a time, until its holder finishes or the lock expires. */
+export const ENFORCER_LOCK_KEY = { pk: "ENFORCER", sk: "LOCK" } as const;
 /** The partition of one annex: the annex, its instances, its audit trail. */
 export const annexPartition = (annexId: string) => `ANNEX#${annexId}`;
 export const annexKey = (annexId: string) => ({ pk: annexPartition(annexId), sk: "A" });
