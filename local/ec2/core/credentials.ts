@@ -19,7 +19,9 @@ const key = (accessKeyId: string) => `credentials:${accessKeyId}`;
 const base32 = (bytes: number) =>
   [...randomBytes(bytes)].map((b) => "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[b % 32]).join("");
 
-function issue(ctx: Ec2Context, instance: InstanceRecord, roleName: string, now: number) {
+function issue(ctx: Ec2Context, instance: InstanceRecord, roleName: string, at: number) {
+  // Whole seconds, as the metadata service prints them.
+  const now = Math.floor(at / 1000) * 1000;
   const record: RoleCredentialRecord = {
     accessKeyId: `ASIA${base32(16)}`,
     secretAccessKey: randomBytes(30).toString("base64"),

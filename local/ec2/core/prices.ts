@@ -58,7 +58,8 @@ export function changeSpotPrice(
   at: number,
 ): void {
   for (const zone of zones) {
-    const changes = (ctx.state.spotPriceChanges[key(type, zone)] ??= []);
+    const changes = ctx.state.spotPriceChanges[key(type, zone)] ?? [];
+    ctx.state.spotPriceChanges[key(type, zone)] = changes;
     const point = { at, price: roundPrice(price ?? baseSpotPrice(ctx, type, zone)) };
     const last = changes[changes.length - 1];
     if (last && last.at === at) changes[changes.length - 1] = point;
