@@ -35,8 +35,7 @@ export interface Credentials {
 export const stsAt = (
   endpoint: string,
   credentials: Credentials | AwsCredentialIdentityProvider = testCredentials,
-) =>
-  new STSClient({ endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
+) => new STSClient({ endpoint, region: "us-east-1", credentials, maxAttempts: 1 });
 
 /** A signed request, in the parts a proof carries (Vault's `iam` login: method, URL, headers, body). */
 export interface SignedRequest {
