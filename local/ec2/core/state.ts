@@ -5,7 +5,6 @@ import type {
   CreateFleetResult,
   RequestLaunchTemplateData,
   SpotFleetRequestConfigData,
-  Tag,
 } from "@aws-sdk/client-ec2";
 
 export type InstanceStateName =
@@ -247,7 +246,3 @@ export const emptyState = (): Ec2State => ({
   roleCredentials: {},
   imageArchitectures: {},
 });
-
-/** Converts SDK tags to stored pairs (a missing value is the empty string, as in EC2). */
-export const toPairs = (tags: Tag[] | undefined): TagPair[] =>
-  (tags ?? []).map((tag) => ({ Key: tag.Key ?? "", Value: tag.Value ?? "" }));
