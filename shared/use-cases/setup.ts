@@ -5,6 +5,7 @@
  */
 
 import { randomBytes } from "node:crypto";
+import { ValidationError } from "../domain/errors.ts";
 import type { SetupRequest } from "../domain/requests/setup.ts";
 import { DEFAULT_LIMITS, type PoolSecret, type PoolSettings } from "../domain/settings.ts";
 import {
@@ -22,9 +23,15 @@ export interface SetupResult {
 const HTCONDOR_PORT = 9618;
 const SSH_PORT = 22;
 
-/** Runs setup; stops at the first component that fails (later ones depend on it). */
+/**
+ * Runs setup; stops at the first component that fails (later ones depend on it). The whole
+ * request is checked first, so a refused setup (ValidationError, or a VPC that does not exist)
+ * leaves the security group, settings and secrets as they were.
+ */
 export async function runSetup(ports: SetupPorts, request: SetupRequest): Promise<SetupResult> {
   const { names } = ports;
+  const secret = await poolSecretFor(ports, request);
+  const vpcId = await ports.network.vpcId(request.vpcId);
   const components: Component[] = [];
   const steps: Array<() => Promise<Component>> = [
     () =>
@@ -62,9 +69,9 @@ export async function runSetup(ports: SetupPorts, request: SetupRequest): Promis
           ? ["unchanged", "verified the configured certificate"]
           : ["failed", IDENTITY_CERTIFICATE_HINT],
       ),
-    () => timed(ports, "security-group", () => ensureSecurityGroup(ports, request)),
+    () => timed(ports, "security-group", () => ensureSecurityGroup(ports, request, vpcId)),
     ...(request.createKeyPair ? [() => timed(ports, "key-pair", () => ensureKeyPair(ports))] : []),
-    () => timed(ports, "pool-settings", () => storePoolSettings(ports, request)),
+    () => timed(ports, "pool-settings", () => storePoolSettings(ports, request, secret)),
   ];
   for (const step of steps) {
     const component = await step();
@@ -74,11 +81,36 @@ export async function runSetup(ports: SetupPorts, request: SetupRequest): Promis
   return { ok: true, components };
 }
 
+/** The secret given with this setup, the one stored before, and the one the pool will use. */
+interface PoolSecrets {
+  given?: PoolSecret;
+  stored?: PoolSecret;
+  secret: PoolSecret;
+}
+
+/** The pool's secrets for this setup; refused (before any change) when there is none at all. */
+async function poolSecretFor(ports: SetupPorts, request: SetupRequest): Promise<PoolSecrets> {
+  const given: PoolSecret | undefined =
+    request.poolPassword !== undefined
+      ? { poolPassword: request.poolPassword }
+      : request.poolToken !== undefined
+        ? { poolToken: request.poolToken }
+        : undefined;
+  const stored = await ports.store.getPoolSecret();
+  const secret = given ?? stored;
+  if (secret === undefined) {
+    throw new ValidationError([
+      { path: "poolPassword", message: "is required (or poolToken): no pool secret is stored yet" },
+    ]);
+  }
+  return { given, stored, secret };
+}
+
 async function ensureSecurityGroup(
   ports: SetupPorts,
   request: SetupRequest,
+  vpcId: string,
 ): Promise<[Component["status"], string]> {
-  const vpcId = await ports.network.vpcId(request.vpcId);
   const existing = await ports.network.findGroup(vpcId, ports.names.securityGroup);
   const groupId =
     existing ??
@@ -129,17 +161,8 @@ async function ensureKeyPair(ports: SetupPorts): Promise<[Component["status"], s
 async function storePoolSettings(
   ports: SetupPorts,
   request: SetupRequest,
+  { given: newSecret, stored: storedSecret, secret }: PoolSecrets,
 ): Promise<[Component["status"], string]> {
-  const storedSecret = await ports.store.getPoolSecret();
-  const newSecret: PoolSecret | undefined =
-    request.poolPassword !== undefined
-      ? { poolPassword: request.poolPassword }
-      : request.poolToken !== undefined
-        ? { poolToken: request.poolToken }
-        : undefined;
-  const secret = newSecret ?? storedSecret;
-  if (secret === undefined)
-    return ["failed", "no pool secret stored yet: give poolPassword or poolToken"];
   const previous = await ports.store.getSettings();
   const settings: PoolSettings = {
     collectorHost: request.collectorHost,
