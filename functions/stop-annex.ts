@@ -10,7 +10,8 @@ export const handler = apiHandler({
   pathParams: ["name"],
   run: async ({ owner, params, now }) => {
     const name = params.name ?? "";
-    const annex = await stopAnnex(annexPorts(), owner, name, now);
-    return { status: 200, body: { annex: await describeAnnex(annexPorts(), annex, now) } };
+    const { annex, terminated } = await stopAnnex(annexPorts(), owner, name, now);
+    const view = await describeAnnex(annexPorts(), annex, now);
+    return { status: 200, body: { annex: view, terminatedInstanceIds: terminated } };
   },
 });

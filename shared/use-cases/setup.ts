@@ -6,6 +6,7 @@
 
 import { randomBytes } from "node:crypto";
 import { ValidationError } from "../domain/errors.ts";
+import { LaunchRejectedError } from "../domain/launch-errors.ts";
 import type { SetupRequest } from "../domain/requests/setup.ts";
 import { DEFAULT_LIMITS, type PoolSecret, type PoolSettings } from "../domain/settings.ts";
 import {
@@ -31,7 +32,7 @@ const SSH_PORT = 22;
 export async function runSetup(ports: SetupPorts, request: SetupRequest): Promise<SetupResult> {
   const { names } = ports;
   const secret = await poolSecretFor(ports, request);
-  const vpcId = await ports.network.vpcId(request.vpcId);
+  const vpcId = await vpcFor(ports, request);
   const components: Component[] = [];
   const steps: Array<() => Promise<Component>> = [
     () =>
@@ -79,6 +80,19 @@ export async function runSetup(ports: SetupPorts, request: SetupRequest): Promis
     if (component.status === "failed") return { ok: false, components };
   }
   return { ok: true, components };
+}
+
+/** The VPC the security group goes in: the one asked for, else the default; refused if none. */
+async function vpcFor(ports: SetupPorts, request: SetupRequest): Promise<string> {
+  try {
+    return await ports.network.vpcId(request.vpcId);
+  } catch (error) {
+    if (!(error instanceof LaunchRejectedError)) throw error;
+    const message = request.vpcId
+      ? "does not exist in this region"
+      : "is required: this region has no default VPC";
+    throw new ValidationError([{ path: "vpcId", message }], { cause: error });
+  }
 }
 
 /** The secret given with this setup, the one stored before, and the one the pool will use. */

@@ -4,13 +4,17 @@ import type { Annex } from "../domain/annex.ts";
 import { findOwnAnnex } from "./annex-status.ts";
 import { type EndPorts, endAnnex } from "./end-annex.ts";
 
-/** Ends the caller's annex `name` (reason `off`); an annex that already ended is returned as it is. */
+/**
+ * Ends the caller's annex `name` (reason `off`); an annex that already ended is returned as it
+ * is. `terminated` lists the instances this call asked EC2 to terminate: every live one tagged
+ * with the annex id, bootstrapped or not (a spot fleet's too).
+ */
 export async function stopAnnex(
   ports: EndPorts,
   owner: string,
   name: string,
   now: number,
-): Promise<Annex> {
+): Promise<{ annex: Annex; terminated: string[] }> {
   const annex = await findOwnAnnex(ports, owner, name);
-  return (await endAnnex(ports, annex, "off", now)).annex;
+  return endAnnex(ports, annex, "off", now);
 }

@@ -88,7 +88,7 @@ describe("setup and check-setup", () => {
   it("refuses a VPC that does not exist before creating anything", async () => {
     const answer = await api("POST", "/setup", { ...SETUP, vpcId: "vpc-0000000000000dead" });
     expect(answer.status).toBe(422);
-    expect(answer.text).toContain("vpc-0000000000000dead does not exist");
+    expect(answer.text).toContain('"path":"vpcId","message":"does not exist in this region"');
     expect(await annexGroups()).toHaveLength(0);
     expect(await poolObjects()).toEqual({});
   });
