@@ -37,7 +37,8 @@ function subject(flag: string, rest: string): string {
 /** Field names an API message mentions: always camelCase (`durationHours`, `poolToken`). */
 const MENTION = /\b[a-z]+(?:[A-Z][a-z]+)+\b/g;
 
-function mentionsAsFlags(message: string, given: ReadonlySet<string>): string {
+/** Text from the API with the request fields it mentions said as flags (check-setup's hints). */
+export function mentionsAsFlags(message: string, given: ReadonlySet<string> = new Set()): string {
   return message.replace(MENTION, (word) => {
     const spec = specFor(word, given);
     return spec ? `-${spec.names[0]}` : word;

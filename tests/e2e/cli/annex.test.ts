@@ -48,6 +48,9 @@ describe("annex check-setup and setup", () => {
     const result = await annex(["-check-setup"]);
     expect(result.stdout).toContain("Checking for configuration bucket... OK.\n");
     expect(result.stdout).toMatch(/Checking for security group\.\.\. MISSING: .+\n/);
+    expect(result.stdout).toContain(
+      "Checking for pool settings... MISSING: pool settings or secrets not stored: run `annex setup` (POST /setup) with -collector-host and -pool-password-file or -pool-token-file\n",
+    );
     expect(result.stdout).toMatch(/^Your setup is incomplete .*\n$/m);
     expect(result.code).toBe(1);
   });
