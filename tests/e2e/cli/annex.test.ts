@@ -44,6 +44,14 @@ beforeEach(() => {
 });
 
 describe("annex check-setup and setup", () => {
+  const setupArgs = [
+    "-setup",
+    "-collector-host",
+    "cm.example.org:9618",
+    "-allow-cidr",
+    "10.0.0.0/8",
+  ];
+
   it("reports what is missing before setup, and exits 1", async () => {
     const result = await annex(["-check-setup"]);
     expect(result.stdout).toContain("Checking for configuration bucket... OK.\n");
@@ -63,13 +71,7 @@ describe("annex check-setup and setup", () => {
   });
 
   it("refuses a first setup without a pool secret in the CLI's words, and creates nothing", async () => {
-    const result = await annex([
-      "-setup",
-      "-collector-host",
-      "cm.example.org:9618",
-      "-allow-cidr",
-      "10.0.0.0/8",
-    ]);
+    const result = await annex(setupArgs);
     expect(result.code).toBe(3);
     const lines = result.stderr.split("\n").filter(Boolean);
     expect(lines).toHaveLength(1);
@@ -85,15 +87,7 @@ describe("annex check-setup and setup", () => {
   it("prints one line per component and 'Setup successful.'", async () => {
     const secret = join(home.home, "pool-password");
     writeFileSync(secret, "s3cret\n");
-    const result = await annex([
-      "-setup",
-      "-collector-host",
-      "cm.example.org:9618",
-      "-allow-cidr",
-      "10.0.0.0/8",
-      "-pool-password-file",
-      secret,
-    ]);
+    const result = await annex([...setupArgs, "-pool-password-file", secret]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split("\n");

@@ -7,10 +7,9 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
-import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../local/stack.ts";
-import { ec2At, s3At } from "../../support/sdk.ts";
+import { ec2At, poolObjects } from "../../support/sdk.ts";
 import { apiClient, SETUP, startTestStack } from "../../support/stack.ts";
 import { processesUnder } from "../support/processes.ts";
 
@@ -81,14 +80,7 @@ describe("npm run demo against a running stack", () => {
 
   /** What the demo must not change: the security groups, the pool objects, the annexes. */
   const snapshot = async () => {
-    const s3 = s3At(stack.awsEndpoint);
-    const bucket = "cloud-annex-local-config";
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "pool/" }));
-    const pool: Record<string, string> = {};
-    for (const { Key } of listed.Contents ?? []) {
-      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
-      pool[Key ?? ""] = (await object.Body?.transformToString()) ?? "";
-    }
+    const pool = await poolObjects(stack.awsEndpoint);
     const groups = await ec2At(stack.awsEndpoint).send(new DescribeSecurityGroupsCommand({}));
     const annexes = await apiClient(stack, process.env.USER ?? "root")("GET", "/annexes");
     return { pool, groups: groups.SecurityGroups, annexes: annexes.body };

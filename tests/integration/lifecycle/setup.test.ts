@@ -1,8 +1,8 @@
 import { DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
-import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../local/stack.ts";
-import { ec2At, s3At } from "../../support/sdk.ts";
+import { ec2At, poolObjects as poolObjectsAt, s3At } from "../../support/sdk.ts";
 import { apiClient, POOL_PASSWORD, SETUP, startTestStack } from "../../support/stack.ts";
 
 let stack: LocalStack;
@@ -34,18 +34,7 @@ const annexGroups = async () =>
     )
   ).SecurityGroups ?? [];
 
-/** Every pool object (settings, secret, heartbeat key) with its content. */
-const poolObjects = async () => {
-  const s3 = s3At(stack.awsEndpoint);
-  const bucket = "cloud-annex-local-config";
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "pool/" }));
-  const objects: Record<string, string> = {};
-  for (const { Key } of listed.Contents ?? []) {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
-    objects[Key ?? ""] = (await object.Body?.transformToString()) ?? "";
-  }
-  return objects;
-};
+const poolObjects = () => poolObjectsAt(stack.awsEndpoint);
 
 describe("setup and check-setup", () => {
   it("check-setup before setup names each missing piece and what to do", async () => {
