@@ -41,7 +41,7 @@ export async function runSetup(ports: SetupPorts, request: SetupRequest): Promis
           ? ["unchanged", `verified bucket ${ports.store.bucket}`]
           : [
               "failed",
-              `bucket ${ports.store.bucket} is missing: deploy the stack (npm run deploy)`,
+              `bucket ${ports.store.bucket} is missing: deploy the stack (see README, Deploying)`,
             ],
       ),
     () =>

@@ -129,9 +129,14 @@ describe("spot-fleet annexes", () => {
   });
 
   it("refuses to reset the lease past the fleet's ValidUntil, and allows shortening it", async () => {
+    const before = (await api<AnnexBody>("GET", "/annexes/SpotAnnex")).body.annex.leaseExpiresAt;
     const longer = await api<AnnexBody>("PATCH", "/annexes/SpotAnnex", { durationHours: 5 });
     expect(longer.status).toBe(409);
     expect(longer.body.error?.message).toContain("spot fleet");
+    // Refused, so nothing changed.
+    expect((await api<AnnexBody>("GET", "/annexes/SpotAnnex")).body.annex.leaseExpiresAt).toBe(
+      before,
+    );
     const shorter = await api<AnnexBody>("PATCH", "/annexes/SpotAnnex", { durationHours: 0.5 });
     expect(shorter.status).toBe(200);
   });
