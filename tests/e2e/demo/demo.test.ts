@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../local/stack.ts";
 import { ec2At, poolObjects } from "../../support/sdk.ts";
 import { apiClient, SETUP, startTestStack } from "../../support/stack.ts";
+import { shellEnvironment } from "../support/npm-start.ts";
 import { processesUnder } from "../support/processes.ts";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
@@ -20,13 +21,10 @@ function demo(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string }> {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith("ANNEX_")),
-  );
   return new Promise((done, fail) => {
     const child = spawn("npm", ["run", "demo", "--", ...args], {
       cwd: ROOT,
-      env: { ...clean, ...env },
+      env: { ...shellEnvironment(), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
