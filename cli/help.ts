@@ -18,7 +18,7 @@ Usage:
   annex check-setup                                     verify the setup       (annex -check-setup)
   annex create -count N -annex-name NAME [options]      start an annex         (annex -count N -annex-name NAME)
   annex create -slots N -aws-spot-fleet-config-file F -annex-name NAME         (spot fleet)
-  annex status [NAME] [-classad]                        instances and leases   (annex -status [-annex-name NAME])
+  annex status [NAME] [--all] [-classad]                instances and leases   (annex -status [-annex-name NAME])
   annex extend NAME -duration HOURS                     reset the lease to now + HOURS  (annex -annex-name NAME -duration HOURS)
   annex off NAME                                        terminate the annex now (condor_off -annex NAME)
   annex history NAME                                    the annex's audit trail
