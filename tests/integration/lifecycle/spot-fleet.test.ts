@@ -87,7 +87,11 @@ describe("spot-fleet annexes", () => {
 
     const instances = tagged(annexId);
     expect(instances.length).toBeGreaterThan(0);
-    expect(instances.reduce((units, i) => units + (WEIGHT[i.instanceType] ?? 0), 0)).toBe(6);
+    // As in EC2, whole instances of the cheapest pool per unit cover the target (a weight-4 pool
+    // may overshoot 6 slots by up to 3).
+    const units = instances.reduce((sum, i) => sum + (WEIGHT[i.instanceType] ?? 0), 0);
+    expect(units).toBeGreaterThanOrEqual(6);
+    expect(units).toBeLessThan(6 + 4);
     for (const instance of instances) {
       expect(instance).toMatchObject({ lifecycle: "spot", imageId: TEST_IMAGE });
       expect(instance.fleetId).toBe(fleet?.SpotFleetRequestId);
