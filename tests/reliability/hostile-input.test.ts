@@ -12,13 +12,6 @@ import { changes, type Footprint, footprint } from "./support/footprint.ts";
 import { type Answer, type Harness, printCounts, startHarness } from "./support/harness.ts";
 import { brokenJson, hostileOverlay, hostileSegment, hostileSetup } from "./support/hostile.ts";
 
-/** Corpus cases whose fix is pending (issue 12, phase 2): they fail until then. */
-const PENDING = new Set<string>([
-  "a 1e-9 hour lease",
-  "a one-minute lease",
-  "a 1e-9 hour idle timeout",
-  "a PATCH lease of 1e-9 hours",
-]);
 const FUZZ = { seed: 12, numRuns: 100 };
 
 let h: Harness;
@@ -68,7 +61,7 @@ function expectClearError(answer: Answer): { code: string; message: string } {
 
 describe("known-nasty corpus over HTTP", () => {
   for (const [i, c] of httpCases().entries()) {
-    (PENDING.has(c.name) ? it.fails : it)(c.name, async () => {
+    it(c.name, async () => {
       const path = c.path.replace("{long}", "n".repeat(1100));
       const answer = await refused(c.method, path, caseBody(c, i), {
         owner: c.owner,

@@ -12,8 +12,6 @@ import { casePayload, invokeCases } from "./support/corpus.ts";
 import { changes, footprint } from "./support/footprint.ts";
 import { type Harness, ownerArn, printCounts, startHarness } from "./support/harness.ts";
 
-/** Corpus cases whose fix is pending (issue 12, phase 2). */
-const PENDING = new Set<string>(["reset with a 1e-9 hour lease"]);
 const FUZZ = { seed: 34, numRuns: 60 };
 const API_FUNCTIONS = [
   "setup",
@@ -68,7 +66,7 @@ async function invokeRefused(fn: string, payload: unknown): Promise<ErrorAnswer>
 
 describe("known-nasty direct payloads", () => {
   for (const c of invokeCases()) {
-    (PENDING.has(c.name) ? it.fails : it)(c.name, async () => {
+    it(c.name, async () => {
       const answer = await invokeRefused(c.function, casePayload(c));
       expect(answer.error?.code, JSON.stringify(answer).slice(0, 300)).toBe(c.code);
       expect(String(answer.error?.message)).toContain(c.mentions);

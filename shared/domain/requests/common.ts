@@ -41,6 +41,11 @@ export function parseAnnexName(value: string): string {
   return parsed.data;
 }
 
+/** Hours no shorter than the pool's shortest (`min`; 0 = none beyond "greater than 0"). */
+export function atLeast(hours: z.ZodNumber, min: number): z.ZodNumber {
+  return min > 0 ? hours.min(min, `must be at least ${min} hours (the pool's shortest)`) : hours;
+}
+
 /** An AMI id. */
 export const imageId = z
   .string()

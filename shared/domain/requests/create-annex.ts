@@ -15,14 +15,25 @@ import {
   tags,
   userData,
 } from "./annex-fields.ts";
-import { addIssue, annexName, imageId, instanceType, isJsonObject, parseBody } from "./common.ts";
+import {
+  addIssue,
+  annexName,
+  atLeast,
+  imageId,
+  instanceType,
+  isJsonObject,
+  parseBody,
+} from "./common.ts";
 
-function hours(limits: Limits) {
-  return z
-    .number()
-    .finite()
-    .positive("must be greater than 0")
-    .max(limits.maxDurationHours, `must be at most ${limits.maxDurationHours} hours`);
+function hours(limits: Limits, min: number) {
+  return atLeast(
+    z
+      .number()
+      .finite()
+      .positive("must be greater than 0")
+      .max(limits.maxDurationHours, `must be at most ${limits.maxDurationHours} hours`),
+    min,
+  );
 }
 
 function capacity(limits: Limits) {
@@ -37,8 +48,8 @@ function commonFields(limits: Limits) {
   return {
     name: annexName,
     clientToken,
-    durationHours: hours(limits).default(DEFAULT_DURATION_HOURS),
-    idleHours: hours(limits).default(DEFAULT_IDLE_HOURS),
+    durationHours: hours(limits, limits.minDurationHours).default(DEFAULT_DURATION_HOURS),
+    idleHours: hours(limits, limits.minIdleHours).default(DEFAULT_IDLE_HOURS),
     owners: ownerList.optional(),
     noOwner: z.boolean().default(false),
     tags: tags.default({}),

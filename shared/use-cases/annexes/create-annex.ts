@@ -19,7 +19,11 @@ import { CapacityError, LaunchRejectedError } from "../../domain/launch-errors.t
 import { DEFAULT_BOOT_GRACE_SECONDS, hoursToSeconds, leaseExpiry } from "../../domain/lease.ts";
 import { type CreateAnnexRequest, parseCreateAnnex } from "../../domain/requests/create-annex.ts";
 import { requestHash } from "../../domain/requests/request-hash.ts";
-import { FALLBACK_INSTANCE_TYPE, type PoolSettings } from "../../domain/settings.ts";
+import {
+  effectiveLimits,
+  FALLBACK_INSTANCE_TYPE,
+  type PoolSettings,
+} from "../../domain/settings.ts";
 import { fleetSummary } from "../../domain/spot-fleet.ts";
 import { transition } from "../../domain/state-machine.ts";
 import { isoFromEpoch } from "../../domain/tags.ts";
@@ -43,7 +47,7 @@ export async function createAnnex(
   const settings = await ports.store.getSettings();
   if (settings === undefined)
     throw new ConflictError("setup has not been run: run `annex setup` first");
-  const request = parseCreateAnnex(body, settings.limits);
+  const request = parseCreateAnnex(body, effectiveLimits(settings.limits));
   if (request.kind === "fleet") {
     throw new ValidationError([
       {
