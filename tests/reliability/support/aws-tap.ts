@@ -56,6 +56,8 @@ export interface TapCounts {
   dynamoItemsRead: number;
   /** Every EC2 call, in order (bodies are small form-encoded queries). */
   ec2Calls: TappedCall[];
+  /** DynamoDB items read and EC2 calls per caller (the `x-tap-caller` header; `other` without). */
+  byCaller: Record<string, { dynamoItemsRead: number; ec2Calls: number }>;
 }
 
 export interface AwsTap {
@@ -82,7 +84,11 @@ const emptyCounts = (): TapCounts => ({
   byAction: {},
   dynamoItemsRead: 0,
   ec2Calls: [],
+  byCaller: {},
 });
+
+/** The header a process may add to its AWS calls to have the tap count them apart. */
+export const CALLER_HEADER = "x-tap-caller";
 
 /** A port that was free a moment ago (for a service that must be started on a known port). */
 export async function freePort(): Promise<number> {
@@ -151,7 +157,7 @@ export async function startAwsTap(target: string, options: TapOptions = {}): Pro
         req,
         rewritten === undefined ? body : Buffer.from(rewritten),
       );
-      countAnswer(tap.counts, call, answer);
+      countAnswer(tap.counts, call, answer, String(req.headers[CALLER_HEADER] ?? "other"));
       const after = takeHold(call, "after");
       if (after) await holding(res, after);
       if (res.destroyed) return;
@@ -252,8 +258,10 @@ interface Answer {
   body: Buffer;
 }
 
-function countAnswer(counts: TapCounts, call: TappedCall, answer: Answer): void {
+function countAnswer(counts: TapCounts, call: TappedCall, answer: Answer, caller: string): void {
   const text = answer.body.toString("utf8");
+  const mine = (counts.byCaller[caller] ??= { dynamoItemsRead: 0, ec2Calls: 0 });
+  if (call.service === "ec2") mine.ec2Calls += 1;
   if (answer.status >= 400) {
     const code =
       /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ??
@@ -269,9 +277,12 @@ function countAnswer(counts: TapCounts, call: TappedCall, answer: Answer): void 
     Items?: unknown[];
     Responses?: Record<string, unknown[]>;
   };
-  if (parsed.Item !== undefined) counts.dynamoItemsRead += 1;
-  counts.dynamoItemsRead += parsed.Items?.length ?? 0;
-  for (const items of Object.values(parsed.Responses ?? {})) counts.dynamoItemsRead += items.length;
+  const items =
+    (parsed.Item !== undefined ? 1 : 0) +
+    (parsed.Items?.length ?? 0) +
+    Object.values(parsed.Responses ?? {}).reduce((sum, list) => sum + list.length, 0);
+  counts.dynamoItemsRead += items;
+  mine.dynamoItemsRead += items;
 }
 
 async function readAll(req: IncomingMessage): Promise<Buffer> {
