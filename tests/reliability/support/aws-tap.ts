@@ -260,7 +260,8 @@ interface Answer {
 
 function countAnswer(counts: TapCounts, call: TappedCall, answer: Answer, caller: string): void {
   const text = answer.body.toString("utf8");
-  const mine = (counts.byCaller[caller] ??= { dynamoItemsRead: 0, ec2Calls: 0 });
+  const mine = counts.byCaller[caller] ?? { dynamoItemsRead: 0, ec2Calls: 0 };
+  counts.byCaller[caller] = mine;
   if (call.service === "ec2") mine.ec2Calls += 1;
   if (answer.status >= 400) {
     const code =
