@@ -142,10 +142,15 @@ export async function run(): Promise<void> {
         (ms / 1000).toFixed(1),
         String(report.complete),
         String(report.annexesEnded ?? ""),
+        String(report.failures ?? ""),
       ]);
       if (alive().length > 0) clock.jump(TICK_SECONDS - ms / 1000);
     }
     const left = alive().length;
+    const listed = (await (
+      await fetch(`${stack.apiUrl}/annexes`, { headers: { "x-annex-owner": "bench" } })
+    ).json()) as { annexes: Array<{ state: string }> };
+    const notEnded = listed.annexes.filter((annex) => annex.state !== "ended").length;
     const counts = tap.counts;
     const mine = counts.byCaller.enforcer ?? { dynamoItemsRead: 0, ec2Calls: 0 };
     const events = counts.byCaller.other ?? { dynamoItemsRead: 0, ec2Calls: 0 };
@@ -155,7 +160,10 @@ export async function run(): Promise<void> {
     process.stdout.write(
       `${ANNEXES} annexes × ${PER_ANNEX} instances = ${due} due at the same tick (seeded through the API in ${seedSeconds.toFixed(0)} s)\n\n`,
     );
-    printTable(["tick", "still running after", "wall s", "sweep complete", "annexes ended"], ticks);
+    printTable(
+      ["tick", "still running after", "wall s", "sweep complete", "annexes ended", "failures"],
+      ticks,
+    );
     process.stdout.write("\n");
     printTable(
       ["figure", "measured", "goal"],
@@ -163,6 +171,7 @@ export async function run(): Promise<void> {
         ["ticks until the last is terminated", left > 0 ? `> ${tick}` : String(tick), "1"],
         ["seconds from lease end to the last termination", overrun.toFixed(1), `≤ ${TICK_SECONDS}`],
         ["instances still running", String(left), "0"],
+        ["annexes not ended", String(notEnded), "0"],
         ["DynamoDB items read per expired instance (enforcer)", per(mine.dynamoItemsRead), "≤ 2"],
         ["EC2 calls per expired instance (enforcer)", per(mine.ec2Calls, 4), "≪ 1"],
         ["DynamoDB items read per instance (EC2 event handler)", per(events.dynamoItemsRead), "—"],
