@@ -11,6 +11,7 @@ import {
   RevokeSecurityGroupIngressCommand,
 } from "@aws-sdk/client-ec2";
 import { LaunchRejectedError } from "../domain/launch-errors.ts";
+import { ANNEX_TAG_KEYS } from "../domain/tags.ts";
 
 export interface IngressRule {
   port: number;
@@ -69,9 +70,20 @@ export class Ec2Network {
     }
   }
 
+  /** Creates the group tagged with its name (`annex:security-group`), the tag IAM lets setup edit. */
   async createGroup(vpcId: string, name: string, description: string): Promise<string> {
     const result = await this.ec2.send(
-      new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: name, Description: description }),
+      new CreateSecurityGroupCommand({
+        VpcId: vpcId,
+        GroupName: name,
+        Description: description,
+        TagSpecifications: [
+          {
+            ResourceType: "security-group",
+            Tags: [{ Key: ANNEX_TAG_KEYS.securityGroup, Value: name }],
+          },
+        ],
+      }),
     );
     return result.GroupId ?? "";
   }
