@@ -47,6 +47,12 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => (output ? rm(output, { recursive: true, force: true }) : undefined));
 
+/** A resource's properties; the test fails if the template lacks the resource. */
+const propertiesOf = (logicalId: string): Record<string, unknown> => {
+  const resource = template.Resources[logicalId];
+  if (resource === undefined) throw new Error(`the template has no ${logicalId}`);
+  return resource.Properties;
+};
 const byType = (type: string) =>
   Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 const functions = () => functionsOf(template, NAMES.service, NAMES.stage);
@@ -180,7 +186,7 @@ describe("the stack", () => {
 
   it("keeps a bundle the service failed to delete longer than the longest lease setup allows", () => {
     const rules = (
-      template.Resources.ConfigBucket?.Properties.LifecycleConfiguration as {
+      propertiesOf("ConfigBucket").LifecycleConfiguration as {
         Rules: Array<{ Prefix?: string; ExpirationInDays?: number }>;
       }
     ).Rules;
@@ -202,7 +208,7 @@ describe("the stack", () => {
       .flatMap(resourcesOf);
     for (const fn of functions()) {
       const variables = (
-        template.Resources[fn.logicalId]?.Properties.Environment as {
+        propertiesOf(fn.logicalId).Environment as {
           Variables: Record<string, unknown>;
         }
       ).Variables;
