@@ -1,16 +1,18 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
+import { DescribeInstancesCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_NAMES } from "../../../local/stack.ts";
+import { LOCAL_NAMES, type LocalStack } from "../../../local/stack.ts";
 import { parseSetup } from "../../../shared/domain/requests/setup.ts";
 import { ec2At } from "../../support/sdk.ts";
-import { apiClient, SETUP, startTestStack } from "../../support/stack.ts";
+import { createRequest, SETUP, startTestStack } from "../../support/stack.ts";
 import { mayInvoke } from "./api-access.ts";
-import { filesOf, operationsOfZip } from "./bundles.ts";
+import { filesOf, operationsIn, operationsOfZip } from "./bundles.ts";
 import { ADMIN_ROUTES, MAY_CALL } from "./may-call.ts";
 import { policyViolations } from "./policy-rules.ts";
 import {
@@ -89,6 +91,15 @@ describe("npm run package", () => {
       filesOf(join(output, "health.zip"))["functions/health.mjs"],
     );
     expect(code).not.toContain("sourceMappingURL");
+  });
+
+  it("bundles of the SDK's schemas only the shapes the bundled commands reach", () => {
+    const code = new TextDecoder().decode(
+      filesOf(join(output, "create-annex.zip"))["functions/create-annex.mjs"],
+    );
+    expect(operationsIn(code)).toContain("ec2:RunInstances");
+    expect(code).toContain('"TagSpecification"');
+    expect(code).not.toContain('"AcceptReservedInstancesExchangeQuoteRequest"');
   });
 });
 
@@ -221,24 +232,88 @@ describe("the stack", () => {
       expect(variables.ANNEX_ADMINS, "no admins named by default").toBe("");
     }
   });
+});
+
+describe("the zipped functions, run on the local AWS", () => {
+  let stack: LocalStack;
+  let owner = "";
+  const unzipped = () => join(output, "unzipped");
+  beforeAll(async () => {
+    stack = await startTestStack();
+    owner = stack.environment.ANNEX_ADMINS ?? "";
+    for (const fn of functions())
+      for (const [path, bytes] of Object.entries(filesOf(join(output, `${fn.name}.zip`)))) {
+        await mkdir(dirname(join(unzipped(), fn.name, path)), { recursive: true });
+        await writeFile(join(unzipped(), fn.name, path), bytes);
+      }
+  });
+  afterAll(() => stack?.stop());
+
+  /** Imports the unzipped bundle as Lambda does and invokes it directly. */
+  const invoke = async (name: string, event: Record<string, unknown>) => {
+    const module = join(unzipped(), name, `functions/${name}.mjs`);
+    const { handler } = (await import(pathToFileURL(module).href)) as {
+      handler: (event: unknown, context: unknown) => Promise<Record<string, unknown>>;
+    };
+    return handler({ owner, ...event }, lambdaContext(name));
+  };
+
+  it("sets up, creates, reads, resets and ends an annex, and EC2 sees each step", async () => {
+    const setup = await invoke("setup", SETUP);
+    expect(setup.ok, JSON.stringify(setup)).toBe(true);
+    const created = (await invoke("create-annex", createRequest("Zipped"))) as {
+      annex: { id: string; state: string };
+    };
+    expect(created.annex.state).toBe("provisioning");
+    const tagged = await instancesTagged(created.annex.id);
+    expect(tagged.map((i) => i.State?.Name)).toEqual(["running"]);
+    const reset = (await invoke("reset-lease", { name: "Zipped", durationHours: 2 })) as {
+      annex: { leaseRemainingSeconds: number };
+    };
+    expect(reset.annex.leaseRemainingSeconds).toBeGreaterThan(7000);
+    expect((await instancesTagged(created.annex.id))[0]?.Tags).toContainEqual(
+      expect.objectContaining({ Key: "annex:lease-expires" }),
+    );
+    const listed = (await invoke("list-annexes", {})) as { annexes: Array<{ name: string }> };
+    expect(listed.annexes.map((annex) => annex.name)).toContain("Zipped");
+    const stopped = (await invoke("stop-annex", { name: "Zipped" })) as {
+      annex: { state: string };
+    };
+    expect(stopped.annex.state).toBe("ended");
+    expect((await instancesTagged(created.annex.id)).map((i) => i.State?.Name)).not.toContain(
+      "running",
+    );
+    expect(await invoke("health", {})).toMatchObject({ ok: true });
+  });
 
   it("tags the security group setup creates as setup's role requires to edit it", async () => {
-    const stack = await startTestStack();
-    try {
-      expect((await apiClient(stack)("POST", "/setup", SETUP)).status).toBe(200);
-      const ec2 = ec2At(stack.awsEndpoint);
-      const [group] =
-        (await ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups?.filter((g) =>
-          g.GroupName?.startsWith("cloud-annex-"),
-        ) ?? [];
-      const tag = group?.Tags?.find((t) => t.Key === "annex:security-group")?.Value;
-      expect(tag).toBe(group?.GroupName);
-      const required = statementsOfFunction(template, "setup")
-        .filter((s) => actionsOf(s).includes("ec2:AuthorizeSecurityGroupIngress"))
-        .map((s) => s.Condition?.StringEquals?.["ec2:ResourceTag/annex:security-group"]);
-      expect(required).toEqual([tag?.replace(`-${LOCAL_NAMES.stage}-`, `-${NAMES.stage}-`)]);
-    } finally {
-      await stack.stop();
-    }
+    expect((await invoke("setup", SETUP)).ok).toBe(true);
+    const groups = await ec2At(stack.awsEndpoint).send(new DescribeSecurityGroupsCommand({}));
+    const [group] = (groups.SecurityGroups ?? []).filter((g) =>
+      g.GroupName?.startsWith("cloud-annex-"),
+    );
+    const tag = group?.Tags?.find((t) => t.Key === "annex:security-group")?.Value;
+    expect(tag).toBe(group?.GroupName);
+    const required = statementsOfFunction(template, "setup")
+      .filter((s) => actionsOf(s).includes("ec2:AuthorizeSecurityGroupIngress"))
+      .map((s) => s.Condition?.StringEquals?.["ec2:ResourceTag/annex:security-group"]);
+    expect(required).toEqual([tag?.replace(`-${LOCAL_NAMES.stage}-`, `-${NAMES.stage}-`)]);
   });
+
+  const instancesTagged = async (annexId: string) =>
+    (
+      await ec2At(stack.awsEndpoint).send(
+        new DescribeInstancesCommand({ Filters: [{ Name: "tag:annex:id", Values: [annexId] }] }),
+      )
+    ).Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
 });
+
+function lambdaContext(name: string) {
+  return {
+    functionName: `cloud-annex-dev-${name}`,
+    awsRequestId: randomUUID(),
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:cloud-annex-dev-${name}`,
+    memoryLimitInMB: "512",
+    getRemainingTimeInMillis: () => 29_000,
+  };
+}
