@@ -19,17 +19,17 @@ import { type EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { startLocalAws } from "../local/aws/server.ts";
 import { readServiceDefinition } from "../local/runner/service-definition.ts";
-import { nextDeadline } from "../shared/aws/instance-repository.ts";
 import {
   annexKey,
   DUE_SHARD,
   instanceKey,
   instanceLookupKey,
   LIVE_SHARD,
-} from "../shared/aws/table-keys.ts";
+} from "../shared/adapters/aws/table-keys.ts";
 import type { Annex, AnnexInstance } from "../shared/domain/annex.ts";
+import { nextDeadline } from "../shared/domain/lease.ts";
 import { launchTags } from "../shared/domain/tags.ts";
-import type { SweepReport } from "../shared/use-cases/enforce-ports.ts";
+import type { SweepReport } from "../shared/enforcement/report.ts";
 
 const INSTANCES_PER_ANNEX = 5;
 /** Live instances at each step (annexes are a fifth of that); ANNEX_BENCH_SCALES=1000,5000 overrides. */
@@ -69,20 +69,22 @@ export async function run(): Promise<void> {
       ANNEX_BUCKET: "cloud-annex-bench-config",
       POWERTOOLS_LOG_LEVEL: "ERROR",
     });
-    const { dynamoDb, ec2, ec2ForSweeps } = await import("../shared/aws/clients.ts");
-    const wiring = await import("../shared/wiring.ts");
-    const { runSweep } = await import("../shared/use-cases/enforce-sweep.ts");
+    const { dynamoDb } = await import("../shared/adapters/aws/dynamodb-client.ts");
+    const { ec2, ec2ForSweeps } = await import("../shared/adapters/aws/ec2-client.ts");
+    const storage = await import("../shared/composition/storage.ts");
+    const { enforcePorts } = await import("../shared/composition/enforcement.ts");
+    const { runSweep } = await import("../shared/enforcement/sweep.ts");
     await createTable(dynamoDb);
     aws.ec2.control.setThrottling(false);
     const tally = countCalls(dynamoDb, ec2ForSweeps);
     const seeder = new Seeder(dynamoDb, ec2);
-    const ports = wiring.enforcePorts();
+    const ports = enforcePorts;
     const rows: string[][] = [];
     const notes: string[] = [];
 
     const measure = async (step: string, due: string, full = false): Promise<SweepReport> => {
       const now = Math.floor(Date.now() / 1000);
-      const marks = wiring.annexRepository();
+      const marks = storage.annexRepository;
       await marks.advanceSweepMark("tagSweepAt", now - 60);
       if (!full) await marks.advanceSweepMark("fullSweepAt", now - 60);
       const live = [seeder.annexes, seeder.instances];

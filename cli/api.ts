@@ -1,5 +1,5 @@
 /**
- * The answers the CLI reads, per API.md. Lenient where the CLI does not depend on a field,
+ * The answers the CLI reads, per the README (API). Lenient where the CLI does not depend on a field,
  * strict where it does, so a broken answer is reported instead of printed as nonsense.
  */
 import { z } from "zod";
@@ -86,4 +86,3 @@ export const checkSetupAnswer = z
       .optional(),
   })
   .passthrough();
-export type CheckSetupAnswer = z.infer<typeof checkSetupAnswer>;

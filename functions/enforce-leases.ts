@@ -3,22 +3,20 @@
  * one sweep of leases, instance deadlines and orphans within its time budget.
  */
 
-import type { Context } from "aws-lambda";
-import { getNumberFromEnv } from "../shared/config.ts";
-import { logger } from "../shared/logger.ts";
-import { invocationBudget, runSweep } from "../shared/use-cases/enforce-sweep.ts";
-import { enforcePorts } from "../shared/wiring.ts";
+import { eventHandler } from "../shared/adapters/http/event-handler.ts";
+import { logger } from "../shared/adapters/http/logger.ts";
+import { enforcePorts, sweepBudgetMs } from "../shared/composition/enforcement.ts";
+import { invocationBudget, runSweep } from "../shared/enforcement/sweep.ts";
 
-const budgetMs = getNumberFromEnv("ANNEX_SWEEP_BUDGET_MS", 45_000);
 /** Kept free before the Lambda timeout, for the step in flight when the budget runs out. */
 const RESERVE_MS = 10_000;
 
-export const handler = async (_event: unknown, context: Context) => {
+export const handler = eventHandler(async (_event: unknown, context) => {
   const startedAt = Date.now();
-  const report = await runSweep(enforcePorts(), {
+  const report = await runSweep(enforcePorts, {
     now: Math.floor(startedAt / 1000),
     timeLeft: invocationBudget(
-      budgetMs,
+      sweepBudgetMs,
       startedAt,
       Date.now,
       () => context.getRemainingTimeInMillis(),
@@ -31,4 +29,4 @@ export const handler = async (_event: unknown, context: Context) => {
     logger.debug("sweep done", fields);
   else logger.info("sweep done", fields);
   return report;
-};
+});

@@ -1,13 +1,9 @@
 /** GET /health: the API is up and wired to DynamoDB and S3. */
 
-import { checkStorage } from "../shared/aws/storage-health.ts";
-import { getStringFromEnv } from "../shared/config.ts";
-import { apiHandler } from "../shared/http/api-handler.ts";
-
-const table = getStringFromEnv("ANNEX_TABLE");
-const bucket = getStringFromEnv("ANNEX_BUCKET");
+import { apiHandler } from "../shared/adapters/http/api-handler.ts";
+import { storageHealth } from "../shared/composition/storage.ts";
 
 export const handler = apiHandler({
   auth: "none",
-  run: async () => ({ status: 200, body: { ok: true, ...(await checkStorage(table, bucket)) } }),
+  run: async () => ({ status: 200, body: { ok: true, ...(await storageHealth()) } }),
 });

@@ -1,13 +1,13 @@
 /** GET /annexes: the caller's annexes. */
 
-import { apiHandler } from "../shared/http/api-handler.ts";
-import { listAnnexStatus } from "../shared/use-cases/annex-status.ts";
-import { annexPorts } from "../shared/wiring.ts";
+import { apiHandler } from "../shared/adapters/http/api-handler.ts";
+import { annexPorts } from "../shared/composition/annexes.ts";
+import { listAnnexStatus } from "../shared/use-cases/annexes/annex-status.ts";
 
 export const handler = apiHandler({
   auth: "iam",
   run: async ({ owner, now }) => ({
     status: 200,
-    body: { annexes: await listAnnexStatus(annexPorts(), owner, now) },
+    body: { annexes: await listAnnexStatus(annexPorts, owner, now) },
   }),
 });

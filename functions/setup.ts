@@ -1,14 +1,10 @@
 /** POST /setup: idempotent one-time setup; one entry per component with status and seconds. */
 
-import { parseSetup } from "../shared/domain/requests/setup.ts";
-import { apiHandler } from "../shared/http/api-handler.ts";
-import { runSetup } from "../shared/use-cases/setup.ts";
-import { setupPorts } from "../shared/wiring.ts";
+import { apiHandler } from "../shared/adapters/http/api-handler.ts";
+import { setupPorts } from "../shared/composition/setup.ts";
+import { setupFromBody } from "../shared/use-cases/setup/setup.ts";
 
 export const handler = apiHandler({
   auth: "iam",
-  run: async (request) => {
-    const result = await runSetup(setupPorts(), parseSetup(request.body));
-    return { status: 200, body: result };
-  },
+  run: async ({ body }) => ({ status: 200, body: await setupFromBody(setupPorts, body) }),
 });

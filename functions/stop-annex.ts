@@ -1,16 +1,15 @@
 /** DELETE /annexes/{name}: off — terminate every instance of the annex and end it; idempotent. */
 
-import { apiHandler } from "../shared/http/api-handler.ts";
-import { describeAnnex } from "../shared/use-cases/annex-status.ts";
-import { stopAnnex } from "../shared/use-cases/stop-annex.ts";
-import { annexPorts } from "../shared/wiring.ts";
+import { apiHandler } from "../shared/adapters/http/api-handler.ts";
+import { annexPorts } from "../shared/composition/annexes.ts";
+import { describeAnnex } from "../shared/use-cases/annexes/annex-status.ts";
+import { stopAnnex } from "../shared/use-cases/annexes/stop-annex.ts";
 
 export const handler = apiHandler({
   auth: "iam",
   pathParams: ["name"],
   run: async ({ owner, params, now }) => {
-    const name = params.name ?? "";
-    const annex = await stopAnnex(annexPorts(), owner, name, now);
-    return { status: 200, body: { annex: await describeAnnex(annexPorts(), annex, now) } };
+    const annex = await stopAnnex(annexPorts, owner, params.name ?? "", now);
+    return { status: 200, body: { annex: await describeAnnex(annexPorts, annex, now) } };
   },
 });

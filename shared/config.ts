@@ -19,3 +19,9 @@ export function getNumberFromEnv(name: string, fallback: number): number {
   }
   return value;
 }
+
+/** The value of an optional environment variable; undefined when unset or empty. */
+export function getOptionalStringFromEnv(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === "" ? undefined : value;
+}

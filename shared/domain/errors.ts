@@ -1,17 +1,32 @@
-/** Domain errors, and the one place where they become HTTP statuses and bodies. */
+/**
+ * Domain errors, each carrying its HTTP status, and the one place where they become answers
+ * (`httpStatusOf`, `toErrorBody`).
+ */
 
-interface ErrorOptions {
+/** What every domain error accepts: its cause, and fields its answer carries beside `error`. */
+export interface ErrorOptions {
   cause?: unknown;
+  details?: Readonly<Record<string, unknown>>;
 }
 
-/** Base of every error the domain raises on purpose; `code` is what API clients see. */
+/**
+ * Base of every error the domain raises on purpose: `code` is what API clients see, `status` the
+ * HTTP status of the answer, `details` fields the answer carries beside `error` (e.g. the annex).
+ */
 export abstract class DomainError extends Error {
   abstract readonly code: string;
+  abstract readonly status: number;
+  readonly details?: Readonly<Record<string, unknown>>;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.details !== undefined) this.details = options.details;
+  }
 }
 
 /** The request is not something we can read at all (not JSON, not an object): 400. */
 export class MalformedRequestError extends DomainError {
   readonly code = "MalformedRequest";
+  readonly status = 400;
   constructor(message = "request body must be a JSON object", options?: ErrorOptions) {
     super(message, options);
     this.name = "MalformedRequestError";
@@ -30,6 +45,7 @@ const SHOWN_ISSUES = 3;
 /** A well-formed request with invalid values: 422. The message names the first fields. */
 export class ValidationError extends DomainError {
   readonly code = "ValidationFailed";
+  readonly status = 422;
   readonly issues: readonly ValidationIssue[];
   constructor(issues: readonly ValidationIssue[], options?: ErrorOptions) {
     super(summarize(issues), options);
@@ -57,6 +73,7 @@ export function oneLine(text: string, max = 300): string {
 /** The annex (or other resource) does not exist for this caller: 404. */
 export class NotFoundError extends DomainError {
   readonly code = "NotFound";
+  readonly status = 404;
   constructor(message = "not found", options?: ErrorOptions) {
     super(message, options);
     this.name = "NotFoundError";
@@ -66,6 +83,7 @@ export class NotFoundError extends DomainError {
 /** The request conflicts with the current state: 409. Subclasses say which conflict. */
 export class ConflictError extends DomainError {
   readonly code: string = "Conflict";
+  readonly status = 409;
   constructor(message = "conflict", options?: ErrorOptions) {
     super(message, options);
     this.name = "ConflictError";
@@ -102,62 +120,33 @@ export class NotLiveError extends ConflictError {
 /** The caller proved nothing we accept (bad bootstrap document, bad heartbeat token): 403. */
 export class ForbiddenError extends DomainError {
   readonly code = "Forbidden";
+  readonly status = 403;
   constructor(message = "forbidden", options?: ErrorOptions) {
     super(message, options);
     this.name = "ForbiddenError";
   }
 }
 
-/**
- * Every domain error code and its HTTP status. Codes of errors defined next to their use
- * (launch-errors.ts, stale.ts) are listed here too, so this stays the one place for statuses.
- */
-const STATUS_BY_CODE: Readonly<Record<string, number>> = {
-  MalformedRequest: 400,
-  Forbidden: 403,
-  NotFound: 404,
-  Conflict: 409,
-  NameInUse: 409,
-  IdempotencyMismatch: 409,
-  NotLive: 409,
-  ConcurrentUpdate: 409,
-  ValidationFailed: 422,
-  LaunchRejected: 422,
-  InsufficientCapacity: 503,
-  Ec2Unavailable: 503,
-};
-
-function familyStatus(error: DomainError): number {
-  if (error instanceof MalformedRequestError) return 400;
-  if (error instanceof ForbiddenError) return 403;
-  if (error instanceof NotFoundError) return 404;
-  if (error instanceof ConflictError) return 409;
-  if (error instanceof ValidationError) return 422;
-  return 500;
-}
-
-/** The HTTP status for any thrown value; anything that is not a known domain error is a 500. */
+/** The HTTP status for any thrown value: a domain error's own, else 500. */
 export function httpStatusOf(error: unknown): number {
-  if (!(error instanceof DomainError)) return 500;
-  return Object.hasOwn(STATUS_BY_CODE, error.code)
-    ? (STATUS_BY_CODE[error.code] ?? 500)
-    : familyStatus(error);
+  return error instanceof DomainError ? error.status : 500;
 }
 
 /** The JSON error body of the API. */
 export interface ErrorBody {
   error: { code: string; message: string; issues?: ValidationIssue[] };
+  [detail: string]: unknown;
 }
 
 /**
- * The API error body for any thrown value. Domain errors with a mapped status carry their
- * message (written for users); anything else is a bare 500 that never carries internals.
+ * The API error body for any thrown value. Domain errors carry their message (written for
+ * users) and details; anything else is a bare 500 that never carries internals.
  */
 export function toErrorBody(error: unknown): ErrorBody {
-  if (!(error instanceof DomainError) || httpStatusOf(error) === 500) {
+  if (!(error instanceof DomainError) || error.status === 500) {
     return { error: { code: "InternalError", message: "internal error" } };
   }
   const body: ErrorBody = { error: { code: error.code, message: oneLine(error.message) } };
   if (error instanceof ValidationError) body.error.issues = [...error.issues];
-  return body;
+  return { ...error.details, ...body };
 }

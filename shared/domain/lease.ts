@@ -10,6 +10,13 @@ export const DEFAULT_IDLE_HOURS = 0.25;
 /** How long an instance may take to bootstrap before it counts as stuck. */
 export const DEFAULT_BOOT_GRACE_SECONDS = 900;
 
+/** The earliest time the enforcer must look at an instance, or undefined when nothing is pending. */
+export function nextDeadline(instance: AnnexInstance): number | undefined {
+  if (instance.endedAt !== undefined) return undefined;
+  if (instance.bootstrappedAt === undefined) return instance.bootDeadline;
+  return instance.idleDeadline;
+}
+
 /** Whole seconds in a number of hours (at least one). */
 export function hoursToSeconds(hours: number): number {
   return Math.max(1, Math.round(hours * 3600));

@@ -8,6 +8,7 @@ import type {
   AnnexState,
   EndReason,
 } from "./annex.ts";
+import { isStoppedOrGone } from "./ec2.ts";
 import { leaseRemaining } from "./lease.ts";
 
 /** The tag keys the service owns; users may not set `annex:` or `aws:` tags. */
@@ -20,6 +21,13 @@ export const ANNEX_TAG_KEYS = {
   securityGroup: "annex:security-group",
 } as const;
 
+/** The DescribeInstances filter names that match one of those tags' value exactly (or by wildcard). */
+export const ANNEX_TAG_FILTERS = {
+  id: `tag:${ANNEX_TAG_KEYS.id}`,
+  owner: `tag:${ANNEX_TAG_KEYS.owner}`,
+  leaseExpires: `tag:${ANNEX_TAG_KEYS.leaseExpires}`,
+} as const;
+
 /** An EC2 tag (the SDK's `Tag` shape). */
 export interface Ec2Tag {
   Key: string;
@@ -29,6 +37,12 @@ export interface Ec2Tag {
 /** ISO-8601 UTC, to the second, of an epoch-seconds time. */
 export function isoFromEpoch(epochSeconds: number): string {
   return new Date(Math.floor(epochSeconds) * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/** The epoch seconds of an ISO-8601 time, or undefined when there is none or it does not parse. */
+export function epochFromIso(text: string | undefined): number | undefined {
+  const ms = text === undefined ? Number.NaN : Date.parse(text);
+  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
 }
 
 /** The lease tag, as written at launch and rewritten when the lease is reset. */
@@ -70,7 +84,7 @@ export interface EventView {
   instanceIds?: string[];
 }
 
-/** An annex as the API shows it (API.md). */
+/** An annex as the API shows it (README, API). */
 export interface AnnexView {
   id: string;
   name: string;
@@ -90,13 +104,11 @@ export interface AnnexView {
   events?: EventView[];
 }
 
-const GONE = new Set(["shutting-down", "terminated", "stopping", "stopped"]);
-
 /** When an instance became idle: its last busy report, else its bootstrap; undefined while busy. */
 export function idleSince(instance: AnnexInstance): number | undefined {
   const joined = instance.bootstrappedAt !== undefined || instance.lastHeartbeatAt !== undefined;
   if (!joined || instance.activity === "busy" || instance.endedAt !== undefined) return undefined;
-  if (GONE.has(instance.ec2State)) return undefined;
+  if (isStoppedOrGone(instance.ec2State)) return undefined;
   return instance.lastBusyAt ?? instance.bootstrappedAt ?? instance.lastHeartbeatAt;
 }
 

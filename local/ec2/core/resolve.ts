@@ -9,7 +9,7 @@ import { instanceTypes } from "../pricing.ts";
 import { Ec2Error, invalidParameter, invalidValue, missingParameter } from "../protocol/errors.ts";
 import type { Ec2Context } from "./context.ts";
 import { checkId } from "./ids.ts";
-import { defaultSubnet, defaultVpc } from "./network.ts";
+import { defaultSubnet } from "./network.ts";
 import type { MetadataSettings, SecurityGroupRecord, SubnetRecord } from "./state.ts";
 
 /** An AMI id EC2 would accept (`ami-` and 8 to 17 hex digits) that is not marked unknown. */
@@ -147,6 +147,3 @@ export function resolveMetadata(
     hopLimit,
   };
 }
-
-/** The default VPC id, for callers that need it without a subnet. */
-export const defaultVpcId = (ctx: Ec2Context): string => defaultVpc(ctx).id;

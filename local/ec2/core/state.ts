@@ -5,7 +5,6 @@ import type {
   CreateFleetResult,
   RequestLaunchTemplateData,
   SpotFleetRequestConfigData,
-  Tag,
 } from "@aws-sdk/client-ec2";
 
 export type InstanceStateName =
@@ -212,7 +211,3 @@ export const emptyState = (): Ec2State => ({
   spotFleets: {},
   fleets: {},
 });
-
-/** Converts SDK tags to stored pairs (a missing value is the empty string, as in EC2). */
-export const toPairs = (tags: Tag[] | undefined): TagPair[] =>
-  (tags ?? []).map((tag) => ({ Key: tag.Key ?? "", Value: tag.Value ?? "" }));

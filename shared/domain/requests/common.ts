@@ -33,11 +33,6 @@ export const annexName = z
     "must start with a letter or digit and contain only letters, digits, '.', '_' and '-'",
   );
 
-/** Whether a path parameter can name an annex at all. */
-export function isValidAnnexName(value: string): boolean {
-  return annexName.safeParse(value).success;
-}
-
 /** An AMI id. */
 export const imageId = z
   .string()

@@ -120,12 +120,8 @@ type Schemas = ReturnType<typeof createAnnexSchemas>;
 
 /** A validated create request with defaults applied: what the use-case acts on and hashes. */
 export type CreateAnnexRequest = { [K in AnnexKind]: z.output<Schemas[K]> }[AnnexKind];
-/** An on-demand create request. */
-export type OnDemandRequest = z.output<Schemas["on-demand"]>;
 /** A spot-fleet create request. */
 export type SpotFleetRequest = z.output<Schemas["spot-fleet"]>;
-/** An EC2 Fleet create request. */
-export type FleetRequest = z.output<Schemas["fleet"]>;
 
 const KIND_FIELDS: Record<AnnexKind, readonly string[]> = {
   "on-demand": ["count", "instanceType", "imageId"],

@@ -1,6 +1,6 @@
 /**
  * The `annex` binary end to end: spawned as users run it, against the API behind a recording
- * proxy. Everything here holds for any backend that implements API.md (see harness.ts).
+ * proxy. Everything here holds for any backend that implements the README's API (see harness.ts).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";

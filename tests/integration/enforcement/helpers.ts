@@ -11,8 +11,8 @@ import type { LocalStack } from "../../../local/stack.ts";
 import type { Annex, AnnexInstance } from "../../../shared/domain/annex.ts";
 import { applyHeartbeat, idleDeadlineAtBootstrap } from "../../../shared/domain/lease.ts";
 import { launchTags } from "../../../shared/domain/tags.ts";
-import type { SweepReport } from "../../../shared/use-cases/enforce-ports.ts";
-import { updateInstance } from "../../../shared/use-cases/enforce-reconcile.ts";
+import { updateInstance } from "../../../shared/enforcement/reconcile.ts";
+import type { SweepReport } from "../../../shared/enforcement/report.ts";
 import { ec2At } from "../../support/sdk.ts";
 import {
   createRequest,
@@ -31,9 +31,11 @@ export async function startEnforcementStack() {
   const clock = new ManualClock(Math.ceil(Date.now() / 1000) * 1000);
   const stack = await startTestStack({ ec2: { clock } });
   // Imported once the stack has set the environment the adapters are built from.
-  const wiring = await import("../../../shared/wiring.ts");
-  const { createAnnex } = await import("../../../shared/use-cases/create-annex.ts");
-  const { runSweep } = await import("../../../shared/use-cases/enforce-sweep.ts");
+  const storage = await import("../../../shared/composition/storage.ts");
+  const { annexPorts } = await import("../../../shared/composition/annexes.ts");
+  const { enforcePorts } = await import("../../../shared/composition/enforcement.ts");
+  const { createAnnex } = await import("../../../shared/use-cases/annexes/create-annex.ts");
+  const { runSweep } = await import("../../../shared/enforcement/sweep.ts");
   const now = () => Math.floor(clock.now() / 1000);
   /** Moves EC2's clock up to `at` (epoch seconds); never back. */
   const moveTo = (at: number) => {
@@ -41,8 +43,8 @@ export async function startEnforcementStack() {
   };
   const setup = (await stack.invoke("setup", { ...SETUP, owner: OWNER })) as { ok: boolean };
   expect(setup.ok).toBe(true);
-  const annexes = wiring.annexRepository();
-  const instances = wiring.instanceRepository();
+  const annexes = storage.annexRepository;
+  const instances = storage.instanceRepository;
   const control = stack.aws.ec2.control;
   const record = async (annexId: string, instanceId: string): Promise<AnnexInstance> => {
     const found = await instances.getInstance(annexId, instanceId);
@@ -56,7 +58,7 @@ export async function startEnforcementStack() {
     control,
     annexes,
     instances,
-    ports: wiring.enforcePorts(),
+    ports: enforcePorts,
     now,
     moveTo,
     /** Creates an annex through the real create use-case at the EC2 clock's time. */
@@ -64,19 +66,14 @@ export async function startEnforcementStack() {
       name: string,
       overrides: Record<string, unknown> = {},
     ): Promise<{ annex: Annex; ids: string[] }> {
-      const { annex } = await createAnnex(
-        wiring.annexPorts(),
-        OWNER,
-        createRequest(name, overrides),
-        now(),
-      );
+      const { annex } = await createAnnex(annexPorts, OWNER, createRequest(name, overrides), now());
       const records = await instances.listInstances(annex.id);
       return { annex, ids: records.map((record) => record.instanceId) };
     },
     /** One enforcer tick at `at` (default: the EC2 clock's time). */
     async sweep(at = now()): Promise<SweepReport> {
       moveTo(at);
-      return runSweep(wiring.enforcePorts(), { now: at, timeLeft: () => 30_000 });
+      return runSweep(enforcePorts, { now: at, timeLeft: () => 30_000 });
     },
     /** EC2's state of an instance ("gone" once EC2 forgot it). */
     ec2State: (id: string) => control.instance(id)?.state ?? "gone",

@@ -77,12 +77,12 @@ describe("enforcer: leases", () => {
     });
     const [id = ""] = ids;
     await s.bootstrapped(annex, id, s.now());
-    const { resetLease } = await import("../../../shared/use-cases/reset-lease.ts");
-    const { annexPorts } = await import("../../../shared/wiring.ts");
+    const { resetLease } = await import("../../../shared/use-cases/annexes/reset-lease.ts");
+    const { annexPorts } = await import("../../../shared/composition/annexes.ts");
     const resetAt = annex.leaseExpiresAt - 30;
     s.moveTo(resetAt);
     await s.heartbeat(annex, id, "busy", resetAt);
-    const reset = await resetLease(annexPorts(), OWNER, annex.name, { durationHours: 1 }, resetAt);
+    const reset = await resetLease(annexPorts, OWNER, annex.name, { durationHours: 1 }, resetAt);
     expect(s.control.instance(id)?.tags["annex:lease-expires"]).toBe(
       isoFromEpoch(reset.leaseExpiresAt),
     );
@@ -114,9 +114,9 @@ describe("enforcer: leases", () => {
   it("reaps a running instance tagged for an annex that is not live at the hourly full sweep", async () => {
     const { annex } = await s.create("OffEarly", { count: 1, durationHours: 8 });
     await s.annexes.advanceSweepMark("fullSweepAt", s.now());
-    const { stopAnnex } = await import("../../../shared/use-cases/stop-annex.ts");
-    const { annexPorts } = await import("../../../shared/wiring.ts");
-    await stopAnnex(annexPorts(), OWNER, annex.name, s.now());
+    const { stopAnnex } = await import("../../../shared/use-cases/annexes/stop-annex.ts");
+    const { annexPorts } = await import("../../../shared/composition/annexes.ts");
+    await stopAnnex(annexPorts, OWNER, annex.name, s.now());
     const [late = ""] = await s.runTagged(annex, 1); // e.g. a launch that landed after `off`
     const minuteLater = await s.sweep(s.now() + TICK);
     expect(minuteLater.fullSweep).toBe(false);
@@ -131,8 +131,8 @@ describe("enforcer: leases", () => {
   it("runs from the scheduled sample event through the enforce-leases handler", async () => {
     // The handler's `now` is the wall clock: give it an annex whose lease ended an hour ago.
     const wallNow = Math.floor(Date.now() / 1000);
-    const { createAnnex } = await import("../../../shared/use-cases/create-annex.ts");
-    const { annexPorts } = await import("../../../shared/wiring.ts");
+    const { createAnnex } = await import("../../../shared/use-cases/annexes/create-annex.ts");
+    const { annexPorts } = await import("../../../shared/composition/annexes.ts");
     s.moveTo(wallNow);
     const request = {
       name: "HandlerLease",
@@ -142,7 +142,7 @@ describe("enforcer: leases", () => {
       durationHours: 0.1,
       idleHours: 0.1,
     };
-    const { annex } = await createAnnex(annexPorts(), OWNER, request, wallNow - 3600);
+    const { annex } = await createAnnex(annexPorts, OWNER, request, wallNow - 3600);
     const event = JSON.parse(readFileSync("events/schedule/enforce-leases.json", "utf8"));
     const report = (await s.stack.invoke("enforce-leases", event)) as {
       complete: boolean;

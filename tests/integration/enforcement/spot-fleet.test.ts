@@ -18,10 +18,10 @@ afterAll(() => s.stack.stop());
 
 /** Creates a spot-fleet annex through the real create use-case at the EC2 clock's time. */
 async function createSpot(name: string, durationHours: number): Promise<Annex> {
-  const wiring = await import("../../../shared/wiring.ts");
-  const { createAnnex } = await import("../../../shared/use-cases/create-annex.ts");
+  const wiring = await import("../../../shared/composition/annexes.ts");
+  const { createAnnex } = await import("../../../shared/use-cases/annexes/create-annex.ts");
   const body = spotRequest(name, { durationHours, idleHours: Math.min(0.25, durationHours) });
-  const { annex } = await createAnnex(wiring.annexPorts(), OWNER, body, s.now());
+  const { annex } = await createAnnex(wiring.annexPorts, OWNER, body, s.now());
   expect(annex).toMatchObject({ kind: "spot-fleet", state: "provisioning" });
   return annex;
 }
@@ -65,10 +65,10 @@ describe("enforcer: spot-fleet annexes", () => {
 
   it("cancels the fleet itself when a shortened lease ends before the fleet's ValidUntil", async () => {
     const annex = await createSpot("SpotShortened", 0.5);
-    const { resetLease } = await import("../../../shared/use-cases/reset-lease.ts");
-    const wiring = await import("../../../shared/wiring.ts");
+    const { resetLease } = await import("../../../shared/use-cases/annexes/reset-lease.ts");
+    const wiring = await import("../../../shared/composition/annexes.ts");
     const shortened = await resetLease(
-      wiring.annexPorts(),
+      wiring.annexPorts,
       OWNER,
       "SpotShortened",
       { durationHours: 0.05 },

@@ -11,8 +11,16 @@ import {
   toErrorBody,
   ValidationError,
 } from "../../../shared/domain/errors.ts";
-import { CapacityError, LaunchRejectedError } from "../../../shared/domain/launch-errors.ts";
-import { StaleAnnexError } from "../../../shared/domain/stale.ts";
+import {
+  CapacityError,
+  Ec2UnavailableError,
+  LaunchRejectedError,
+  launchFailure,
+  TerminateRefusedError,
+  ThrottledError,
+  UnknownInstancesError,
+} from "../../../shared/domain/launch-errors.ts";
+import { StaleAnnexError, StaleInstanceError } from "../../../shared/domain/stale.ts";
 
 describe("httpStatusOf", () => {
   it("maps each domain error to its status", () => {
@@ -25,9 +33,14 @@ describe("httpStatusOf", () => {
       [new IdempotencyMismatchError(), 409],
       [new NotLiveError(), 409],
       [new StaleAnnexError("id"), 409],
+      [new StaleInstanceError("i-1"), 409],
       [new ValidationError([{ path: "count", message: "must be at least 1" }]), 422],
       [new LaunchRejectedError("bad image"), 422],
       [new CapacityError("no capacity"), 503],
+      [new Ec2UnavailableError("InternalError"), 503],
+      [new ThrottledError("RequestLimitExceeded"), 503],
+      [new TerminateRefusedError("UnauthorizedOperation"), 502],
+      [new UnknownInstancesError(["i-1"]), 404],
       [new Error("boom"), 500],
       [new TypeError("x is undefined"), 500],
     ];
@@ -71,8 +84,30 @@ describe("toErrorBody", () => {
       error: { code: "ValidationFailed", message: "count: must be at least 1", issues },
     });
   });
+  it("carries an error's details beside it", () => {
+    const annex = { id: "01A", state: "ended" };
+    expect(toErrorBody(new CapacityError("no capacity", { details: { annex } }))).toEqual({
+      error: { code: "InsufficientCapacity", message: "no capacity" },
+      annex,
+    });
+  });
   it("says nothing of an unexpected error", () => {
     const body = toErrorBody(new Error("connect ECONNREFUSED 10.0.0.1:443 secret=abc"));
     expect(body).toEqual({ error: { code: "InternalError", message: "internal error" } });
+  });
+});
+
+describe("launchFailure", () => {
+  it("answers a create for an annex that failed with the error its stored failure code names", () => {
+    const details = { annex: { id: "01A" } };
+    const capacity = launchFailure(
+      { failureCode: "InsufficientCapacity", failureReason: "none left" },
+      details,
+    );
+    expect(capacity).toBeInstanceOf(CapacityError);
+    expect(capacity).toMatchObject({ status: 503, message: "none left", details });
+    const refused = launchFailure({ failureCode: "LaunchRejected" }, details);
+    expect(refused).toBeInstanceOf(LaunchRejectedError);
+    expect(refused).toMatchObject({ status: 422, message: "launch refused" });
   });
 });

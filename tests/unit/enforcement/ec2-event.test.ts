@@ -6,7 +6,7 @@ import {
   ec2EventSchema,
   eventTime,
   handleEc2Event,
-} from "../../../shared/use-cases/ec2-event.ts";
+} from "../../../shared/enforcement/ec2-event.ts";
 import { anAnnex, fakePorts, seed } from "./fakes.ts";
 
 /** A sample event from events/ec2/, about `instanceId`. */

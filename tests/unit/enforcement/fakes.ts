@@ -4,23 +4,19 @@
  * states, call counts, injectable failures). Same conditional-write rules as the adapters.
  */
 
-import type { Ec2Instance, LaunchRequest } from "../../../shared/aws/ec2-instances.ts";
-import { nextDeadline } from "../../../shared/aws/instance-repository.ts";
 import type { Annex, AnnexEvent, AnnexInstance } from "../../../shared/domain/annex.ts";
-import { ConflictError } from "../../../shared/domain/errors.ts";
-import { StaleAnnexError } from "../../../shared/domain/stale.ts";
-import { launchTags } from "../../../shared/domain/tags.ts";
-import type { EnforcePorts } from "../../../shared/use-cases/enforce-ports.ts";
+import { TerminateRefusedError } from "../../../shared/domain/launch-errors.ts";
+import { nextDeadline } from "../../../shared/domain/lease.ts";
+import { StaleAnnexError, StaleInstanceError } from "../../../shared/domain/stale.ts";
+import { ANNEX_TAG_KEYS, launchTags } from "../../../shared/domain/tags.ts";
+import type { EnforcePorts } from "../../../shared/enforcement/ports.ts";
+import type { Ec2Filter, Ec2Instance } from "../../../shared/ports/ec2.ts";
 
 const page = <T>(items: T[], limit: number, startKey?: Record<string, unknown>) => {
   const from = typeof startKey?.index === "number" ? startKey.index : 0;
   const slice = items.slice(from, from + limit);
   const next = from + limit < items.length ? { index: from + limit } : undefined;
   return { slice, next };
-};
-
-const notUsed = (name: string) => () => {
-  throw new Error(`${name} is not used by the enforcer`);
 };
 
 /** The table: annexes, instance records, events, sweep marks. */
@@ -33,13 +29,6 @@ export class FakeTable {
   itemsRead = 0;
 
   readonly annexPort: EnforcePorts["annexes"] = {
-    claimToken: notUsed("claimToken"),
-    releaseToken: notUsed("releaseToken"),
-    claimName: notUsed("claimName"),
-    createAnnex: notUsed("createAnnex"),
-    findByName: notUsed("findByName"),
-    listByOwner: notUsed("listByOwner"),
-    releaseName: async () => undefined,
     getAnnex: async (id) => structuredClone(this.annexes.get(id)),
     saveAnnex: async (annex, now) => {
       const stored = this.annexes.get(annex.id);
@@ -55,13 +44,13 @@ export class FakeTable {
         .sort((a, b) => a.leaseExpiresAt - b.leaseExpiresAt);
       const { slice, next } = page(due, limit, startKey);
       this.itemsRead += slice.length;
-      return { annexes: structuredClone(slice), itemsRead: slice.length, next };
+      return { items: structuredClone(slice), itemsRead: slice.length, next };
     },
     liveAnnexes: async (limit, startKey) => {
       const live = [...this.annexes.values()].filter((annex) => annex.state !== "ended");
       const { slice, next } = page(live, limit, startKey);
       this.itemsRead += slice.length;
-      return { annexes: structuredClone(slice), itemsRead: slice.length, next };
+      return { items: structuredClone(slice), itemsRead: slice.length, next };
     },
     sweepMarks: async () => ({ ...this.marks }),
     advanceSweepMark: async (mark, at) => {
@@ -70,16 +59,10 @@ export class FakeTable {
   };
 
   readonly instancePort: EnforcePorts["instances"] = {
-    addInstances: async (instances) => {
-      for (const instance of instances) {
-        const key = `${instance.annexId} ${instance.instanceId}`;
-        if (!this.records.has(key)) this.records.set(key, structuredClone(instance));
-      }
-    },
     saveInstance: async (instance) => {
       const key = `${instance.annexId} ${instance.instanceId}`;
       if (this.records.get(key)?.version !== instance.version) {
-        throw new ConflictError(`instance ${instance.instanceId} was changed by another request`);
+        throw new StaleInstanceError(instance.instanceId);
       }
       const next = { ...instance, version: instance.version + 1 };
       this.records.set(key, structuredClone(next));
@@ -99,12 +82,11 @@ export class FakeTable {
         .sort((a, b) => (nextDeadline(a) ?? 0) - (nextDeadline(b) ?? 0));
       const { slice, next } = page(due, limit, startKey);
       this.itemsRead += slice.length;
-      return { instances: structuredClone(slice), itemsRead: slice.length, next };
+      return { items: structuredClone(slice), itemsRead: slice.length, next };
     },
     appendEvent: async (event) => {
       this.events.push(structuredClone(event));
     },
-    listEvents: async (annexId) => this.events.filter((event) => event.annexId === annexId),
   };
 
   /** The audit entry types of one annex, oldest first. */
@@ -175,8 +157,8 @@ export class FakeEc2 {
     tags: { ...instance.tags },
   });
 
-  private matches(instance: FakeInstance, filters: Array<{ Name?: string; Values?: string[] }>) {
-    return filters.every(({ Name = "", Values = [] }) => {
+  private matches(instance: FakeInstance, filters: Ec2Filter[]) {
+    return filters.every(({ Name, Values }) => {
       const patterns = Values.map(
         (value) =>
           new RegExp(`^${value.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`),
@@ -192,7 +174,6 @@ export class FakeEc2 {
   }
 
   readonly port: EnforcePorts["ec2"] = {
-    launch: async (_request: LaunchRequest) => notUsed("launch")(),
     tag: async (ids, tags) => {
       this.call("CreateTags");
       for (const id of ids) {
@@ -203,14 +184,14 @@ export class FakeEc2 {
     findByAnnex: async (annexId) => {
       this.call("DescribeInstances");
       return [...this.instances.values()]
-        .filter((i) => i.tags["annex:id"] === annexId)
+        .filter((i) => i.tags[ANNEX_TAG_KEYS.id] === annexId)
         .map(this.view);
     },
     findTagged: async (states, extra = []) => {
       this.call("DescribeInstances");
       const filters = [
-        { Name: "tag-key", Values: ["annex:id"] },
-        { Name: "instance-state-name", Values: states },
+        { Name: "tag-key", Values: [ANNEX_TAG_KEYS.id] },
+        { Name: "instance-state-name", Values: [...states] },
         ...extra,
       ];
       return [...this.instances.values()].filter((i) => this.matches(i, filters)).map(this.view);
@@ -224,16 +205,8 @@ export class FakeEc2 {
     },
     terminate: async (ids) => {
       this.call("TerminateInstances");
-      if (ids.some((id) => this.refuse.has(id))) {
-        const error = Object.assign(
-          new Error("You are not authorized to perform this operation."),
-          {
-            name: "UnauthorizedOperation",
-            $fault: "client",
-          },
-        );
-        throw error;
-      }
+      if (ids.some((id) => this.refuse.has(id)))
+        throw new TerminateRefusedError("UnauthorizedOperation");
       this.terminateBatches.push([...ids]);
       for (const id of ids) {
         const instance = this.instances.get(id);
@@ -249,16 +222,12 @@ export function fakePorts(table = new FakeTable(), ec2 = new FakeEc2()) {
   const warnings: Array<{ message: string; fields: Record<string, unknown> }> = [];
   const ports: EnforcePorts = {
     annexes: table.annexPort,
+    claims: { releaseName: async () => undefined },
     instances: table.instancePort,
     ec2: ec2.port,
     fleets: { cancel: async () => undefined },
-    store: {
-      getSettings: notUsed("getSettings"),
-      getPoolSecret: notUsed("getPoolSecret"),
-      putBundle: notUsed("putBundle"),
-      deleteBundle: async () => undefined,
-    },
-    warn: (message, fields) => warnings.push({ message, fields }),
+    store: { deleteBundle: async () => undefined },
+    log: { warn: (message, fields = {}) => warnings.push({ message, fields }) },
   };
   return { ports, table, ec2, warnings };
 }

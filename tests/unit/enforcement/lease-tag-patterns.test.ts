@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { wildcard } from "../../../local/ec2/core/filters.ts";
 import { isoFromEpoch } from "../../../shared/domain/tags.ts";
-import { leaseTagPatterns, taggedLease } from "../../../shared/use-cases/enforce-orphans.ts";
+import { leaseTagPatterns, taggedLease } from "../../../shared/enforcement/orphans.ts";
 
 const at = (iso: string) => Date.parse(iso) / 1000;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AnnexInstance } from "../../../shared/domain/annex.ts";
-import { endReasonWhenEmpty } from "../../../shared/use-cases/enforce-reconcile.ts";
+import { endReasonWhenEmpty } from "../../../shared/enforcement/reconcile.ts";
 
 const instance = (overrides: Partial<AnnexInstance>): AnnexInstance => ({
   annexId: "a",

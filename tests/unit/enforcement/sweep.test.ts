@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Annex } from "../../../shared/domain/annex.ts";
 import { isoFromEpoch } from "../../../shared/domain/tags.ts";
-import { runSweep } from "../../../shared/use-cases/enforce-sweep.ts";
+import { runSweep } from "../../../shared/enforcement/sweep.ts";
 import { anAnnex, FakeEc2, FakeTable, fakePorts, seed } from "./fakes.ts";
 
 const plenty = () => 60_000;
@@ -233,8 +233,8 @@ describe("runSweep: orphans", () => {
     const annex = anAnnex({ leaseExpiresAt: now - 100 });
     const [id = ""] = seed(table, ec2, annex, 1, { bootstrappedAt: now - 10 });
     table.annexes.set(annex.id, { ...annex, leaseExpiresAt: now + 3600, version: 2 });
-    ports.annexes.liveAnnexes = async () => ({ annexes: [annex], itemsRead: 1, next: undefined });
-    ports.annexes.dueLeases = async () => ({ annexes: [], itemsRead: 0, next: undefined });
+    ports.annexes.liveAnnexes = async () => ({ items: [annex], itemsRead: 1, next: undefined });
+    ports.annexes.dueLeases = async () => ({ items: [], itemsRead: 0, next: undefined });
     const report = await runSweep(ports, { now, timeLeft: plenty });
     expect(report.fullSweep).toBe(true);
     expect(ec2.state(id)).toBe("running");

@@ -1,13 +1,10 @@
 import { describe, expect, it } from "vitest";
-import {
-  TerminateBatcher,
-  terminateIsolating,
-} from "../../../shared/use-cases/enforce-batching.ts";
+import { TerminateRefusedError, ThrottledError } from "../../../shared/domain/launch-errors.ts";
+import { TerminateBatcher, terminateIsolating } from "../../../shared/enforcement/batching.ts";
 
-const refusal = () =>
-  Object.assign(new Error("refused"), { name: "UnauthorizedOperation", $fault: "client" });
-const throttled = () =>
-  Object.assign(new Error("slow down"), { name: "RequestLimitExceeded", $fault: "client" });
+// What the EC2 adapter throws for UnauthorizedOperation and RequestLimitExceeded (see tests/unit/adapters).
+const refusal = () => new TerminateRefusedError("UnauthorizedOperation");
+const throttled = () => new ThrottledError("RequestLimitExceeded");
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 
@@ -105,6 +102,6 @@ describe("terminateIsolating", () => {
   it("throws throttling as it is: the whole batch waits for the next tick", async () => {
     await expect(
       terminateIsolating(async () => Promise.reject(throttled()), ["i-1", "i-2"]),
-    ).rejects.toThrow("slow down");
+    ).rejects.toBeInstanceOf(ThrottledError);
   });
 });

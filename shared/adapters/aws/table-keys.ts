@@ -1,0 +1,57 @@
+/**
+ * The single-table layout. One partition per annex holds the annex (`A`), its instances
+ * (`I#id`) and its audit trail (`E#time#id`); an owner's partition holds the claims on names
+ * and client tokens; `INSTANCE#id` maps an instance back to its annex; `ENFORCER`/`MARKS`
+ * remembers how far the enforcer's orphan sweeps have got. Two sparse indexes hold only what
+ * the enforcer may have to act on: live annexes by lease expiry, instances by deadline.
+ */
+
+export const INDEX = {
+  liveByLease: "live-by-lease",
+  instancesByDeadline: "instances-by-deadline",
+  byOwner: "by-owner",
+} as const;
+
+/** The hash key value of the sparse indexes (one shard; enough for tens of thousands of annexes). */
+export const LIVE_SHARD = "LIVE";
+export const DUE_SHARD = "DUE";
+
+export const ENFORCER_MARKS_KEY = { pk: "ENFORCER", sk: "MARKS" } as const;
+/** The partition of one annex: the annex, its instances, its audit trail. */
+export const annexPartition = (annexId: string) => `ANNEX#${annexId}`;
+export const annexKey = (annexId: string) => ({ pk: annexPartition(annexId), sk: "A" });
+export const instanceKey = (annexId: string, instanceId: string) => ({
+  pk: annexPartition(annexId),
+  sk: `I#${instanceId}`,
+});
+export const instanceLookupKey = (instanceId: string) => ({
+  pk: `INSTANCE#${instanceId}`,
+  sk: "L",
+});
+export const eventKey = (annexId: string, at: number, unique: string) => ({
+  pk: annexPartition(annexId),
+  sk: `E#${String(at).padStart(12, "0")}#${unique}`,
+});
+export const nameClaimKey = (owner: string, name: string) => ({
+  pk: `OWNER#${owner}`,
+  sk: `NAME#${name}`,
+});
+export const tokenClaimKey = (owner: string, clientToken: string) => ({
+  pk: `OWNER#${owner}`,
+  sk: `TOKEN#${clientToken}`,
+});
+
+/** Strips the table's own attributes from an item, leaving the model's. */
+export function withoutKeys<T>(item: Record<string, unknown>): T {
+  const {
+    pk: _pk,
+    sk: _sk,
+    liveShard: _l,
+    dueShard: _d,
+    dueAt: _a,
+    createdKey: _c,
+    purgeAt: _p,
+    ...rest
+  } = item;
+  return rest as T;
+}

@@ -1,0 +1,21 @@
+/** The annex life-cycle functions (create, list, status, reset, off): storage, EC2 instances and spot fleets. */
+
+import { ec2 } from "../adapters/aws/ec2-client.ts";
+import { AwsEc2Instances } from "../adapters/aws/ec2-instances.ts";
+import { AwsSpotFleets } from "../adapters/aws/ec2-spot-fleets.ts";
+import { log } from "../adapters/http/logger.ts";
+import { getStringFromEnv } from "../config.ts";
+import type { AnnexPorts } from "../use-cases/annexes/ports.ts";
+import { annexRepository, claimRepository, configStore, instanceRepository } from "./storage.ts";
+
+export const annexPorts: AnnexPorts = {
+  annexes: annexRepository,
+  claims: claimRepository,
+  instances: instanceRepository,
+  store: configStore,
+  ec2: new AwsEc2Instances(ec2),
+  fleets: new AwsSpotFleets(ec2),
+  apiUrl: getStringFromEnv("ANNEX_API_URL"),
+  instanceProfileName: getStringFromEnv("ANNEX_INSTANCE_PROFILE"),
+  log,
+};

@@ -1,0 +1,25 @@
+/**
+ * The enforcer and the EC2 event handler: storage, and EC2 through the sweeps' client (one retry
+ * only, so throttling leaves work due for the next tick instead of spending the budget).
+ */
+
+import { ec2ForSweeps } from "../adapters/aws/ec2-client.ts";
+import { AwsEc2Instances } from "../adapters/aws/ec2-instances.ts";
+import { AwsSpotFleets } from "../adapters/aws/ec2-spot-fleets.ts";
+import { log } from "../adapters/http/logger.ts";
+import { getNumberFromEnv } from "../config.ts";
+import type { EnforcePorts } from "../enforcement/ports.ts";
+import { annexRepository, claimRepository, configStore, instanceRepository } from "./storage.ts";
+
+export const enforcePorts: EnforcePorts = {
+  annexes: annexRepository,
+  claims: claimRepository,
+  instances: instanceRepository,
+  store: configStore,
+  ec2: new AwsEc2Instances(ec2ForSweeps),
+  fleets: new AwsSpotFleets(ec2ForSweeps),
+  log,
+};
+
+/** Milliseconds one sweep may run (serverless.yml sets it below the function's timeout). */
+export const sweepBudgetMs = getNumberFromEnv("ANNEX_SWEEP_BUDGET_MS", 45_000);

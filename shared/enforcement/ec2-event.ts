@@ -1,0 +1,136 @@
+/**
+ * EC2 events (EventBridge, `source: aws.ec2`) keep instance records true between sweeps: a state
+ * change updates the record (and closes it when the instance is going away), a spot interruption
+ * warning marks it so its next heartbeat answer is `drain`. An annex left with no instance ends.
+ * Instances the service never recorded are ignored; a repeated or late event changes nothing.
+ */
+
+import { z } from "zod";
+import type { AnnexInstance } from "../domain/annex.ts";
+import { EC2_STATES, isGone } from "../domain/ec2.ts";
+import { terminationReason } from "../domain/lease.ts";
+import { epochFromIso } from "../domain/tags.ts";
+import type { EnforcePorts } from "./ports.ts";
+import { audit, closeInstance, endIfNoneLeft, updateInstance } from "./reconcile.ts";
+
+const instanceId = z.string().regex(/^i-[0-9a-f]{8,17}$/);
+const time = z.string().optional();
+
+const stateChange = z.object({
+  source: z.literal("aws.ec2"),
+  "detail-type": z.literal("EC2 Instance State-change Notification"),
+  time,
+  detail: z.object({
+    "instance-id": instanceId,
+    state: z.enum(EC2_STATES),
+  }),
+});
+
+const interruptionWarning = z.object({
+  source: z.literal("aws.ec2"),
+  "detail-type": z.literal("EC2 Spot Instance Interruption Warning"),
+  time,
+  detail: z.object({ "instance-id": instanceId, "instance-action": z.string() }),
+});
+
+/** The EC2 events the service subscribes to (serverless.yml, handle-ec2-event). */
+export const ec2EventSchema = z.discriminatedUnion("detail-type", [
+  stateChange,
+  interruptionWarning,
+]);
+export type Ec2Event = z.infer<typeof ec2EventSchema>;
+
+/** What handling one event did. */
+export interface Ec2EventOutcome {
+  instanceId: string;
+  annexId?: string;
+  /** `ignored`: not an instance we recorded; `unchanged`: the record already said so. */
+  outcome: "ignored" | "unchanged" | "updated";
+  /** Set when the annex ended because its last instance went away. */
+  annexEnded?: string;
+}
+
+/** When the event happened (epoch seconds), if it says. */
+export function eventTime(event: Pick<Ec2Event, "time">): number | undefined {
+  return epochFromIso(event.time);
+}
+
+/** Applies one EC2 event at `now` (the event's time). */
+export async function handleEc2Event(
+  ports: EnforcePorts,
+  event: Ec2Event,
+  now: number,
+): Promise<Ec2EventOutcome> {
+  const id = event.detail["instance-id"];
+  const annexId = await ports.instances.annexIdOf(id);
+  const record = annexId === undefined ? undefined : await ports.instances.getInstance(annexId, id);
+  if (annexId === undefined || record === undefined) return { instanceId: id, outcome: "ignored" };
+
+  const saved =
+    event["detail-type"] === "EC2 Spot Instance Interruption Warning"
+      ? await markInterruption(ports, record, now)
+      : await applyState(ports, record, event.detail.state, now);
+  const outcome: Ec2EventOutcome = {
+    instanceId: id,
+    annexId,
+    outcome: saved ? "updated" : "unchanged",
+  };
+  const closed =
+    saved?.endedAt !== undefined || (saved === undefined && record.endedAt !== undefined);
+  if (!closed) return outcome;
+  const reason = await endIfNoneLeft(ports, annexId, now);
+  return reason === undefined ? outcome : { ...outcome, annexEnded: reason };
+}
+
+/**
+ * Records EC2's state. An instance going away that the service was not terminating (user, spot
+ * reclaim) is closed and audited here; one that is due for termination is left to the enforcer,
+ * which closes and audits it within a tick. A late `pending`/`running` never undoes a going-away
+ * state, and the records of an annex that is stopping belong to `endAnnex`.
+ */
+async function applyState(
+  ports: EnforcePorts,
+  record: AnnexInstance,
+  state: string,
+  now: number,
+): Promise<AnnexInstance | undefined> {
+  const annex = await ports.annexes.getAnnex(record.annexId);
+  if (isGone(state) && terminationReason(annex, record, now) === undefined) {
+    const closed = await closeInstance(ports, record, state, now);
+    if (closed !== undefined) {
+      const message = `instance ${record.instanceId} is ${state} in EC2 (not terminated by cloud-annex)`;
+      await audit(ports, record.annexId, now, "instance-gone", message, [record.instanceId]);
+      return closed;
+    }
+  }
+  if (annex?.state === "stopping") return undefined;
+  return updateInstance(ports, record, (current) =>
+    current.ec2State === state || (isGone(current.ec2State) && !isGone(state))
+      ? undefined
+      : { ...current, ec2State: state },
+  );
+}
+
+/** Marks the spot interruption notice once; the next heartbeat answer is then `drain`. */
+async function markInterruption(
+  ports: EnforcePorts,
+  record: AnnexInstance,
+  now: number,
+): Promise<AnnexInstance | undefined> {
+  const saved = await updateInstance(ports, record, (current) =>
+    current.endedAt === undefined && current.interruptionNoticeAt === undefined
+      ? { ...current, interruptionNoticeAt: now }
+      : undefined,
+  );
+  if (saved !== undefined) {
+    await audit(
+      ports,
+      record.annexId,
+      now,
+      "interruption-notice",
+      `spot interruption notice for ${record.instanceId}: draining`,
+      [record.instanceId],
+    );
+  }
+  return saved;
+}

@@ -1,0 +1,56 @@
+/** What one enforcer sweep did, and how a failed step is recorded in it. */
+
+import type { TerminationReason } from "../domain/lease.ts";
+import type { EnforcePorts } from "./ports.ts";
+
+/** What one sweep did. */
+export interface SweepReport {
+  now: number;
+  /** False when the budget ran out or a step failed: what is left is due at the next tick. */
+  complete: boolean;
+  /** Items read from the sparse indexes (and, on a full orphan sweep, the live-annex index). */
+  itemsRead: number;
+  annexesEnded: number;
+  instancesTerminated: Record<TerminationReason, number>;
+  /** Instance records closed because EC2 no longer runs the instance. */
+  instancesGone: number;
+  /** Instances whose `annex:lease-expires` tag lagged a lease reset and was rewritten. */
+  tagsRepaired: number;
+  /** Whether this sweep ran the full (hourly) sweep of every tagged instance. */
+  fullSweep: boolean;
+  /** Steps that failed (logged); their work waits for the next tick. */
+  failures: number;
+}
+
+/** An empty report for a sweep at `now`. */
+export function newReport(now: number): SweepReport {
+  return {
+    now,
+    complete: true,
+    itemsRead: 0,
+    annexesEnded: 0,
+    instancesTerminated: { expired: 0, idle: 0, boot: 0, orphan: 0 },
+    instancesGone: 0,
+    tagsRepaired: 0,
+    fullSweep: false,
+    failures: 0,
+  };
+}
+
+/** Records a failed step in the report and the log; the sweep goes on with the next one. */
+export function recordFailure(
+  ports: Pick<EnforcePorts, "log">,
+  report: SweepReport,
+  step: string,
+  error: unknown,
+  fields: Record<string, unknown> = {},
+): void {
+  report.failures += 1;
+  report.complete = false;
+  const { name, message } =
+    error instanceof Error ? error : { name: "Error", message: String(error) };
+  ports.log.warn(`enforcer: ${step} failed; left for the next tick`, {
+    ...fields,
+    error: { name, message },
+  });
+}

@@ -1,0 +1,188 @@
+/**
+ * Create an annex (POST /annexes), write-ahead so that nothing is lost or doubled:
+ * validate → claim the client token → claim the name → annex item (`requested`) → config bundle →
+ * RunInstances (on-demand) or RequestSpotFleet (spot-fleet) with an EC2 client token and tags →
+ * instance ids or fleet id recorded (`provisioning`).
+ * A replay of the same client token resumes or returns the same annex; it never launches twice.
+ */
+
+import { ulid } from "ulid";
+import type { Annex } from "../../domain/annex.ts";
+import { buildConfigBundle } from "../../domain/condor-config.ts";
+import {
+  ConflictError,
+  IdempotencyMismatchError,
+  NameInUseError,
+  ValidationError,
+} from "../../domain/errors.ts";
+import { CapacityError, LaunchRejectedError } from "../../domain/launch-errors.ts";
+import { DEFAULT_BOOT_GRACE_SECONDS, hoursToSeconds, leaseExpiry } from "../../domain/lease.ts";
+import { type CreateAnnexRequest, parseCreateAnnex } from "../../domain/requests/create-annex.ts";
+import { requestHash } from "../../domain/requests/request-hash.ts";
+import { FALLBACK_INSTANCE_TYPE, type PoolSettings } from "../../domain/settings.ts";
+import { fleetSummary } from "../../domain/spot-fleet.ts";
+import { transition } from "../../domain/state-machine.ts";
+import { isoFromEpoch } from "../../domain/tags.ts";
+import { type Launched, launchInstances, recordLaunch, requestFleet } from "./launch-annex.ts";
+import type { AnnexPorts } from "./ports.ts";
+import { instanceUserData } from "./user-data.ts";
+
+export interface CreateResult {
+  annex: Annex;
+  /** False when this call replayed an earlier one with the same client token. */
+  created: boolean;
+}
+
+/** Creates (or, for a replayed client token, returns) the caller's annex. */
+export async function createAnnex(
+  ports: AnnexPorts,
+  owner: string,
+  body: unknown,
+  now: number,
+): Promise<CreateResult> {
+  const settings = await ports.store.getSettings();
+  if (settings === undefined)
+    throw new ConflictError("setup has not been run: run `annex setup` first");
+  const request = parseCreateAnnex(body, settings.limits);
+  if (request.kind === "fleet") {
+    throw new ValidationError([
+      {
+        path: "kind",
+        message: `${request.kind} annexes are not available yet: use on-demand (count) or spot-fleet (slots)`,
+      },
+    ]);
+  }
+  const launchShape =
+    request.kind === "spot-fleet"
+      ? fleetSummary(request, settings.defaults.imageId)
+      : {
+          imageId: request.imageId ?? settings.defaults.imageId,
+          instanceType:
+            request.instanceType ?? settings.defaults.instanceType ?? FALLBACK_INSTANCE_TYPE,
+        };
+  const imageId = launchShape.imageId;
+  if (imageId === undefined) {
+    throw new ValidationError([
+      { path: "imageId", message: "is required: setup stored no default image" },
+    ]);
+  }
+  const userData = instanceUserData(
+    ports.apiUrl,
+    request.userData ?? request.defaultUserData,
+    DEFAULT_BOOT_GRACE_SECONDS,
+  );
+  const hash = requestHash({ ...request, clientToken: undefined });
+  const claim = await ports.claims.claimToken(owner, request.clientToken, {
+    annexId: ulid(now * 1000),
+    requestHash: hash,
+  });
+  if (claim.requestHash !== hash) throw new IdempotencyMismatchError();
+  ports.log.about({ annexId: claim.annexId });
+
+  const existing = await ports.annexes.getAnnex(claim.annexId);
+  if (existing !== undefined)
+    return {
+      ...(await resume(ports, settings, request, existing, userData, now)),
+      created: false,
+    };
+
+  try {
+    await ports.claims.claimName(owner, request.name, claim.annexId);
+  } catch (error) {
+    if (error instanceof NameInUseError)
+      await ports.claims.releaseToken(owner, request.clientToken, claim.annexId);
+    throw error;
+  }
+  const shape = { imageId, instanceType: launchShape.instanceType };
+  const annex = newAnnex(claim.annexId, owner, request, shape, settings, hash, now);
+  await ports.annexes.createAnnex(annex);
+  await ports.instances.appendEvent({
+    annexId: annex.id,
+    at: now,
+    type: "created",
+    message: `requested ${annex.requestedCount} ${annex.kind === "spot-fleet" ? "spot slots of " : ""}${annex.instanceType} until ${isoFromEpoch(annex.leaseExpiresAt)}`,
+  });
+  return { ...(await resume(ports, settings, request, annex, userData, now)), created: true };
+}
+
+function newAnnex(
+  id: string,
+  owner: string,
+  request: Exclude<CreateAnnexRequest, { kind: "fleet" }>,
+  shape: { imageId: string; instanceType: string },
+  settings: PoolSettings,
+  hash: string,
+  now: number,
+): Annex {
+  const leaseExpiresAt = leaseExpiry(now, request.durationHours);
+  return {
+    id,
+    name: request.name,
+    owner,
+    kind: request.kind,
+    state: "requested",
+    requestedCount: request.kind === "spot-fleet" ? request.slots : request.count,
+    instanceType: shape.instanceType,
+    imageId: shape.imageId,
+    securityGroupIds: request.securityGroupIds ?? settings.securityGroupIds ?? [],
+    keyName: request.keyName ?? settings.keyName,
+    owners: request.owners,
+    noOwner: request.noOwner,
+    tags: request.tags,
+    leaseExpiresAt,
+    ...(request.kind === "spot-fleet" ? { fleetValidUntil: leaseExpiresAt } : {}),
+    idleTimeoutSeconds: hoursToSeconds(request.idleHours),
+    bootGraceSeconds: DEFAULT_BOOT_GRACE_SECONDS,
+    clientToken: request.clientToken,
+    requestHash: hash,
+    configKey: "",
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
+}
+
+/** Carries a `requested` annex through upload and launch; any other state is returned as it is. */
+async function resume(
+  ports: AnnexPorts,
+  settings: PoolSettings,
+  request: Exclude<CreateAnnexRequest, { kind: "fleet" }>,
+  annex: Annex,
+  userData: string,
+  now: number,
+): Promise<Omit<CreateResult, "created">> {
+  if (annex.state !== "requested") return { annex };
+  const secret = await ports.store.getPoolSecret();
+  if (secret === undefined)
+    throw new ConflictError("setup stored no pool secret: run `annex setup` again");
+  const configKey = await ports.store.putBundle(
+    annex.id,
+    buildConfigBundle({ annex, settings, secret }),
+  );
+  let launched: Launched;
+  try {
+    launched =
+      request.kind === "spot-fleet"
+        ? await requestFleet(ports, annex, request, userData)
+        : await launchInstances(ports, annex, userData, now);
+  } catch (error) {
+    if (!(error instanceof CapacityError || error instanceof LaunchRejectedError)) throw error;
+    const failed = {
+      ...transition(annex, "ended", "failed"),
+      failureReason: error.message,
+      failureCode: error.code,
+      configKey,
+    };
+    const saved = await ports.annexes.saveAnnex(failed, now);
+    await ports.claims.releaseName(annex.owner, annex.name, annex.id);
+    await ports.store.deleteBundle(configKey);
+    await ports.instances.appendEvent({
+      annexId: annex.id,
+      at: now,
+      type: "failed",
+      message: error.message,
+    });
+    return { annex: saved };
+  }
+  return { annex: await recordLaunch(ports, annex, configKey, launched, now) };
+}

@@ -1,0 +1,95 @@
+/**
+ * Ending an annex — by `off`, by lease expiry, or when nothing is left — the same idempotent
+ * way: `stopping` first (so a crash resumes here), cancel the spot fleet if any (terminating its
+ * instances, so it launches no more), terminate every instance tagged with the annex id, delete
+ * the bundle, close the instance records, then `ended` with the reason.
+ */
+
+import type { Annex, EndReason } from "../../domain/annex.ts";
+import { isAlive } from "../../domain/ec2.ts";
+import { StaleInstanceError } from "../../domain/stale.ts";
+import { transition } from "../../domain/state-machine.ts";
+import { freshAnnex, retryOnStale } from "../retry-on-stale.ts";
+import type { EndPorts } from "./ports.ts";
+
+/**
+ * Ends `annex` for `reason` unless `stillDue` (checked on every fresh copy) says otherwise.
+ * Returns the annex as it ended (or as it stands when it was no longer due), and the ids this
+ * call terminated. A concurrent run of the same sequence is no error: one of them audits the end.
+ */
+export async function endAnnex(
+  ports: EndPorts,
+  annex: Annex,
+  reason: EndReason,
+  now: number,
+  stillDue: (fresh: Annex) => boolean = () => true,
+): Promise<{ annex: Annex; terminated: string[] }> {
+  const reread = freshAnnex(ports.annexes);
+  const current = await retryOnStale(annex, reread, async (fresh) =>
+    fresh.state === "stopping" || fresh.state === "ended" || !stillDue(fresh)
+      ? fresh
+      : ports.annexes.saveAnnex(transition(fresh, "stopping", reason), now),
+  );
+  if (current.state !== "stopping") return { annex: current, terminated: [] };
+
+  const alive = (await ports.ec2.findByAnnex(current.id)).filter((i) => isAlive(i.state));
+  const ids = alive.map((instance) => instance.id);
+  // Cancelled first so the fleet launches nothing more; terminating its instances again is harmless.
+  if (current.fleetId !== undefined) await ports.fleets.cancel(current.fleetId);
+  if (ids.length > 0) await ports.ec2.terminate(ids);
+  if (current.configKey) await ports.store.deleteBundle(current.configKey);
+  const wentOnTheirOwn = await closeRecords(ports, current.id, ids, now);
+  const endReason = current.endReason ?? reason;
+  const { ended, here } = await retryOnStale(current, reread, async (fresh) =>
+    fresh.state === "ended"
+      ? { ended: fresh, here: false } // another run of this sequence ended it and audited it
+      : {
+          ended: await ports.annexes.saveAnnex(transition(fresh, "ended", endReason), now),
+          here: true,
+        },
+  );
+  if (!here) return { annex: ended, terminated: ids };
+  await ports.instances.appendEvent({
+    annexId: ended.id,
+    at: now,
+    type: endReason,
+    message: endMessage(ids.length, wentOnTheirOwn, endReason),
+    ...(ids.length > 0 ? { instanceIds: ids } : {}),
+  });
+  await ports.claims.releaseName(ended.owner, ended.name, ended.id);
+  return { annex: ended, terminated: ids };
+}
+
+/** Closes the annex's open instance records; returns how many had shut down on their own. */
+async function closeRecords(
+  ports: EndPorts,
+  annexId: string,
+  terminated: string[],
+  now: number,
+): Promise<number> {
+  let wentOnTheirOwn = 0;
+  for (const record of await ports.instances.listInstances(annexId)) {
+    if (record.endedAt !== undefined) continue;
+    const terminatedHere = terminated.includes(record.instanceId);
+    if (!terminatedHere) wentOnTheirOwn += 1;
+    await ports.instances
+      .saveInstance({
+        ...record,
+        endedAt: now,
+        ec2State: terminatedHere ? "shutting-down" : record.ec2State,
+      })
+      .catch((error: unknown) => {
+        // A concurrent heartbeat or event moved the record; the enforcer closes it on its deadline.
+        if (!(error instanceof StaleInstanceError)) throw error;
+      });
+  }
+  return wentOnTheirOwn;
+}
+
+function endMessage(terminated: number, wentOnTheirOwn: number, reason: EndReason): string {
+  const parts = [
+    ...(terminated > 0 ? [`terminated ${terminated} instance(s)`] : []),
+    ...(wentOnTheirOwn > 0 ? [`${wentOnTheirOwn} instance(s) had already shut down`] : []),
+  ];
+  return `${parts.length > 0 ? `${parts.join(", ")}; ` : ""}annex ended (${reason})`;
+}

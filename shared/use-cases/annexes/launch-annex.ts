@@ -1,0 +1,121 @@
+/**
+ * The launch step of create: RunInstances (on-demand) or RequestSpotFleet (spot-fleet), and
+ * recording what was launched so that nothing outlives an annex that ended during its launch.
+ */
+
+import type { Annex } from "../../domain/annex.ts";
+import { bootDeadline } from "../../domain/lease.ts";
+import type { CreateAnnexRequest } from "../../domain/requests/create-annex.ts";
+import { ec2ClientToken } from "../../domain/requests/request-hash.ts";
+import { fleetRequestConfig } from "../../domain/spot-fleet.ts";
+import { isLive, transition } from "../../domain/state-machine.ts";
+import { isoFromEpoch, launchTags } from "../../domain/tags.ts";
+import { freshAnnex, retryOnStale } from "../retry-on-stale.ts";
+import type { AnnexPorts } from "./ports.ts";
+
+/** What the launch step produced: instance ids (on-demand) or a fleet whose instances come later. */
+export interface Launched {
+  ids: string[];
+  fleetId?: string;
+}
+
+/** RequestSpotFleet for the annex; its instances are recorded when they bootstrap. */
+export async function requestFleet(
+  ports: AnnexPorts,
+  annex: Annex,
+  request: Extract<CreateAnnexRequest, { kind: "spot-fleet" }>,
+  userData: string,
+): Promise<Launched> {
+  const config = fleetRequestConfig(annex, request.spotFleetConfig, {
+    userData,
+    instanceProfileName: ports.instanceProfileName,
+  });
+  const fleetId = await ports.fleets.request(config, ec2ClientToken(annex.name, annex.id));
+  return { ids: [], fleetId };
+}
+
+/** RunInstances for an on-demand annex, then its instance records and audit entries. */
+export async function launchInstances(
+  ports: AnnexPorts,
+  annex: Annex,
+  userData: string,
+  now: number,
+): Promise<Launched> {
+  const launched = await ports.ec2.launch({
+    clientToken: ec2ClientToken(annex.name, annex.id),
+    imageId: annex.imageId,
+    instanceType: annex.instanceType,
+    count: annex.requestedCount,
+    userData,
+    securityGroupIds: annex.securityGroupIds,
+    keyName: annex.keyName,
+    instanceProfileName: ports.instanceProfileName,
+    tags: launchTags(annex),
+  });
+  await ports.instances.addInstances(
+    launched.map((instance) => ({
+      annexId: annex.id,
+      instanceId: instance.id,
+      instanceType: instance.type,
+      ec2State: instance.state,
+      launchedAt: instance.launchedAt || now,
+      bootDeadline: bootDeadline(instance.launchedAt || now, annex.bootGraceSeconds),
+      version: 1,
+    })),
+  );
+  const ids = launched.map((instance) => instance.id);
+  await ports.instances.appendEvent({
+    annexId: annex.id,
+    at: now,
+    type: "launched",
+    message: `launched ${ids.length} instance(s)`,
+    instanceIds: ids,
+  });
+  if (launched.length < annex.requestedCount) {
+    await ports.instances.appendEvent({
+      annexId: annex.id,
+      at: now,
+      type: "partial-capacity",
+      message: `EC2 had capacity for ${launched.length} of ${annex.requestedCount} ${annex.instanceType} instances`,
+      instanceIds: ids,
+    });
+  }
+  return { ids };
+}
+
+/**
+ * Moves the annex to `provisioning`. If another request changed it meanwhile (an `off`, a replay),
+ * the fresh copy decides: a live one is moved on, one that is no longer live has the instances
+ * (or fleet) just launched terminated, so nothing outlives an annex that ended during its own launch.
+ */
+export async function recordLaunch(
+  ports: AnnexPorts,
+  annex: Annex,
+  configKey: string,
+  launched: Launched,
+  now: number,
+): Promise<Annex> {
+  const { ids, fleetId } = launched;
+  if (fleetId !== undefined && annex.fleetId !== fleetId) {
+    await ports.instances.appendEvent({
+      annexId: annex.id,
+      at: now,
+      type: "launched",
+      message: `requested spot fleet ${fleetId} for ${annex.requestedCount} slots until ${isoFromEpoch(annex.fleetValidUntil ?? annex.leaseExpiresAt)}`,
+    });
+  }
+  const reread = freshAnnex(ports.annexes);
+  const current = await retryOnStale(annex, reread, async (fresh) =>
+    fresh.state !== "requested"
+      ? fresh
+      : ports.annexes.saveAnnex(
+          { ...transition(fresh, "provisioning"), configKey, ...(fleetId ? { fleetId } : {}) },
+          now,
+        ),
+  );
+  if (!isLive(current.state)) {
+    if (fleetId !== undefined) await ports.fleets.cancel(fleetId);
+    if (ids.length > 0) await ports.ec2.terminate(ids);
+  }
+  return current;
+}

@@ -1,0 +1,35 @@
+/** The ports the annex life-cycle use-cases (create, status, reset, off) work through. */
+
+import type { ConfigStore } from "../../ports/config-store.ts";
+import type { Ec2Instances, SpotFleets } from "../../ports/ec2.ts";
+import type { Log } from "../../ports/log.ts";
+import type {
+  AnnexRepository,
+  ClaimRepository,
+  InstanceRepository,
+} from "../../ports/repositories.ts";
+
+export interface AnnexPorts {
+  annexes: AnnexRepository;
+  claims: ClaimRepository;
+  instances: InstanceRepository;
+  store: ConfigStore;
+  ec2: Ec2Instances;
+  /** Spot Fleet requests of spot-fleet annexes. */
+  fleets: SpotFleets;
+  /** The API's base URL, which instances call to bootstrap (written into their user data). */
+  apiUrl: string;
+  /** The instance profile instances launch with. */
+  instanceProfileName?: string | undefined;
+  log: Log;
+}
+
+/** What ending an annex (`off`, the lease, no instance left) works through. */
+export interface EndPorts {
+  annexes: Pick<AnnexRepository, "getAnnex" | "saveAnnex">;
+  claims: Pick<ClaimRepository, "releaseName">;
+  instances: Pick<InstanceRepository, "listInstances" | "saveInstance" | "appendEvent">;
+  store: Pick<ConfigStore, "deleteBundle">;
+  ec2: Pick<Ec2Instances, "findByAnnex" | "terminate">;
+  fleets: Pick<SpotFleets, "cancel">;
+}

@@ -1,0 +1,183 @@
+/**
+ * One-time setup (POST /setup), idempotent: verifies what the stack deployed, makes the
+ * instances' security group and optional key pair, and stores pool settings and secrets.
+ * Each component reports what it did and how long it took; a second identical run changes nothing.
+ */
+
+import { randomBytes } from "node:crypto";
+import { parseSetup, type SetupRequest } from "../../domain/requests/setup.ts";
+import { DEFAULT_LIMITS, type PoolSecret, type PoolSettings } from "../../domain/settings.ts";
+import {
+  type Component,
+  IDENTITY_CERTIFICATE_HINT,
+  type SetupPorts,
+  type SetupRun,
+  timed,
+} from "./setup-components.ts";
+
+export interface SetupResult {
+  ok: boolean;
+  components: Component[];
+}
+
+const HTCONDOR_PORT = 9618;
+const SSH_PORT = 22;
+
+/** Runs setup; stops at the first component that fails (later ones depend on it). */
+export async function runSetup(
+  setupPorts: SetupPorts,
+  request: SetupRequest,
+): Promise<SetupResult> {
+  const ports: SetupRun = { ...setupPorts, memo: {} };
+  const { names } = ports;
+  const components: Component[] = [];
+  const steps: Array<() => Promise<Component>> = [
+    () =>
+      timed(ports, "config-bucket", async () =>
+        (await ports.store.bucketExists())
+          ? ["unchanged", `verified bucket ${ports.store.bucket}`]
+          : [
+              "failed",
+              `bucket ${ports.store.bucket} is missing: deploy the stack (npm run deploy)`,
+            ],
+      ),
+    () =>
+      timed(ports, "state-table", async () =>
+        (await ports.deployment.tableExists(names.table))
+          ? ["unchanged", `verified table ${names.table}`]
+          : ["failed", `table ${names.table} is missing: deploy the stack`],
+      ),
+    () =>
+      timed(ports, "lambda-functions", async () => {
+        const missing = await ports.deployment.missingFunctions(names.functions);
+        return missing.length === 0
+          ? ["unchanged", `verified ${names.functions.length} functions`]
+          : ["failed", `functions missing: ${missing.join(", ")}: deploy the stack`];
+      }),
+    () =>
+      timed(ports, "instance-profile", async () => {
+        const arn = await ports.deployment.instanceProfileArn(names.instanceProfile);
+        return arn
+          ? ["unchanged", `verified ${arn}`]
+          : ["failed", `instance profile ${names.instanceProfile} is missing: deploy the stack`];
+      }),
+    () =>
+      timed(ports, "identity-certificate", async () =>
+        ports.deployment.identityCertificateReady()
+          ? ["unchanged", "verified the configured certificate"]
+          : ["failed", IDENTITY_CERTIFICATE_HINT],
+      ),
+    () => timed(ports, "security-group", () => ensureSecurityGroup(ports, request)),
+    ...(request.createKeyPair ? [() => timed(ports, "key-pair", () => ensureKeyPair(ports))] : []),
+    () => timed(ports, "pool-settings", () => storePoolSettings(ports, request)),
+  ];
+  for (const step of steps) {
+    const component = await step();
+    components.push(component);
+    if (component.status === "failed") return { ok: false, components };
+  }
+  return { ok: true, components };
+}
+
+async function ensureSecurityGroup(
+  ports: SetupRun,
+  request: SetupRequest,
+): Promise<[Component["status"], string]> {
+  const vpcId = await ports.network.vpcId(request.vpcId);
+  const existing = await ports.network.findGroup(vpcId, ports.names.securityGroup);
+  const groupId =
+    existing ??
+    (await ports.network.createGroup(
+      vpcId,
+      ports.names.securityGroup,
+      "cloud-annex instances: HTCondor from the pool",
+    ));
+  const rules = [
+    { port: HTCONDOR_PORT, cidr: request.allowCidr, description: "HTCondor" },
+    ...(request.sshCidr ? [{ port: SSH_PORT, cidr: request.sshCidr, description: "SSH" }] : []),
+  ];
+  const opened: string[] = [];
+  for (const rule of rules)
+    if (await ports.network.allow(groupId, rule)) opened.push(`${rule.port} from ${rule.cidr}`);
+  // The group is the service's own: what this setup states is all that stays open on its ports.
+  const closed: string[] = [];
+  for (const rule of await ports.network.ingressRules(groupId)) {
+    const managed = rule.port === HTCONDOR_PORT || rule.port === SSH_PORT;
+    if (managed && !rules.some((r) => r.port === rule.port && r.cidr === rule.cidr)) {
+      await ports.network.revoke(groupId, rule);
+      closed.push(`${rule.port} from ${rule.cidr}`);
+    }
+  }
+  ports.memo.securityGroupId = groupId;
+  if (!existing) return ["created", `created ${groupId} in ${vpcId}, TCP ${opened.join(", ")}`];
+  const changes = [
+    ...(opened.length > 0 ? [`opened TCP ${opened.join(", ")}`] : []),
+    ...(closed.length > 0 ? [`closed TCP ${closed.join(", ")}`] : []),
+  ];
+  return changes.length > 0
+    ? ["updated", `${changes.join("; ")} on ${groupId}`]
+    : ["unchanged", `verified ${groupId}`];
+}
+
+async function ensureKeyPair(ports: SetupRun): Promise<[Component["status"], string, string?]> {
+  const name = ports.names.keyPair;
+  ports.memo.keyName = name;
+  if (await ports.network.keyPairExists(name)) return ["unchanged", `key pair ${name} exists`];
+  const privateKey = await ports.network.createKeyPair(name);
+  return [
+    "created",
+    `created key pair ${name}; its private key is in this answer only`,
+    privateKey,
+  ];
+}
+
+async function storePoolSettings(
+  ports: SetupRun,
+  request: SetupRequest,
+): Promise<[Component["status"], string]> {
+  const storedSecret = await ports.store.getPoolSecret();
+  const newSecret: PoolSecret | undefined =
+    request.poolPassword !== undefined
+      ? { poolPassword: request.poolPassword }
+      : request.poolToken !== undefined
+        ? { poolToken: request.poolToken }
+        : undefined;
+  const secret = newSecret ?? storedSecret;
+  if (secret === undefined)
+    return ["failed", "no pool secret stored yet: give poolPassword or poolToken"];
+  const previous = await ports.store.getSettings();
+  const settings: PoolSettings = {
+    collectorHost: request.collectorHost,
+    auth: "poolPassword" in secret ? "password" : "token",
+    defaults: { ...previous?.defaults, ...request.defaults },
+    limits: { ...DEFAULT_LIMITS, ...previous?.limits, ...request.limits },
+    securityGroupIds: ports.memo.securityGroupId
+      ? [ports.memo.securityGroupId]
+      : previous?.securityGroupIds,
+    keyName: ports.memo.keyName ?? previous?.keyName,
+    instanceProfileArn: await ports.deployment.instanceProfileArn(ports.names.instanceProfile),
+  };
+  const changes: string[] = [];
+  if (JSON.stringify(previous) !== JSON.stringify(settings)) {
+    await ports.store.putSettings(settings);
+    changes.push("settings");
+  }
+  if (newSecret !== undefined && JSON.stringify(newSecret) !== JSON.stringify(storedSecret)) {
+    await ports.store.putPoolSecret(newSecret);
+    changes.push(`pool ${settings.auth}`);
+  }
+  if ((await ports.store.getHeartbeatKey()) === undefined) {
+    await ports.store.putHeartbeatKey(randomBytes(32).toString("base64url"));
+    changes.push("heartbeat key");
+  }
+  if (changes.length === 0) return ["unchanged", "pool settings and secrets are as given"];
+  return [
+    previous ? "updated" : "created",
+    `stored ${changes.join(", ")} (secrets are never returned)`,
+  ];
+}
+
+/** POST /setup: validates the body (400/422 before anything changes), then runs setup. */
+export function setupFromBody(ports: SetupPorts, body: unknown): Promise<SetupResult> {
+  return runSetup(ports, parseSetup(body));
+}
