@@ -43,7 +43,8 @@ function jumpingClock(): Clock & { jump(seconds: number): void } {
     }
   }
   globalThis.Date = ShiftedDate as DateConstructor;
-  return { now, jump: (seconds) => (offset += seconds * 1000) };
+  // Whole milliseconds, as the real Date.now() gives them.
+  return { now, jump: (seconds) => (offset += Math.round(seconds * 1000)) };
 }
 
 /**
