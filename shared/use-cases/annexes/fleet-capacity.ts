@@ -46,7 +46,11 @@ export interface Filled {
   errors: FleetError[];
 }
 
-type FillPorts = Pick<AnnexPorts, "ec2Fleets" | "catalog" | "capacityMemory">;
+interface FillPorts {
+  ec2Fleets: Pick<AnnexPorts["ec2Fleets"], "launch">;
+  catalog: Pick<AnnexPorts["catalog"], "instanceTypes">;
+  capacityMemory: Pick<AnnexPorts["capacityMemory"], "remember">;
+}
 
 /** Fills the request at `now`: spot first, then on demand. */
 export async function fillCapacity(

@@ -3,12 +3,12 @@
 import type { Annex, AnnexEvent } from "../../domain/annex.ts";
 import { type FleetAsk, type Pool, poolKey, unitName } from "../../domain/fleet.ts";
 import { bootDeadline } from "../../domain/lease.ts";
+import type { InstanceRepository } from "../../ports/repositories.ts";
 import type { Filled, PlacedInstance } from "./fleet-capacity.ts";
-import type { AnnexPorts } from "./ports.ts";
 
 /** Records launched instances with their type, zone, market, capacity, launch time and boot deadline. */
 export async function recordFilled(
-  ports: Pick<AnnexPorts, "instances">,
+  ports: { instances: Pick<InstanceRepository, "addInstances"> },
   annex: Annex,
   instances: readonly PlacedInstance[],
   now: number,
@@ -45,7 +45,7 @@ export function poolsPhrase(instances: ReadonlyArray<Pool>): string {
 
 /** The audit entries of one fill of `target` units: launched, fell back, pools short, partial. */
 export async function auditFill(
-  ports: Pick<AnnexPorts, "instances">,
+  ports: { instances: Pick<InstanceRepository, "appendEvent"> },
   annex: Annex & { fleet: FleetAsk },
   filled: Filled,
   target: number,

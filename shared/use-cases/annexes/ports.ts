@@ -47,3 +47,17 @@ export interface EndPorts {
   ec2Fleets: Pick<Ec2Fleets, "findByAnnex" | "delete">;
   launchTemplates: Pick<LaunchTemplates, "delete">;
 }
+
+/** What replacing an interrupted instance works through (the enforcer and the EC2 event handler). */
+export interface ReplacePorts {
+  annexes: Pick<AnnexRepository, "getAnnex">;
+  instances: Pick<
+    InstanceRepository,
+    "getInstance" | "saveInstance" | "addInstances" | "appendEvent"
+  >;
+  ec2: Pick<Ec2Instances, "terminate">;
+  ec2Fleets: Pick<Ec2Fleets, "launch" | "findByAnnex" | "delete">;
+  launchTemplates: Pick<LaunchTemplates, "delete">;
+  catalog: Pick<Ec2Catalog, "instanceTypes">;
+  capacityMemory: CapacityMemory;
+}
