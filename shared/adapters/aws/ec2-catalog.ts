@@ -40,7 +40,7 @@ export class AwsEc2Catalog implements Ec2Catalog {
           });
       } catch (error) {
         const { name, message } = shapeOf(error);
-        if (name !== "InvalidInstanceType") throw error;
+        if (name !== "InvalidInstanceType") throw translateLaunchError(error);
         // "The following supplied instance types do not exist: [t9.mega, x1.huge]"
         const named = /\[([^\]]*)\]/.exec(message)?.[1]?.split(/,\s*/).filter(Boolean);
         throw new UnknownInstanceTypesError(named ?? batch, { cause: error });
@@ -54,15 +54,19 @@ export class AwsEc2Catalog implements Ec2Catalog {
     const types: string[] = [];
     let token: string | undefined;
     do {
-      const page = await this.ec2.send(
-        new GetInstanceTypesFromInstanceRequirementsCommand({
-          ArchitectureTypes: ["x86_64", "arm64"],
-          VirtualizationTypes: ["hvm"],
-          InstanceRequirements: instanceRequirements(requirements),
-          MaxResults: 1000,
-          NextToken: token,
-        }),
-      );
+      const page = await this.ec2
+        .send(
+          new GetInstanceTypesFromInstanceRequirementsCommand({
+            ArchitectureTypes: ["x86_64", "arm64"],
+            VirtualizationTypes: ["hvm"],
+            InstanceRequirements: instanceRequirements(requirements),
+            MaxResults: 1000,
+            NextToken: token,
+          }),
+        )
+        .catch((error: unknown) => {
+          throw translateLaunchError(error);
+        });
       types.push(...(page.InstanceTypes ?? []).flatMap((t) => t.InstanceType ?? []));
       token = page.NextToken;
     } while (token);
@@ -72,9 +76,11 @@ export class AwsEc2Catalog implements Ec2Catalog {
   /** One subnet per zone of the groups' VPC (the default VPC without groups): the zone's default subnet first. */
   async subnetsPerZone(securityGroupIds: readonly string[]): Promise<FleetSubnet[]> {
     const vpcId = await this.vpcOf(securityGroupIds);
-    const answer = await this.ec2.send(
-      new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }] }),
-    );
+    const answer = await this.ec2
+      .send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }] }))
+      .catch((error: unknown) => {
+        throw translateLaunchError(error);
+      });
     const byZone = new Map<string, Subnet>();
     const rank = (s: Subnet) => `${s.DefaultForAz ? 0 : 1}${s.SubnetId}`;
     for (const subnet of answer.Subnets ?? []) {

@@ -1,5 +1,6 @@
 import {
   DescribeFleetsCommand,
+  DescribeInstanceTypesCommand,
   DescribeLaunchTemplatesCommand,
   type EC2Client,
 } from "@aws-sdk/client-ec2";
@@ -71,6 +72,63 @@ const templatesOf = async (annexId: string) =>
     t.Tags?.some((tag) => tag.Key === "annex:id" && tag.Value === annexId),
   ) ?? [];
 const cheapestType = () => (spotPoolsByUnitPrice(control())[0] ?? "").split("@")[0] ?? "";
+
+describe("fleet annexes: other ways to ask", () => {
+  it("selects types by vCPU and memory-per-vCPU ranges, counting capacity in vCPUs", async () => {
+    const answer = await api<FleetAnswer>(
+      "POST",
+      "/annexes",
+      fleetRequest("Ranges", {
+        cores: 16,
+        fleet: { vcpus: { min: 2, max: 8 }, memoryPerVcpuGiB: { min: 2, max: 4 } },
+      }),
+    );
+    expect(answer.status).toBe(201);
+    const { annex } = answer.body;
+    const instances = alive(annex.id);
+    expect(instances.length).toBeGreaterThan(0);
+    const described = await ec2.send(
+      new DescribeInstanceTypesCommand({
+        InstanceTypes: [...new Set(instances.map((i) => i.instanceType))] as never,
+      }),
+    );
+    for (const info of described.InstanceTypes ?? []) {
+      const cpus = info.VCpuInfo?.DefaultVCpus ?? 0;
+      const gibPerCpu = (info.MemoryInfo?.SizeInMiB ?? 0) / 1024 / cpus;
+      expect(cpus).toBeGreaterThanOrEqual(2);
+      expect(cpus).toBeLessThanOrEqual(8);
+      expect(gibPerCpu).toBeGreaterThanOrEqual(2);
+      expect(gibPerCpu).toBeLessThanOrEqual(4);
+    }
+    expect(annex.fleet?.fulfilledCapacity).toBeGreaterThanOrEqual(16);
+    expect(annex.fleet?.fulfilledCapacity).toBeLessThan(16 + 8);
+    expect(annex.fleet?.pools.reduce((n, p) => n + p.instances, 0)).toBe(instances.length);
+  });
+
+  it("counts capacity in instances with count", async () => {
+    const { cores: _, ...byCount } = fleetRequest("ByCount");
+    const answer = await api<FleetAnswer>("POST", "/annexes", { ...byCount, count: 3 });
+    expect(answer.status).toBe(201);
+    expect(alive(answer.body.annex.id)).toHaveLength(3);
+    expect(answer.body.annex.fleet).toMatchObject({
+      capacityUnit: "instance",
+      fulfilledCapacity: 3,
+    });
+  });
+
+  it("launches the on-demand share on demand with spotPercent", async () => {
+    const answer = await api<FleetAnswer>(
+      "POST",
+      "/annexes",
+      fleetRequest("HalfSpot", { cores: 20 }, { spotPercent: 50 }),
+    );
+    expect(answer.status).toBe(201);
+    const instances = alive(answer.body.annex.id);
+    const spot = instances.filter((i) => i.lifecycle === "spot");
+    const onDemand = instances.filter((i) => i.lifecycle === "on-demand");
+    expect([vcpus(spot), vcpus(onDemand)]).toEqual([10, 10]);
+  });
+});
 
 describe("fleet annexes: a 100-vCPU fleet over three types", () => {
   it("fills from the cheapest pool per vCPU, on spot, through its own launch template", async () => {
@@ -153,5 +211,139 @@ describe("fleet annexes: a 100-vCPU fleet over three types", () => {
     expect(tagged(annex.id)).toEqual([]);
     expect(await templatesOf(annex.id)).toEqual([]);
     for (const fleet of await fleetsOf(annex.id)) expect(fleet.FleetState).toMatch(/^deleted/);
+  });
+
+  it("remembers the pools short of capacity and skips them for a while, whatever EC2 has now", async () => {
+    const answer = await api<FleetAnswer>(
+      "POST",
+      "/annexes",
+      fleetRequest("Remembered", { cores: 10 }),
+    );
+    expect(answer.status).toBe(201);
+    const instances = alive(answer.body.annex.id);
+    expect(instances.every((i) => i.lifecycle === "on-demand")).toBe(true);
+    expect(answer.body.annex.fleet?.launch).toMatchObject({ got: { spot: 0 }, fellBack: 10 });
+  });
+});
+
+describe("fleet annexes: refused requests leave nothing", () => {
+  const nothingNamed = async (name: string) => {
+    expect((await api("GET", `/annexes/${name}`)).status).toBe(404);
+    const names = control()
+      .instances()
+      .map((i) => i.tags["annex:name"]);
+    expect(names).not.toContain(name);
+  };
+
+  it("refuses an instance type EC2 does not have, naming it", async () => {
+    const answer = await api<FleetAnswer>(
+      "POST",
+      "/annexes",
+      fleetRequest("BadType", {}, { instanceTypes: ["c5.large", "c9.mega"] }),
+    );
+    expect(answer.status).toBe(422);
+    expect(answer.text).toContain("fleet.instanceTypes[1]");
+    expect(answer.text).toContain("c9.mega");
+    await nothingNamed("BadType");
+  });
+
+  it("refuses more vCPUs than the pool's count limit allows in instances", async () => {
+    const answer = await api<FleetAnswer>(
+      "POST",
+      "/annexes",
+      fleetRequest("TooBig", { cores: 101 }),
+    );
+    expect(answer.status).toBe(422);
+    expect(answer.body.error?.message).toContain("cores: 101 vCPUs may take up to 51 instances");
+    await nothingNamed("TooBig");
+  });
+
+  it("refuses ranges no instance type matches", async () => {
+    const answer = await api<FleetAnswer>(
+      "POST",
+      "/annexes",
+      fleetRequest("NoMatch", { fleet: { vcpus: { min: 1000 } } }),
+    );
+    expect(answer.status).toBe(422);
+    expect(answer.text).toContain("fleet.vcpus");
+    await nothingNamed("NoMatch");
+  });
+});
+
+describe("fleet annexes: the end leaves no instance, fleet or launch template", () => {
+  const nothingLeft = async (annexId: string) => {
+    expect(alive(annexId)).toEqual([]);
+    const fleets = await fleetsOf(annexId);
+    expect(fleets.length).toBeGreaterThan(0);
+    for (const fleet of fleets) expect(fleet.FleetState).toMatch(/^deleted/);
+    expect(await templatesOf(annexId)).toEqual([]);
+  };
+
+  it("off deletes the fleets with their instances and the launch template", async () => {
+    const created = await api<FleetAnswer>(
+      "POST",
+      "/annexes",
+      fleetRequest("Off", { cores: 10 }, { spotPercent: 50 }),
+    );
+    expect(created.status).toBe(201);
+    const off = await api<FleetAnswer>("DELETE", "/annexes/Off");
+    expect(off.body.annex).toMatchObject({ state: "ended", endReason: "off" });
+    await nothingLeft(created.body.annex.id);
+  });
+
+  it("a reset moves every instance's lease tag", async () => {
+    const created = await api<FleetAnswer>("POST", "/annexes", fleetRequest("Reset", { cores: 6 }));
+    const reset = await api<{ annex: { leaseExpiresAt: string } }>("PATCH", "/annexes/Reset", {
+      durationHours: 3,
+    });
+    expect(reset.status).toBe(200);
+    const tags = alive(created.body.annex.id).map((i) => i.tags["annex:lease-expires"]);
+    expect(tags.length).toBeGreaterThan(0);
+    expect(new Set(tags)).toEqual(new Set([reset.body.annex.leaseExpiresAt]));
+  });
+
+  it("expiry ends it the same way, even when a crash left its instances unrecorded", async () => {
+    const request = fleetRequest("Crash", {
+      cores: 8,
+      durationHours: 0.002,
+      idleHours: 0.001,
+      fleet: { vcpus: { min: 2, max: 4 } },
+    });
+    // The vCPUs of the types launched are read after CreateFleet: failing there stops the create
+    // after its instances exist and before they are recorded.
+    control().failNext("DescribeInstanceTypes", { count: 20, code: "InternalError", status: 500 });
+    const failed = await api<FleetAnswer>("POST", "/annexes", request);
+    expect(failed.status).toBe(503);
+    control().resetFaults();
+    const annexId = (await api<FleetAnswer>("GET", "/annexes/Crash")).body.annex.id;
+    const launched = alive(annexId);
+    expect(launched.length).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 7_500));
+    await stack.runScheduled();
+    expect((await api<FleetAnswer>("GET", "/annexes/Crash")).body.annex).toMatchObject({
+      state: "ended",
+      endReason: "expired",
+    });
+    await nothingLeft(annexId);
+  });
+
+  it("a replayed create after a crash resumes with the same instances, never a second set", async () => {
+    const request = fleetRequest("Replay", { cores: 8, fleet: { vcpus: { min: 2, max: 4 } } });
+    control().failNext("DescribeInstanceTypes", { count: 20, code: "InternalError", status: 500 });
+    expect((await api<FleetAnswer>("POST", "/annexes", request)).status).toBe(503);
+    control().resetFaults();
+    const annexId = (await api<FleetAnswer>("GET", "/annexes/Replay")).body.annex.id;
+    const before = alive(annexId)
+      .map((i) => i.instanceId)
+      .sort();
+    const replay = await api<FleetAnswer>("POST", "/annexes", request);
+    expect(replay.status).toBe(200);
+    expect(replay.body.annex.state).toBe("provisioning");
+    expect(
+      alive(annexId)
+        .map((i) => i.instanceId)
+        .sort(),
+    ).toEqual(before);
+    expect(replay.body.annex.instances.map((i) => i.id).sort()).toEqual(before);
   });
 });
