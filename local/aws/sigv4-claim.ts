@@ -55,7 +55,10 @@ export function readClaim(request: ReceivedRequest): SignatureClaim {
   const headers = headersOf(request);
   const authorization = headers.get("authorization")?.[0] ?? "";
   const match = /^AWS4-HMAC-SHA256\s+(.*)$/s.exec(authorization.trim());
-  if (!match) throw incomplete("Authorization header must use the AWS4-HMAC-SHA256 algorithm.");
+  if (!match)
+    throw incomplete(
+      "Sign the request in its Authorization header (AWS4-HMAC-SHA256): the local STS checks header signatures only, not presigned URLs.",
+    );
   const parts = new Map(
     (match[1] ?? "").split(",").map((p) => {
       const [k = "", ...v] = p.trim().split("=");

@@ -116,8 +116,9 @@ export function createControl(ctx: Ec2Context, bus: EventBus, signer: IdentitySi
     },
     faults: () => faults.snapshot(),
     setFaults: ({ spotPrices, ...changes }) => {
-      for (const [type, price] of Object.entries(spotPrices ?? {}))
-        market.setSpotPrice(type, price);
+      const prices = Object.entries(spotPrices ?? {});
+      for (const [type] of prices) market.spotPrices(type); // refuses an unknown type first
+      for (const [type, price] of prices) market.setSpotPrice(type, price);
       faults.update(changes);
     },
     setThrottling: (throttling) => faults.update({ throttling }),
