@@ -125,9 +125,13 @@ export function marketsPhrase(ask: Pick<FleetAsk, "spotPercent" | "onDemandFallb
   return `${spot}${fallback}${rest}`;
 }
 
-/** "c5.large, m5.large or c6i.xlarge", or "2–8 vCPUs with 2–4 GiB per vCPU". */
-export function typesPhrase(ask: Pick<FleetAsk, "weights" | "requirements">): string {
-  const types = Object.keys(ask.weights ?? {});
+/** "c5.large, m5.large or c6i.xlarge", or "any type with 2–8 vCPUs with 2–4 GiB per vCPU". */
+export function typesPhrase(
+  ask: Partial<Pick<FleetAsk, "weights" | "requirements">> & {
+    instanceTypes?: readonly string[] | undefined;
+  },
+): string {
+  const types = ask.instanceTypes ?? Object.keys(ask.weights ?? {});
   if (types.length > 0)
     return types.length === 1
       ? (types[0] as string)
