@@ -4,11 +4,14 @@ import {
   DescribeLaunchTemplatesCommand,
   type EC2Client,
 } from "@aws-sdk/client-ec2";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { InstanceSummary } from "../../../local/ec2/index.ts";
-import type { LocalStack } from "../../../local/stack.ts";
+import { LOCAL_NAMES, type LocalStack } from "../../../local/stack.ts";
+import { DynamoDbCapacityMemory } from "../../../shared/adapters/aws/capacity-memory.ts";
+import { CAPACITY_ERROR_MEMORY_SECONDS } from "../../../shared/domain/fleet.ts";
 import { FLEET_TYPES, fleetRequest, spotPoolsByUnitPrice } from "../../support/fleet.ts";
-import { ec2At } from "../../support/sdk.ts";
+import { dynamoDbAt, ec2At } from "../../support/sdk.ts";
 import { apiClient, POOL_PASSWORD, SETUP, startTestStack } from "../../support/stack.ts";
 
 interface FleetAnswer {
@@ -345,5 +348,25 @@ describe("fleet annexes: the end leaves no instance, fleet or launch template", 
         .sort(),
     ).toEqual(before);
     expect(replay.body.annex.instances.map((i) => i.id).sort()).toEqual(before);
+  });
+});
+
+describe("the memory of pools short of capacity (DynamoDB, shared by every function)", () => {
+  it("holds a pool for three minutes after its last error, then forgets it", async () => {
+    const memory = new DynamoDbCapacityMemory(
+      DynamoDBDocumentClient.from(dynamoDbAt(stack.awsEndpoint)),
+      LOCAL_NAMES.table,
+    );
+    const pool = {
+      instanceType: "r5.large",
+      availabilityZone: "us-east-1f",
+      market: "spot" as const,
+    };
+    const at = 2_000_000_000;
+    await memory.remember([pool], at);
+    expect(await memory.recent(at + CAPACITY_ERROR_MEMORY_SECONDS - 1)).toContainEqual(pool);
+    expect(await memory.recent(at + CAPACITY_ERROR_MEMORY_SECONDS)).not.toContainEqual(pool);
+    await memory.remember([pool], at + 170);
+    expect(await memory.recent(at + CAPACITY_ERROR_MEMORY_SECONDS + 100)).toContainEqual(pool);
   });
 });
