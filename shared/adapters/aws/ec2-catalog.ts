@@ -14,7 +14,7 @@ import { LaunchRejectedError, UnknownInstanceTypesError } from "../../domain/lau
 import { chunks } from "../../domain/lists.ts";
 import type { Ec2Catalog, InstanceTypeInfo } from "../../ports/ec2-fleets.ts";
 import { translateLaunchError } from "./ec2-errors.ts";
-import { instanceRequirements } from "./ec2-fleets.ts";
+import { instanceRequirements } from "./ec2-fleet-shapes.ts";
 import { shapeOf } from "./sdk-errors.ts";
 
 /** DescribeInstanceTypes takes at most 100 names per call. */

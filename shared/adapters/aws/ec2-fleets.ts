@@ -2,79 +2,20 @@
 
 import {
   CreateFleetCommand,
-  type CreateFleetError,
-  type CreateFleetInstance,
   DeleteFleetsCommand,
   DescribeTagsCommand,
   type EC2Client,
-  type FleetLaunchTemplateOverridesRequest,
-  type InstanceRequirementsRequest,
 } from "@aws-sdk/client-ec2";
-import type { FleetOverride, FleetRequirements, Market } from "../../domain/fleet.ts";
 import { chunks } from "../../domain/lists.ts";
 import { ANNEX_TAG_KEYS } from "../../domain/tags.ts";
-import type {
-  Ec2Fleets,
-  FleetError,
-  FleetInstance,
-  FleetLaunchRequest,
-  FleetLaunchResult,
-} from "../../ports/ec2-fleets.ts";
+import type { Ec2Fleets, FleetLaunchRequest, FleetLaunchResult } from "../../ports/ec2-fleets.ts";
 import { translateLaunchError } from "./ec2-errors.ts";
+import { errorsOf, instancesOf, override } from "./ec2-fleet-shapes.ts";
 
 /** DeleteFleets takes at most 100 ids per call (and terminates up to 1000 instances of instant fleets). */
 const FLEETS_PER_CALL = 25;
 /** DeleteFleets per-fleet errors that mean "nothing left to delete". */
 const GONE = new Set(["fleetIdDoesNotExist", "fleetNotInDeletableState"]);
-
-/** Attribute-based selection in EC2's terms (MemoryMiB is required: no lower bound). */
-export function instanceRequirements(
-  r: FleetRequirements,
-  excluded?: readonly string[],
-): InstanceRequirementsRequest {
-  return {
-    VCpuCount: { Min: r.vcpus.min, Max: r.vcpus.max },
-    MemoryMiB: { Min: 0 },
-    ...(r.memoryPerVcpuGiB
-      ? { MemoryGiBPerVCpu: { Min: r.memoryPerVcpuGiB.min, Max: r.memoryPerVcpuGiB.max } }
-      : {}),
-    ...(excluded && excluded.length > 0 ? { ExcludedInstanceTypes: [...excluded] } : {}),
-  };
-}
-
-function override(o: FleetOverride): FleetLaunchTemplateOverridesRequest {
-  return o.requirements
-    ? {
-        SubnetId: o.subnetId,
-        InstanceRequirements: instanceRequirements(o.requirements, o.excludedTypes),
-      }
-    : { SubnetId: o.subnetId, InstanceType: o.instanceType as never, WeightedCapacity: o.weight };
-}
-
-const marketOf = (lifecycle: string | undefined): Market =>
-  lifecycle === "spot" ? "spot" : "on-demand";
-
-function instancesOf(entries: CreateFleetInstance[]): FleetInstance[] {
-  return entries.flatMap((entry) =>
-    (entry.InstanceIds ?? []).map((instanceId) => ({
-      instanceId,
-      instanceType:
-        entry.InstanceType ?? entry.LaunchTemplateAndOverrides?.Overrides?.InstanceType ?? "",
-      subnetId: entry.LaunchTemplateAndOverrides?.Overrides?.SubnetId,
-      market: marketOf(entry.Lifecycle),
-    })),
-  );
-}
-
-function errorsOf(entries: CreateFleetError[]): FleetError[] {
-  return entries.map((entry) => ({
-    instanceType: entry.LaunchTemplateAndOverrides?.Overrides?.InstanceType,
-    subnetId: entry.LaunchTemplateAndOverrides?.Overrides?.SubnetId,
-    market: marketOf(entry.Lifecycle),
-    code: entry.ErrorCode ?? "",
-    message: entry.ErrorMessage ?? "",
-  }));
-}
 
 /** EC2 Fleets over the SDK. */
 export class AwsEc2Fleets implements Ec2Fleets {
