@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import {
   DescribeFleetsCommand,
   DescribeInstanceTypesCommand,
@@ -12,7 +13,13 @@ import { DynamoDbCapacityMemory } from "../../../shared/adapters/aws/capacity-me
 import { CAPACITY_ERROR_MEMORY_SECONDS } from "../../../shared/domain/fleet.ts";
 import { FLEET_TYPES, fleetRequest, spotPoolsByUnitPrice } from "../../support/fleet.ts";
 import { dynamoDbAt, ec2At } from "../../support/sdk.ts";
-import { apiClient, POOL_PASSWORD, SETUP, startTestStack } from "../../support/stack.ts";
+import {
+  apiClient,
+  POOL_PASSWORD,
+  SETUP,
+  startTestStack,
+  TEST_IMAGE,
+} from "../../support/stack.ts";
 
 interface FleetAnswer {
   annex: {
@@ -226,6 +233,17 @@ describe("fleet annexes: a 100-vCPU fleet over three types", () => {
     const instances = alive(answer.body.annex.id);
     expect(instances.every((i) => i.lifecycle === "on-demand")).toBe(true);
     expect(answer.body.annex.fleet?.launch).toMatchObject({ got: { spot: 0 }, fellBack: 10 });
+  });
+});
+
+describe("fleet annexes: a direct invocation", () => {
+  it("creates one from the sample event in events/direct", async () => {
+    const sample = JSON.parse(readFileSync("events/direct/create-fleet-annex.json", "utf8"));
+    const created = (await stack.invoke("create-annex", { ...sample, imageId: TEST_IMAGE })) as {
+      annex: FleetAnswer["annex"];
+    };
+    expect(created.annex).toMatchObject({ kind: "fleet", state: "provisioning" });
+    expect(created.annex.fleet?.fulfilledCapacity).toBeGreaterThanOrEqual(16);
   });
 });
 
