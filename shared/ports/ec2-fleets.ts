@@ -61,7 +61,7 @@ export interface FleetLaunchRequest {
   overrides: FleetOverride[];
   /** Tags of the fleet. */
   fleetTags: Ec2Tag[];
-  /** Tags added to every instance at launch (the current lease). */
+  /** Tags of every instance at launch (the annex's, with the current lease), over the template's. */
   instanceTags: Ec2Tag[];
 }
 

@@ -17,7 +17,7 @@ import {
   weightOf,
   zoneOfSubnet,
 } from "../../domain/fleet.ts";
-import { launchTags, leaseExpiresTag } from "../../domain/tags.ts";
+import { launchTags } from "../../domain/tags.ts";
 import type { FleetError, FleetInstance } from "../../ports/ec2-fleets.ts";
 import type { AnnexPorts } from "./ports.ts";
 
@@ -113,7 +113,8 @@ async function launchOn(
     unit: annex.fleet.requirements && annex.fleet.capacityUnit === "vcpu" ? "vcpu" : "units",
     overrides,
     fleetTags: launchTags(annex),
-    instanceTags: [leaseExpiresTag(annex.leaseExpiresAt)],
+    // The template carries them too, with the lease it was created with; these are the current ones.
+    instanceTags: launchTags(annex),
   });
 }
 

@@ -17,7 +17,7 @@ import {
 } from "../../domain/fleet.ts";
 import { CapacityError, LaunchRejectedError } from "../../domain/launch-errors.ts";
 import { ec2ClientToken } from "../../domain/requests/request-hash.ts";
-import { ANNEX_TAG_KEYS, launchTags } from "../../domain/tags.ts";
+import { launchTags } from "../../domain/tags.ts";
 import { fillCapacity } from "./fleet-capacity.ts";
 import { auditFill, recordFilled } from "./fleet-records.ts";
 import type { Launched } from "./launch-annex.ts";
@@ -61,7 +61,7 @@ export async function launchFleet(
   }
 }
 
-/** The annex's launch template: every annex tag but the lease (each fleet tags that at launch). */
+/** The annex's launch template, with the annex tags (each fleet also tags its instances with the current ones). */
 function ensureLaunchTemplate(ports: AnnexPorts, annex: Annex, userData: string) {
   return ports.launchTemplates.ensure({
     name: launchTemplateName(annex.id),
@@ -70,7 +70,7 @@ function ensureLaunchTemplate(ports: AnnexPorts, annex: Annex, userData: string)
     securityGroupIds: annex.securityGroupIds,
     keyName: annex.keyName,
     instanceProfileName: ports.instanceProfileName,
-    tags: launchTags(annex).filter((tag) => tag.Key !== ANNEX_TAG_KEYS.leaseExpires),
+    tags: launchTags(annex),
   });
 }
 

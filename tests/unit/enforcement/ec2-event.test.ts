@@ -178,12 +178,11 @@ describe("handleEc2Event", () => {
       expect(launch?.overrides).not.toContainEqual(
         expect.objectContaining({ subnetId: "subnet-a", instanceType: "m5.large" }),
       );
-      expect(launch?.instanceTags).toEqual([
-        {
-          Key: "annex:lease-expires",
-          Value: new Date(annex.leaseExpiresAt * 1000).toISOString().replace(".000Z", "Z"),
-        },
-      ]);
+      expect(launch?.instanceTags).toContainEqual({
+        Key: "annex:lease-expires",
+        Value: new Date(annex.leaseExpiresAt * 1000).toISOString().replace(".000Z", "Z"),
+      });
+      expect(launch?.instanceTags).toContainEqual({ Key: "annex:id", Value: annex.id });
       const replaced = table.record(annex.id, id)?.replacement;
       expect(replaced).toMatchObject({ doneAt: NOW, instanceIds: [expect.any(String)] });
       const [newId = ""] = replaced?.instanceIds ?? [];
