@@ -189,6 +189,27 @@ describe("fleet annexes: a 100-vCPU fleet over three types", () => {
     expect(vcpus(instances)).toBe(100);
   });
 
+  it("keeps what a spot-only fleet got when spot is short, and reports the partial capacity", async () => {
+    for (const type of Object.keys(FLEET_TYPES)) control().setCapacity({ type, market: "spot" }, 3);
+    const answer = await api<FleetAnswer>(
+      "POST",
+      "/annexes",
+      fleetRequest("SpotPartial", {}, { onDemandFallback: false }),
+    );
+    expect(answer.status).toBe(201);
+    const { annex } = answer.body;
+    const instances = alive(annex.id);
+    expect(instances.length).toBeGreaterThan(0);
+    expect(instances.every((i) => i.lifecycle === "spot")).toBe(true);
+    expect(annex.fleet?.fulfilledCapacity).toBe(vcpus(instances));
+    expect(annex.fleet?.fulfilledCapacity).toBeLessThan(100);
+    expect(annex.fleet?.launch).toMatchObject({ asked: { "on-demand": 0 }, fellBack: 0 });
+    const events = (await api<FleetAnswer>("GET", "/annexes/SpotPartial")).body.annex.events;
+    expect(events?.map((e) => e.type)).toEqual(
+      expect.arrayContaining(["launched", "capacity-errors", "partial-capacity"]),
+    );
+  });
+
   it("falls back to on-demand for what spot cannot fill, and says so", async () => {
     for (const type of Object.keys(FLEET_TYPES)) control().setCapacity({ type, market: "spot" }, 0);
     const answer = await api<FleetAnswer>("POST", "/annexes", fleetRequest("FallBack"));
