@@ -3,10 +3,10 @@
 import type { Annex, AnnexInstance } from "./annex.ts";
 import { isUp } from "./ec2.ts";
 import {
+  byPool,
   type FleetOutcome,
   type FleetRequirements,
   type Market,
-  poolKey,
   weightOf,
 } from "./fleet.ts";
 
@@ -43,21 +43,14 @@ export function presentFleet(
 ): FleetView | undefined {
   const ask = annex.fleet;
   if (ask === undefined) return undefined;
-  const pools = new Map<string, FleetPoolView>();
-  for (const instance of instances) {
-    if (instance.endedAt !== undefined || !isUp(instance.ec2State)) continue;
-    const pool = {
+  const live = instances.filter((i) => i.endedAt === undefined && isUp(i.ec2State));
+  const byCapacity = byPool(
+    live.map((instance) => ({
       instanceType: instance.instanceType,
       availabilityZone: instance.availabilityZone ?? "unknown",
       market: instance.market ?? "on-demand",
-    };
-    const held = pools.get(poolKey(pool)) ?? { ...pool, instances: 0, capacity: 0 };
-    held.instances += 1;
-    held.capacity += instance.capacityUnits ?? weightOf(ask, instance.instanceType);
-    pools.set(poolKey(pool), held);
-  }
-  const byCapacity = [...pools.values()].sort(
-    (a, b) => b.capacity - a.capacity || (poolKey(a) < poolKey(b) ? -1 : 1),
+      units: instance.capacityUnits ?? weightOf(ask, instance.instanceType),
+    })),
   );
   return {
     capacityUnit: ask.capacityUnit,

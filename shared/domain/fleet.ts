@@ -61,8 +61,29 @@ export interface FleetOutcome {
   got: Record<Market, number>;
   /** Capacity asked on demand because spot was short. */
   fellBack: number;
+  /** What each pool gave: instances and the capacity they count for. */
+  pools: Array<Pool & { instances: number; capacity: number }>;
   /** Pools EC2 could not fill, with its error code. */
   failedPools: Array<Pool & { code: string }>;
+}
+
+/** Instances (with the capacity each counts for) summed up per pool, the largest first. */
+export function byPool(
+  instances: ReadonlyArray<Pool & { units: number }>,
+): Array<Pool & { instances: number; capacity: number }> {
+  const pools = new Map<string, Pool & { instances: number; capacity: number }>();
+  for (const { instanceType, availabilityZone, market, units } of instances) {
+    const pool = { instanceType, availabilityZone, market };
+    const held = pools.get(poolKey(pool)) ?? { ...pool, instances: 0, capacity: 0 };
+    pools.set(poolKey(pool), {
+      ...held,
+      instances: held.instances + 1,
+      capacity: held.capacity + units,
+    });
+  }
+  return [...pools.values()].sort(
+    (a, b) => b.capacity - a.capacity || (poolKey(a) < poolKey(b) ? -1 : 1),
+  );
 }
 
 /** The capacity's unit as people say it: "vCPUs" or "instances" (singular for one). */

@@ -7,6 +7,7 @@
 
 import type { Annex } from "../../domain/annex.ts";
 import {
+  byPool,
   type FleetAsk,
   type FleetOutcome,
   fleetOverrides,
@@ -77,6 +78,7 @@ export async function fillCapacity(
       asked: { spot: request.spot, "on-demand": request.onDemand + fellBack },
       got: { spot: got("spot"), "on-demand": got("on-demand") },
       fellBack,
+      pools: byPool(placed),
       failedPools,
     },
   };

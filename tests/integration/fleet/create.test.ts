@@ -41,7 +41,12 @@ interface FleetAnswer {
         instances: number;
         capacity: number;
       }>;
-      launch?: { asked: Record<string, number>; got: Record<string, number>; fellBack: number };
+      launch?: {
+        asked: Record<string, number>;
+        got: Record<string, number>;
+        fellBack: number;
+        pools: Array<{ market: string; capacity: number }>;
+      };
     };
     events?: Array<{ type: string; message: string }>;
   };
@@ -224,6 +229,9 @@ describe("fleet annexes: a 100-vCPU fleet over three types", () => {
       got: { spot: 0, "on-demand": 100 },
       fellBack: 100,
     });
+    const gave = annex.fleet?.launch?.pools ?? [];
+    expect(gave.reduce((n, p) => n + p.capacity, 0)).toBe(100);
+    expect(gave.every((p) => p.market === "on-demand")).toBe(true);
     const history = await api<FleetAnswer>("GET", "/annexes/FallBack");
     expect(history.body.annex.events?.map((e) => e.type)).toContain("fell-back");
   });
