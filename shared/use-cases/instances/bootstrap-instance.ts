@@ -5,6 +5,7 @@
  */
 
 import type { Annex } from "../../domain/annex.ts";
+import { placementOf } from "../../domain/ec2.ts";
 import { ForbiddenError } from "../../domain/errors.ts";
 import { mintHeartbeatToken } from "../../domain/heartbeat-token.ts";
 import { bootDeadline, idleDeadlineAtBootstrap, isLeaseOver } from "../../domain/lease.ts";
@@ -75,6 +76,7 @@ export async function bootstrapInstance(ports: BootstrapPorts, body: unknown, no
       ec2State: "running",
       launchedAt,
       bootDeadline: bootDeadline(launchedAt, annex.bootGraceSeconds),
+      ...placementOf(ec2Instance),
       version: 1,
     };
     await ports.instances.addInstances([record]);
