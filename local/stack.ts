@@ -5,7 +5,7 @@
  */
 
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import {
   CreateTableCommand,
@@ -16,6 +16,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { type LocalAws, type LocalAwsOptions, startLocalAws } from "./aws/server.ts";
 import { type InstanceSimulator, startInstanceSimulator } from "./instances/index.ts";
 import { startHttpApi } from "./runner/http-api.ts";
+import { LOCAL_ACCOUNT, localAdmins } from "./runner/iam.ts";
 import { createInvoker, type Invoker } from "./runner/invoke.ts";
 import { startScheduler } from "./runner/scheduler.ts";
 import { type FunctionDefinition, readServiceDefinition } from "./runner/service-definition.ts";
@@ -31,6 +32,11 @@ export interface LocalStackOptions {
   /** Seconds between runs of the scheduled functions; 0 runs them only when asked. Default 10. */
   tickSeconds?: number;
   ec2?: LocalAwsOptions["ec2"];
+  /**
+   * The stage's administrators, who alone may run setup: local user names (the CLI sends the OS
+   * user) or IAM ARNs. Default: `ANNEX_ADMINS` (comma-separated), else the user running this.
+   */
+  admins?: string[];
   /** Extra environment for the handlers (e.g. shorter boot grace). */
   environment?: Record<string, string>;
   /** Project root (where serverless.yml is). Default: the current directory. */
@@ -89,7 +95,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   try {
     const apiPort = options.apiPort ?? 3000;
-    const environment = handlerEnvironment(definition.functions, aws, apiPort, options.environment);
+    const admins = options.admins ?? process.env.ANNEX_ADMINS?.split(",") ?? [userInfo().username];
+    const environment = handlerEnvironment(definition.functions, aws, apiPort, {
+      ANNEX_ADMINS: localAdmins(admins),
+      ...options.environment,
+    });
     const missing = definition.environmentKeys.filter((key) => !(key in environment));
     if (missing.length > 0) throw new Error(`local stack sets no value for ${missing.join(", ")}`);
     Object.assign(process.env, environment);
@@ -170,10 +180,11 @@ function handlerEnvironment(
     ANNEX_BUCKET: LOCAL_NAMES.bucket,
     ANNEX_STAGE: LOCAL_NAMES.stage,
     ANNEX_INSTANCE_PROFILE: LOCAL_NAMES.instanceProfile,
+    ANNEX_INSTANCE_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${LOCAL_NAMES.instanceRole}`,
+    ANNEX_SERVER_ID: `${LOCAL_NAMES.functionPrefix}api`,
     ANNEX_FUNCTION_PREFIX: LOCAL_NAMES.functionPrefix,
     ANNEX_FUNCTIONS: functions.map((fn) => fn.name).join(","),
-    ANNEX_IDENTITY_CERT: aws.ec2.identityCertificatePem,
-    ANNEX_ACCOUNT_ID: "000000000000",
+    ANNEX_ACCOUNT_ID: LOCAL_ACCOUNT,
     ANNEX_API_URL: `http://127.0.0.1:${apiPort}`,
     POWERTOOLS_SERVICE_NAME: "cloud-annex",
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",

@@ -4,7 +4,7 @@ import { ec2 } from "../adapters/aws/ec2-client.ts";
 import { AwsEc2Instances } from "../adapters/aws/ec2-instances.ts";
 import { AwsSpotFleets } from "../adapters/aws/ec2-spot-fleets.ts";
 import { log } from "../adapters/http/logger.ts";
-import { getStringFromEnv } from "../config.ts";
+import { getStringFromEnv, readInstanceProofConfig } from "../config.ts";
 import type { AnnexPorts } from "../use-cases/annexes/ports.ts";
 import { annexRepository, claimRepository, configStore, instanceRepository } from "./storage.ts";
 
@@ -16,6 +16,7 @@ export const annexPorts: AnnexPorts = {
   ec2: new AwsEc2Instances(ec2),
   fleets: new AwsSpotFleets(ec2),
   apiUrl: getStringFromEnv("ANNEX_API_URL"),
+  instanceProof: readInstanceProofConfig(),
   instanceProfileName: getStringFromEnv("ANNEX_INSTANCE_PROFILE"),
   log,
 };

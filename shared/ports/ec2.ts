@@ -12,6 +12,8 @@ export interface Ec2Instance {
   state: string;
   launchedAt: number;
   tags: Record<string, string>;
+  /** The instance profile it runs with, if any. */
+  instanceProfileArn?: string;
 }
 
 /** One RunInstances: everything an annex's instances are launched with. */

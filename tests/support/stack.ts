@@ -12,13 +12,17 @@ export interface ApiAnswer<T = Record<string, unknown>> {
   text: string;
 }
 
-/** Starts the stack with fast EC2 lifecycles and no automatic enforcer tick. */
+/**
+ * Starts the stack with fast EC2 lifecycles and no automatic enforcer tick; `alice` (the API
+ * client's default caller) is the stage's administrator.
+ */
 export async function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   return startLocalStack({
     awsPort: 0,
     apiPort: 0,
     inMemory: true,
     tickSeconds: 0,
+    admins: ["alice"],
     ...options,
     ec2: { delays: { pendingMs: 0, shuttingDownMs: 0 }, ...options.ec2 },
   });
