@@ -97,9 +97,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const apiPort = options.apiPort ?? 3000;
     const admins = options.admins ?? process.env.ANNEX_ADMINS?.split(",") ?? [userInfo().username];
     const environment = handlerEnvironment(definition.functions, aws, apiPort, {
-      ANNEX_ADMINS: localAdmins(admins),
+      ANNEX_ADMINS: admins.join(","),
       ...options.environment,
     });
+    // The runner's stand-in for IAM: local user names become the ARNs its API gives callers.
+    environment.ANNEX_ADMINS = localAdmins((environment.ANNEX_ADMINS ?? "").split(","));
     const missing = definition.environmentKeys.filter((key) => !(key in environment));
     if (missing.length > 0) throw new Error(`local stack sets no value for ${missing.join(", ")}`);
     Object.assign(process.env, environment);

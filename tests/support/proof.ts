@@ -20,7 +20,7 @@ export interface ProofOptions {
   credentials?: Credentials;
   /** Default: the stack's ANNEX_SERVER_ID; `null` signs no server id header. */
   serverId?: string | null;
-  /** Default: the stack's STS endpoint (the local AWS). */
+  /** Default: the handlers' STS endpoint (their AWS_ENDPOINT_URL: the local AWS). */
   url?: string;
   signingDate?: Date;
 }
@@ -41,7 +41,7 @@ export async function signedProof(
     return { accessKeyId, secretAccessKey, sessionToken };
   };
   return signGetCallerIdentity(options.credentials ?? (await own()), {
-    url: options.url ?? `${stack.awsEndpoint}/`,
+    url: options.url ?? new URL(stack.environment.AWS_ENDPOINT_URL ?? stack.awsEndpoint).href,
     headers: serverId === null ? {} : { [SERVER_ID_HEADER]: serverId ?? "" },
     signingDate: options.signingDate,
   });

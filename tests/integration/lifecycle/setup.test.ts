@@ -91,7 +91,7 @@ describe("setup and check-setup", () => {
       "state-table",
       "lambda-functions",
       "instance-profile",
-      "identity-certificate",
+      "instance-proof",
       "security-group",
       "pool-settings",
     ]);
@@ -123,6 +123,27 @@ describe("setup and check-setup", () => {
     expect(answer.body.ok).toBe(true);
     expect(answer.body.components.every((c) => c.status === "unchanged")).toBe(true);
     expect(await annexGroups()).toEqual(before);
+  });
+
+  it("refuses a setup by anyone but the stage's administrators with 403, naming them, and changes nothing", async () => {
+    const before = { groups: await annexGroups(), pool: await poolObjects() };
+    const mallory = apiClient(stack, "mallory");
+    const takeover = { ...SETUP, allowCidr: "0.0.0.0/0", poolPassword: "mallory-owns-the-pool" };
+    const answer = await mallory<{ error: { code: string; message: string } }>(
+      "POST",
+      "/setup",
+      takeover,
+    );
+    expect(answer.status).toBe(403);
+    expect(answer.body.error.code).toBe("Forbidden");
+    expect(answer.body.error.message).toContain("arn:aws:iam::000000000000:user/alice");
+    expect(answer.body.error.message).toContain("you are arn:aws:iam::000000000000:user/mallory");
+    expect({ groups: await annexGroups(), pool: await poolObjects() }).toEqual(before);
+    // check-setup stays readable to every caller, and shows nothing secret.
+    const check = await mallory<Components>("GET", "/setup");
+    expect(check.status).toBe(200);
+    expect(check.text).not.toContain(POOL_PASSWORD);
+    expect(check.text).not.toMatch(/heartbeat-key|pool\.json/);
   });
 
   it("a refused setup leaves the security group, settings and secrets as they were", async () => {
