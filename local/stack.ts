@@ -183,6 +183,7 @@ function handlerEnvironment(
     ANNEX_STAGE: LOCAL_NAMES.stage,
     ANNEX_INSTANCE_PROFILE: LOCAL_NAMES.instanceProfile,
     ANNEX_INSTANCE_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${LOCAL_NAMES.instanceRole}`,
+    ANNEX_SPOT_FLEET_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/aws-ec2-spot-fleet-tagging-role`,
     ANNEX_SERVER_ID: `${LOCAL_NAMES.functionPrefix}api`,
     ANNEX_FUNCTION_PREFIX: LOCAL_NAMES.functionPrefix,
     ANNEX_FUNCTIONS: functions.map((fn) => fn.name).join(","),
