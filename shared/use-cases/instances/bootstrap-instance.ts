@@ -5,26 +5,17 @@
  * instance's own annex's audit trail when the instance is known and tagged, else to the log only.
  */
 
-import type { Annex } from "../../domain/annex.ts";
 import { NotConfiguredError } from "../../domain/errors.ts";
-import { mintHeartbeatToken } from "../../domain/heartbeat-token.ts";
-import {
-  BootstrapRefusedError,
-  type InstanceProofConfig,
-  type Signer,
-} from "../../domain/instance-proof.ts";
-import { bootDeadline, idleDeadlineAtBootstrap, isLeaseOver } from "../../domain/lease.ts";
+import { BootstrapRefusedError, type InstanceProofConfig } from "../../domain/instance-proof.ts";
+import { isLeaseOver } from "../../domain/lease.ts";
+import type { Signer } from "../../domain/proof-checks.ts";
 import { parseBootstrap } from "../../domain/requests/instance.ts";
-import { isLive, transition } from "../../domain/state-machine.ts";
-import { ANNEX_TAG_KEYS, isoFromEpoch } from "../../domain/tags.ts";
+import { isLive } from "../../domain/state-machine.ts";
+import { ANNEX_TAG_KEYS } from "../../domain/tags.ts";
 import type { Ec2Instance } from "../../ports/ec2.ts";
-import { freshAnnex, retryOnStale } from "../retry-on-stale.ts";
 import { type BootstrapPorts, POOL_NOT_SET_UP } from "./ports.ts";
 import { proveInstance } from "./prove-instance.ts";
-
-/** How long the bundle URL works: enough to download, too short to be worth stealing. */
-export const BUNDLE_URL_SECONDS = 300;
-export const HEARTBEAT_INTERVAL_SECONDS = 60;
+import { recordBootstrap } from "./record-bootstrap.ts";
 
 /** Verifies the instance and answers its bootstrap, or throws the one BootstrapRefusedError (403). */
 export async function bootstrapInstance(ports: BootstrapPorts, body: unknown, now: number) {
@@ -104,71 +95,5 @@ async function admit(
     return audit(`instance is ${ec2Instance.state}, not running`);
   if (!isLive(annex.state) || isLeaseOver(annex.leaseExpiresAt, now))
     return audit(`annex is ${annex.state} (lease over or ended)`);
-  return answer(ports, annex, ec2Instance, key, now, audit);
-}
-
-/** Records the instance as bootstrapped (once) and answers its bundle URL, token and lease. */
-async function answer(
-  ports: BootstrapPorts,
-  annex: Annex,
-  ec2Instance: Ec2Instance,
-  key: string,
-  now: number,
-  audit: (reason: string) => Promise<never>,
-) {
-  const annexId = annex.id;
-  const instanceId = ec2Instance.id;
-  let record = await ports.instances.getInstance(annexId, instanceId);
-  if (record === undefined) {
-    const launchedAt = ec2Instance.launchedAt || now;
-    record = {
-      annexId,
-      instanceId,
-      instanceType: ec2Instance.type,
-      ec2State: "running",
-      launchedAt,
-      bootDeadline: bootDeadline(launchedAt, annex.bootGraceSeconds),
-      version: 1,
-    };
-    await ports.instances.addInstances([record]);
-  }
-  if (record.endedAt !== undefined) return audit("instance was already ended by the service");
-  const first = record.bootstrappedAt === undefined;
-  if (first) {
-    await ports.instances.saveInstance({
-      ...record,
-      ec2State: "running",
-      bootstrappedAt: now,
-      idleDeadline: idleDeadlineAtBootstrap(now, annex.idleTimeoutSeconds),
-    });
-  }
-  await markRunning(ports, annex, now);
-  await ports.instances.appendEvent({
-    annexId,
-    at: now,
-    type: "bootstrapped",
-    message: first
-      ? "instance proved its identity and received its configuration"
-      : "instance bootstrapped again (same running instance)",
-    instanceIds: [instanceId],
-  });
-  return {
-    annexId,
-    annexName: annex.name,
-    instanceId,
-    configUrl: await ports.store.presignBundle(annex.configKey, BUNDLE_URL_SECONDS),
-    heartbeatToken: mintHeartbeatToken(key, annexId, instanceId),
-    heartbeatIntervalSeconds: HEARTBEAT_INTERVAL_SECONDS,
-    leaseExpiresAt: isoFromEpoch(annex.leaseExpiresAt),
-    leaseExpiresAtEpoch: annex.leaseExpiresAt,
-  };
-}
-
-/** The annex's first joined instance makes it `running` (a retried bootstrap finishes the move). */
-function markRunning(ports: BootstrapPorts, annex: Annex, now: number): Promise<Annex> {
-  return retryOnStale(annex, freshAnnex(ports.annexes), async (current) =>
-    current.state === "provisioning"
-      ? ports.annexes.saveAnnex(transition(current, "running"), now)
-      : current,
-  );
+  return recordBootstrap(ports, { annex, ec2Instance, key, now }, audit);
 }

@@ -3,13 +3,8 @@
  * STS — always this service's STS endpoint, never one the caller names — then who STS says signed.
  */
 
-import {
-  BootstrapRefusedError,
-  checkProof,
-  type InstanceProofConfig,
-  type Signer,
-  signerOf,
-} from "../../domain/instance-proof.ts";
+import { BootstrapRefusedError, type InstanceProofConfig } from "../../domain/instance-proof.ts";
+import { checkProof, type Signer, signerOf } from "../../domain/proof-checks.ts";
 import type { BootstrapRequest } from "../../domain/requests/instance.ts";
 import type { BootstrapPorts } from "./ports.ts";
 

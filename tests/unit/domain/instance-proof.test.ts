@@ -1,12 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   BootstrapRefusedError,
-  checkProof,
   GET_CALLER_IDENTITY_BODY,
   type InstanceProofConfig,
-  type SignedProof,
-  signerOf,
 } from "../../../shared/domain/instance-proof.ts";
+import { checkProof, type SignedProof, signerOf } from "../../../shared/domain/proof-checks.ts";
 import { parseBootstrap } from "../../../shared/domain/requests/instance.ts";
 import { expectIssue } from "./helpers.ts";
 
