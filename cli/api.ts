@@ -29,6 +29,28 @@ export const eventSchema = z
   .passthrough();
 export type AnnexEvent = z.infer<typeof eventSchema>;
 
+/** A fleet annex's capacity: target, fulfilled, by pool, and what its launch got. */
+export const fleetSchema = z
+  .object({
+    capacityUnit: text,
+    targetCapacity: z.number(),
+    fulfilledCapacity: z.number(),
+    pools: z.array(
+      z
+        .object({
+          instanceType: text,
+          availabilityZone: text,
+          market: text,
+          instances: z.number(),
+          capacity: z.number(),
+        })
+        .passthrough(),
+    ),
+    launch: z.object({ fellBack: z.number().nullish() }).passthrough().nullish(),
+  })
+  .passthrough();
+export type Fleet = z.infer<typeof fleetSchema>;
+
 export const annexSchema = z
   .object({
     id: text,
@@ -46,6 +68,7 @@ export const annexSchema = z
     leaseRemainingSeconds: z.number().nullish(),
     idleTimeoutSeconds: z.number().nullish(),
     instances: z.array(instanceSchema).nullish(),
+    fleet: fleetSchema.nullish(),
     events: z.array(eventSchema).nullish(),
   })
   .passthrough();

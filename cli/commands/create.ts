@@ -2,6 +2,7 @@
 import { type Annex, checkSetupAnswer, oneAnnexAnswer } from "../api.ts";
 import { formatHours } from "../checks.ts";
 import { NotDoneError } from "../errors.ts";
+import { fleetCapacityLines, fleetSummary } from "../fleet-options.ts";
 import { plural } from "../format.ts";
 import { withDots } from "../io.ts";
 import type { CreateBody, Plan } from "../validate.ts";
@@ -12,6 +13,7 @@ type CreatePlan = Extract<Plan, { command: "create" }>;
 /** condor_annex's request summary: `Will request 1 m4.large on-demand instance for 0.83 hours.  …` */
 export function requestSummary(body: CreateBody, poolInstanceType?: string): string {
   const lease = `for ${formatHours(body.durationHours)} hours.  Each instance will terminate after being idle for ${formatHours(body.idleHours)} hours.`;
+  if (body.kind === "fleet") return fleetSummary(body, lease).join("\n");
   if (body.kind === "spot-fleet") {
     const slots = body.slots ?? 0;
     return `Will request ${slots} spot slot${slots === 1 ? "" : "s"} ${lease}`;
@@ -90,6 +92,7 @@ export async function create(plan: CreatePlan, ctx: CommandContext): Promise<voi
   ];
   const partial = partialCapacityLine(annex, plan.body);
   if (partial) lines.push(partial);
+  lines.push(...fleetCapacityLines(annex));
   printLines(ctx, lines);
 }
 

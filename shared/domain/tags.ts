@@ -9,6 +9,7 @@ import type {
   EndReason,
 } from "./annex.ts";
 import { isStoppedOrGone } from "./ec2.ts";
+import { type FleetView, presentFleet } from "./fleet-view.ts";
 import { leaseRemaining } from "./lease.ts";
 
 /** The tag keys the service owns; users may not set `annex:` or `aws:` tags. */
@@ -74,6 +75,13 @@ export interface InstanceView {
   launchedAt: string;
   joined: boolean;
   idleSince?: string;
+  availabilityZone?: string;
+  market?: "spot" | "on-demand";
+  /** When EC2 warned of an interruption or recommended rebalancing, and which. */
+  interruptedAt?: string;
+  interruption?: "spot-interruption" | "rebalance-recommendation";
+  /** The interrupted instance this one replaced. */
+  replacementFor?: string;
 }
 
 /** An audit-trail entry as the API shows it. */
@@ -101,6 +109,8 @@ export interface AnnexView {
   leaseRemainingSeconds: number;
   idleTimeoutSeconds: number;
   instances: InstanceView[];
+  /** Kind `fleet`: target and fulfilled capacity, capacity by pool, what the launch got. */
+  fleet?: FleetView;
   events?: EventView[];
 }
 
@@ -121,6 +131,15 @@ function presentInstance(instance: AnnexInstance): InstanceView {
     launchedAt: isoFromEpoch(instance.launchedAt),
     joined: instance.bootstrappedAt !== undefined || instance.lastHeartbeatAt !== undefined,
     ...(since === undefined ? {} : { idleSince: isoFromEpoch(since) }),
+    ...(instance.availabilityZone ? { availabilityZone: instance.availabilityZone } : {}),
+    ...(instance.market ? { market: instance.market } : {}),
+    ...(instance.interruptionNoticeAt === undefined
+      ? {}
+      : {
+          interruptedAt: isoFromEpoch(instance.interruptionNoticeAt),
+          interruption: instance.interruptionKind ?? "spot-interruption",
+        }),
+    ...(instance.replacementFor ? { replacementFor: instance.replacementFor } : {}),
   };
 }
 
@@ -159,6 +178,12 @@ export function presentAnnex(
     leaseRemainingSeconds: annex.state === "ended" ? 0 : leaseRemaining(annex.leaseExpiresAt, now),
     idleTimeoutSeconds: annex.idleTimeoutSeconds,
     instances: byLaunch.map(presentInstance),
+    ...fleetPart(annex, instances),
     ...(events ? { events: [...events].sort((a, b) => a.at - b.at).map(presentEvent) } : {}),
   };
+}
+
+function fleetPart(annex: Annex, instances: readonly AnnexInstance[]): { fleet?: FleetView } {
+  const fleet = presentFleet(annex, instances);
+  return fleet === undefined ? {} : { fleet };
 }

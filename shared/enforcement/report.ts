@@ -16,6 +16,8 @@ export interface SweepReport {
   instancesGone: number;
   /** Instances whose `annex:lease-expires` tag lagged a lease reset and was rewritten. */
   tagsRepaired: number;
+  /** Interrupted spot instances replaced (fleet annexes that asked for it). */
+  replacementsLaunched: number;
   /** Whether this sweep ran the full (hourly) sweep of every tagged instance. */
   fullSweep: boolean;
   /** Steps that failed (logged); their work waits for the next tick. */
@@ -32,6 +34,7 @@ export function newReport(now: number): SweepReport {
     instancesTerminated: { expired: 0, idle: 0, boot: 0, orphan: 0 },
     instancesGone: 0,
     tagsRepaired: 0,
+    replacementsLaunched: 0,
     fullSweep: false,
     failures: 0,
   };

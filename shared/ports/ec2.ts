@@ -3,6 +3,7 @@
  * throw domain errors (launch-errors.ts), never SDK errors, for what the core decides on.
  */
 
+import type { Market } from "../domain/fleet.ts";
 import type { Ec2Tag } from "../domain/tags.ts";
 
 /** What the product needs to know of an EC2 instance. Times are epoch seconds. */
@@ -12,6 +13,9 @@ export interface Ec2Instance {
   state: string;
   launchedAt: number;
   tags: Record<string, string>;
+  /** Where it runs and on which market (EC2's InstanceLifecycle: spot, else on-demand). */
+  availabilityZone?: string;
+  market?: Market;
   /** The instance profile it runs with, if any. */
   instanceProfileArn?: string;
 }

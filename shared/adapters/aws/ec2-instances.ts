@@ -24,6 +24,10 @@ const toEc2Instance = (instance: Instance): Ec2Instance => ({
   ...(instance.IamInstanceProfile?.Arn
     ? { instanceProfileArn: instance.IamInstanceProfile.Arn }
     : {}),
+  ...(instance.Placement?.AvailabilityZone
+    ? { availabilityZone: instance.Placement.AvailabilityZone }
+    : {}),
+  market: instance.InstanceLifecycle === "spot" ? "spot" : "on-demand",
 });
 
 /** EC2 instances over the SDK. */

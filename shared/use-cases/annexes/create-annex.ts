@@ -1,7 +1,8 @@
 /**
  * Create an annex (POST /annexes), write-ahead so that nothing is lost or doubled:
  * validate → claim the client token → claim the name → annex item (`requested`) → config bundle →
- * RunInstances (on-demand) or RequestSpotFleet (spot-fleet) with an EC2 client token and tags →
+ * RunInstances (on-demand), RequestSpotFleet (spot-fleet) or instant EC2 Fleets (fleet, with a
+ * launch template) with EC2 client tokens and tags →
  * instance ids or fleet id recorded (`provisioning`).
  * A replay of the same client token resumes or returns the same annex; it never launches twice.
  */
@@ -15,6 +16,7 @@ import {
   NameInUseError,
   ValidationError,
 } from "../../domain/errors.ts";
+import { type FleetAsk, marketsPhrase, typesPhrase, unitName } from "../../domain/fleet.ts";
 import { CapacityError, LaunchRejectedError } from "../../domain/launch-errors.ts";
 import { DEFAULT_BOOT_GRACE_SECONDS, hoursToSeconds, leaseExpiry } from "../../domain/lease.ts";
 import { type CreateAnnexRequest, parseCreateAnnex } from "../../domain/requests/create-annex.ts";
@@ -24,6 +26,8 @@ import { fleetSummary } from "../../domain/spot-fleet.ts";
 import { transition } from "../../domain/state-machine.ts";
 import { isoFromEpoch } from "../../domain/tags.ts";
 import { type Launched, launchInstances, recordLaunch, requestFleet } from "./launch-annex.ts";
+import { launchFleet } from "./launch-fleet.ts";
+import { planFleet } from "./plan-fleet.ts";
 import type { AnnexPorts } from "./ports.ts";
 import { instanceUserData } from "./user-data.ts";
 
@@ -44,23 +48,7 @@ export async function createAnnex(
   if (settings === undefined)
     throw new ConflictError("setup has not been run: run `annex setup` first");
   const request = parseCreateAnnex(body, settings.limits);
-  if (request.kind === "fleet") {
-    throw new ValidationError([
-      {
-        path: "kind",
-        message: `${request.kind} annexes are not available yet: use on-demand (count) or spot-fleet (slots)`,
-      },
-    ]);
-  }
-  const launchShape =
-    request.kind === "spot-fleet"
-      ? fleetSummary(request, settings.defaults.imageId)
-      : {
-          imageId: request.imageId ?? settings.defaults.imageId,
-          instanceType:
-            request.instanceType ?? settings.defaults.instanceType ?? FALLBACK_INSTANCE_TYPE,
-        };
-  const imageId = launchShape.imageId;
+  const { imageId, instanceType } = launchShapeOf(request, settings);
   if (imageId === undefined) {
     throw new ValidationError([
       { path: "imageId", message: "is required: setup stored no default image" },
@@ -71,6 +59,11 @@ export async function createAnnex(
     request.userData ?? request.defaultUserData,
     DEFAULT_BOOT_GRACE_SECONDS,
   );
+  const securityGroupIds = request.securityGroupIds ?? settings.securityGroupIds ?? [];
+  const fleet =
+    request.kind === "fleet"
+      ? await planFleet(ports, request, securityGroupIds, settings.limits, now)
+      : undefined;
   const hash = requestHash({ ...request, clientToken: undefined });
   const claim = await ports.claims.claimToken(owner, request.clientToken, {
     annexId: ulid(now * 1000),
@@ -93,23 +86,57 @@ export async function createAnnex(
       await ports.claims.releaseToken(owner, request.clientToken, claim.annexId);
     throw error;
   }
-  const shape = { imageId, instanceType: launchShape.instanceType };
+  const shape = { imageId, instanceType, securityGroupIds, fleet };
   const annex = newAnnex(claim.annexId, owner, request, shape, settings, hash, now);
   await ports.annexes.createAnnex(annex);
   await ports.instances.appendEvent({
     annexId: annex.id,
     at: now,
     type: "created",
-    message: `requested ${annex.requestedCount} ${annex.kind === "spot-fleet" ? "spot slots of " : ""}${annex.instanceType} until ${isoFromEpoch(annex.leaseExpiresAt)}`,
+    message: `requested ${whatWasAsked(annex)} until ${isoFromEpoch(annex.leaseExpiresAt)}`,
   });
   return { ...(await resume(ports, settings, request, annex, userData, now)), created: true };
+}
+
+/** The image and the instance type(s) the annex item records. */
+function launchShapeOf(
+  request: CreateAnnexRequest,
+  settings: PoolSettings,
+): { imageId: string | undefined; instanceType: string } {
+  if (request.kind === "spot-fleet") return fleetSummary(request, settings.defaults.imageId);
+  const imageId = request.imageId ?? settings.defaults.imageId;
+  if (request.kind === "fleet")
+    return {
+      imageId,
+      instanceType: request.fleet.instanceTypes?.join(",") ?? "attribute-based",
+    };
+  const instanceType =
+    request.instanceType ?? settings.defaults.instanceType ?? FALLBACK_INSTANCE_TYPE;
+  return { imageId, instanceType };
+}
+
+/** "2 m5.large", "6 spot slots of m5.large,m5.xlarge", "100 vCPUs of c5.large or m5.large (spot, …)". */
+function whatWasAsked(annex: Annex): string {
+  if (annex.fleet !== undefined) {
+    const n = annex.fleet.targetCapacity;
+    return `${n} ${unitName(annex.fleet.capacityUnit, n)} of ${typesPhrase(annex.fleet)} (${marketsPhrase(annex.fleet)})`;
+  }
+  const slots = annex.kind === "spot-fleet" ? "spot slots of " : "";
+  return `${annex.requestedCount} ${slots}${annex.instanceType}`;
+}
+
+interface LaunchShape {
+  imageId: string;
+  instanceType: string;
+  securityGroupIds: string[];
+  fleet: FleetAsk | undefined;
 }
 
 function newAnnex(
   id: string,
   owner: string,
-  request: Exclude<CreateAnnexRequest, { kind: "fleet" }>,
-  shape: { imageId: string; instanceType: string },
+  request: CreateAnnexRequest,
+  shape: LaunchShape,
   settings: PoolSettings,
   hash: string,
   now: number,
@@ -121,16 +148,19 @@ function newAnnex(
     owner,
     kind: request.kind,
     state: "requested",
-    requestedCount: request.kind === "spot-fleet" ? request.slots : request.count,
+    requestedCount:
+      shape.fleet?.targetCapacity ??
+      (request.kind === "spot-fleet" ? request.slots : (request.count ?? 0)),
     instanceType: shape.instanceType,
     imageId: shape.imageId,
-    securityGroupIds: request.securityGroupIds ?? settings.securityGroupIds ?? [],
+    securityGroupIds: shape.securityGroupIds,
     keyName: request.keyName ?? settings.keyName,
     owners: request.owners,
     noOwner: request.noOwner,
     tags: request.tags,
     leaseExpiresAt,
     ...(request.kind === "spot-fleet" ? { fleetValidUntil: leaseExpiresAt } : {}),
+    ...(shape.fleet ? { fleet: shape.fleet } : {}),
     idleTimeoutSeconds: hoursToSeconds(request.idleHours),
     bootGraceSeconds: DEFAULT_BOOT_GRACE_SECONDS,
     clientToken: request.clientToken,
@@ -146,7 +176,7 @@ function newAnnex(
 async function resume(
   ports: AnnexPorts,
   settings: PoolSettings,
-  request: Exclude<CreateAnnexRequest, { kind: "fleet" }>,
+  request: CreateAnnexRequest,
   annex: Annex,
   userData: string,
   now: number,
@@ -164,7 +194,9 @@ async function resume(
     launched =
       request.kind === "spot-fleet"
         ? await requestFleet(ports, annex, request, userData)
-        : await launchInstances(ports, annex, userData, now);
+        : annex.fleet !== undefined
+          ? await launchFleet(ports, { ...annex, fleet: annex.fleet }, userData, now)
+          : await launchInstances(ports, annex, userData, now);
   } catch (error) {
     if (!(error instanceof CapacityError || error instanceof LaunchRejectedError)) throw error;
     const failed = {

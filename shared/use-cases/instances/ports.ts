@@ -21,7 +21,7 @@ export interface HeartbeatKeys {
 /** What a heartbeat reads and writes (no EC2: the heartbeat function does not load its client). */
 export interface HeartbeatPorts {
   annexes: Pick<AnnexRepository, "getAnnex">;
-  instances: Pick<InstanceRepository, "getInstance" | "saveInstance">;
+  instances: Pick<InstanceRepository, "getInstance" | "saveInstance" | "appendEvent">;
   heartbeatKey: HeartbeatKeys;
   log: Log;
 }

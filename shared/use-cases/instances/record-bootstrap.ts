@@ -1,6 +1,7 @@
 /** The answer to an admitted instance's bootstrap, and what it records. */
 
 import type { Annex } from "../../domain/annex.ts";
+import { placementOf } from "../../domain/ec2.ts";
 import { mintHeartbeatToken } from "../../domain/heartbeat-token.ts";
 import { bootDeadline, idleDeadlineAtBootstrap } from "../../domain/lease.ts";
 import { transition } from "../../domain/state-machine.ts";
@@ -42,6 +43,7 @@ export async function recordBootstrap(
       ec2State: "running",
       launchedAt,
       bootDeadline: bootDeadline(launchedAt, annex.bootGraceSeconds),
+      ...placementOf(ec2Instance),
       version: 1,
     };
     await ports.instances.addInstances([record]);

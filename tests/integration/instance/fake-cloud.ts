@@ -67,6 +67,8 @@ export interface FakeCloud {
   stsUrl: string;
   /** The proofs /bootstrap received, with whether each one's SigV4 signature verified. */
   proofs: Array<{ headers: Record<string, string>; url: string; body: string; verified: boolean }>;
+  /** More metadata to serve, by path under `/latest/meta-data/` (e.g. `spot/instance-action`). */
+  metadata: Record<string, string>;
   requestsTo(path: string): RecordedRequest[];
   stop(): Promise<void>;
 }
@@ -82,6 +84,7 @@ export async function startFakeCloud(): Promise<FakeCloud> {
     userData: "",
     noRole: false,
     proofs: [] as FakeCloud["proofs"],
+    metadata: {} as Record<string, string>,
     lease,
     heartbeatAnswer: { leaseExpiresAtEpoch: lease, instruction: "continue" } as HeartbeatAnswer,
     bundle: buildConfigBundle({
@@ -127,6 +130,9 @@ export async function startFakeCloud(): Promise<FakeCloud> {
       if (path === credentials && !cloud.noRole) return res.end(`${ROLE}\n`);
       if (path === `${credentials}${ROLE}` && !cloud.noRole)
         return json(200, { Code: "Success", Type: "AWS-HMAC", ...ROLE_CREDENTIALS });
+      const served = cloud.metadata[path.slice(`${IMDS_PATH}/latest/meta-data/`.length)];
+      if (path.startsWith(`${IMDS_PATH}/latest/meta-data/`) && served !== undefined)
+        return res.end(served);
       return json(404, {});
     }
     if (path === "/api/bootstrap" && req.method === "POST") {

@@ -3,7 +3,7 @@
  * (an empty list when all hold), so that a deliberately widened policy is caught by the same code.
  */
 
-import { ec2Violations, isEc2Mutation } from "./ec2-rules.ts";
+import { ec2Violations, isEc2Mutation, isEc2Read } from "./ec2-rules.ts";
 import {
   actionsOf,
   type FunctionView,
@@ -102,9 +102,9 @@ function statementViolations(fn: FunctionView, statement: Statement): string[] {
   const found: string[] = [];
   for (const action of actions.filter((a) => a.includes("*")))
     found.push(`${fn.name}: wildcard action ${action}`);
-  if (resources.includes("*") && !actions.every((a) => /^ec2:Describe\w+$/.test(a)))
+  if (resources.includes("*") && !actions.every(isEc2Read))
     found.push(
-      `${fn.name}: Resource "*" for ${actions.join(", ")} (only Describe* takes no resource)`,
+      `${fn.name}: Resource "*" for ${actions.join(", ")} (only EC2 reads take no resource)`,
     );
   if (
     actions.some((a) => a.startsWith("logs:")) &&

@@ -11,6 +11,7 @@ import { StaleAnnexError, StaleInstanceError } from "../../../shared/domain/stal
 import { ANNEX_TAG_KEYS, launchTags } from "../../../shared/domain/tags.ts";
 import type { EnforcePorts } from "../../../shared/enforcement/ports.ts";
 import type { Ec2Filter, Ec2Instance } from "../../../shared/ports/ec2.ts";
+import type { FleetLaunchRequest, FleetLaunchResult } from "../../../shared/ports/ec2-fleets.ts";
 
 const page = <T>(items: T[], limit: number, startKey?: Record<string, unknown>) => {
   const from = typeof startKey?.index === "number" ? startKey.index : 0;
@@ -86,6 +87,12 @@ export class FakeTable {
     },
     appendEvent: async (event) => {
       this.events.push(structuredClone(event));
+    },
+    addInstances: async (instances) => {
+      for (const instance of instances) {
+        const key = `${instance.annexId} ${instance.instanceId}`;
+        if (!this.records.has(key)) this.records.set(key, structuredClone(instance));
+      }
     },
   };
 
@@ -217,8 +224,72 @@ export class FakeEc2 {
   };
 }
 
+/**
+ * Instant EC2 Fleets over a FakeEc2: each launch fills its target from the first override whose
+ * pool is not `short` (instances tagged for the annex named in the fleet tags); calls are kept.
+ */
+export class FakeEc2Fleets {
+  readonly launches: FleetLaunchRequest[] = [];
+  readonly deleted: string[] = [];
+  /** Pools (`market/type/zone-subnet`) with no capacity. */
+  readonly short = new Set<string>();
+  private readonly byToken = new Map<string, FleetLaunchResult>();
+
+  constructor(private readonly ec2: FakeEc2) {}
+
+  readonly port: EnforcePorts["ec2Fleets"] = {
+    launch: async (request) => {
+      this.launches.push(structuredClone(request));
+      const replay = this.byToken.get(request.clientToken);
+      if (replay) return replay;
+      const open = request.overrides.find(
+        (o) => !this.short.has(`${request.market}/${o.instanceType}/${o.subnetId}`),
+      );
+      const result: FleetLaunchResult = {
+        fleetId: `fleet-${this.launches.length}`,
+        instances: [],
+        errors: [],
+      };
+      if (open === undefined) {
+        result.errors.push({
+          market: request.market,
+          code: "InsufficientInstanceCapacity",
+          message: "no capacity",
+        });
+      } else {
+        const tags = Object.fromEntries(request.fleetTags.map((t) => [t.Key, t.Value]));
+        const annex = {
+          id: tags["annex:id"] ?? "",
+          name: tags["annex:name"] ?? "",
+          owner: "",
+          leaseExpiresAt: 0,
+          tags: {},
+        };
+        const count = Math.ceil(request.targetCapacity / (open.weight ?? 1));
+        for (const instanceId of this.ec2.run(annex, count))
+          result.instances.push({
+            instanceId,
+            instanceType: open.instanceType ?? "m5.large",
+            subnetId: open.subnetId,
+            market: request.market,
+          });
+      }
+      this.byToken.set(request.clientToken, result);
+      return result;
+    },
+    findByAnnex: async () => [],
+    delete: async (ids) => {
+      this.deleted.push(...ids);
+    },
+  };
+}
+
 /** Ports over a fake table and fake EC2; warnings are collected. */
-export function fakePorts(table = new FakeTable(), ec2 = new FakeEc2()) {
+export function fakePorts(
+  table = new FakeTable(),
+  ec2 = new FakeEc2(),
+  fleets = new FakeEc2Fleets(ec2),
+) {
   const warnings: Array<{ message: string; fields: Record<string, unknown> }> = [];
   const ports: EnforcePorts = {
     annexes: table.annexPort,
@@ -226,10 +297,17 @@ export function fakePorts(table = new FakeTable(), ec2 = new FakeEc2()) {
     instances: table.instancePort,
     ec2: ec2.port,
     fleets: { cancel: async () => undefined },
+    ec2Fleets: fleets.port,
+    launchTemplates: { delete: async () => undefined },
+    catalog: {
+      instanceTypes: async (types) =>
+        types.map((instanceType) => ({ instanceType, vcpus: 2, memoryMiB: 8192 })),
+    },
+    capacityMemory: { recent: async () => [], remember: async () => undefined },
     store: { deleteBundle: async () => undefined },
     log: { warn: (message, fields = {}) => warnings.push({ message, fields }) },
   };
-  return { ports, table, ec2, warnings };
+  return { ports, table, ec2, fleets, warnings };
 }
 
 /** An annex (live, `running`) with the given overrides. */
