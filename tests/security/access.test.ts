@@ -127,8 +127,7 @@ describe("with another owner's identity", () => {
 });
 
 describe("the admin-only route", () => {
-  // Pending: the admin check (ANNEX_ADMINS) is being built with issue 11.
-  it.fails("refuses POST /setup to a caller who is not an administrator, and changes nothing", async () => {
+  it("refuses POST /setup to a caller who is not an administrator, and changes nothing", async () => {
     const before = await footprint(h);
     const answer = await call("POST", "/setup", {
       owner: "bob",

@@ -60,7 +60,7 @@ export async function createAnnex(
     ]);
   }
   const userData = instanceUserData(
-    ports.apiUrl,
+    ports,
     request.userData ?? request.defaultUserData,
     DEFAULT_BOOT_GRACE_SECONDS,
   );

@@ -310,11 +310,8 @@ function forward(to: URL, req: IncomingMessage, body: Buffer): Promise<Answer> {
         port: to.port,
         method: req.method,
         path: req.url,
-        headers: {
-          ...withoutFraming(req.headers),
-          host: to.host,
-          "content-length": String(body.length),
-        },
+        // The Host header stays the caller's: it is signed (STS checks it on instance proofs).
+        headers: { ...withoutFraming(req.headers), "content-length": String(body.length) },
       },
       (res) => {
         const chunks: Buffer[] = [];

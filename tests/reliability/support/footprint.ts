@@ -36,6 +36,8 @@ const clientsFor = (h: Harness) => ({
  * calls in flight (EC2 events are delivered asynchronously) have settled.
  */
 export async function footprint(h: Harness): Promise<Footprint> {
+  // Transitions due now happen first (they emit events whose handler writes), then settle.
+  h.stack.aws.ec2.control.tick();
   await h.tap.idle();
   let c = clients.get(h);
   if (c === undefined) {
