@@ -51,7 +51,9 @@ security group, pool settings). Safe to repeat.
   -default-instance-type TYPE  the pool's default instance type
   -default-ami-id AMI          the pool's default image
   -max-count N                 refuse annexes larger than N instances
-  -max-duration HOURS          refuse leases longer than HOURS`,
+  -max-duration HOURS          refuse leases longer than HOURS
+  -min-duration HOURS          refuse leases shorter than HOURS (default 0.1; at least 0.001)
+  -min-idle HOURS              refuse idle timeouts shorter than HOURS (default 0.05)`,
   "check-setup": `Usage: annex check-setup        (annex -check-setup)
 
 Checks each component of the setup: "Checking for … OK." or what is missing and what to do.

@@ -15,7 +15,12 @@ export interface SetupBody {
   poolPassword?: string;
   poolToken?: string;
   defaults?: { instanceType?: string; imageId?: string };
-  limits?: { maxCount?: number; maxDurationHours?: number };
+  limits?: {
+    maxCount?: number;
+    maxDurationHours?: number;
+    minDurationHours?: number;
+    minIdleHours?: number;
+  };
 }
 
 /**
@@ -56,6 +61,10 @@ export function setupBody({ options, given }: Invocation, ctx: PlanContext): Set
   if (options.maxDuration !== undefined) {
     limits.maxDurationHours = parseHours(options.maxDuration, "max-duration");
   }
+  if (options.minDuration !== undefined) {
+    limits.minDurationHours = parseHours(options.minDuration, "min-duration");
+  }
+  if (options.minIdle !== undefined) limits.minIdleHours = parseHours(options.minIdle, "min-idle");
   if (Object.keys(limits).length > 0) body.limits = limits;
   checked(given, () => parseSetup(body));
   return body;

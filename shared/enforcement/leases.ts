@@ -12,7 +12,7 @@ import { endAnnex } from "../use-cases/annexes/end-annex.ts";
 import type { EndPorts } from "../use-cases/annexes/ports.ts";
 import { batchedEc2, instancesOfAnnexes, TerminateBatcher } from "./batching.ts";
 import { type EnforcePorts, SWEEP_CONCURRENCY, type TimeLeft } from "./ports.ts";
-import { recordFailure, type SweepReport } from "./report.ts";
+import { recordAnnexFailure, type SweepReport } from "./report.ts";
 
 /** Due annexes per page (one DescribeInstances for all of them). */
 export const LEASE_PAGE = 100;
@@ -44,7 +44,7 @@ export async function sweepLeases(
       try {
         await batcher.run(() => endExpired(pagePorts, annex, now, report));
       } catch (error) {
-        recordFailure(ports, report, "ending an expired annex", error, { annexId: annex.id });
+        await recordAnnexFailure(ports, report, "ending an expired annex", error, annex.id);
       }
     });
     startKey = page.next;

@@ -21,7 +21,11 @@ import { CapacityError, LaunchRejectedError } from "../../domain/launch-errors.t
 import { DEFAULT_BOOT_GRACE_SECONDS, hoursToSeconds, leaseExpiry } from "../../domain/lease.ts";
 import { type CreateAnnexRequest, parseCreateAnnex } from "../../domain/requests/create-annex.ts";
 import { requestHash } from "../../domain/requests/request-hash.ts";
-import { FALLBACK_INSTANCE_TYPE, type PoolSettings } from "../../domain/settings.ts";
+import {
+  effectiveLimits,
+  FALLBACK_INSTANCE_TYPE,
+  type PoolSettings,
+} from "../../domain/settings.ts";
 import { fleetSummary } from "../../domain/spot-fleet.ts";
 import { transition } from "../../domain/state-machine.ts";
 import { isoFromEpoch } from "../../domain/tags.ts";
@@ -47,7 +51,8 @@ export async function createAnnex(
   const settings = await ports.store.getSettings();
   if (settings === undefined)
     throw new ConflictError("setup has not been run: run `annex setup` first");
-  const request = parseCreateAnnex(body, settings.limits);
+  const limits = effectiveLimits(settings.limits);
+  const request = parseCreateAnnex(body, limits);
   const { imageId, instanceType } = launchShapeOf(request, settings);
   if (imageId === undefined) {
     throw new ValidationError([
@@ -62,7 +67,7 @@ export async function createAnnex(
   const securityGroupIds = request.securityGroupIds ?? settings.securityGroupIds ?? [];
   const fleet =
     request.kind === "fleet"
-      ? await planFleet(ports, request, securityGroupIds, settings.limits, now)
+      ? await planFleet(ports, request, securityGroupIds, limits, now)
       : undefined;
   const hash = requestHash({ ...request, clientToken: undefined });
   const claim = await ports.claims.claimToken(owner, request.clientToken, {
@@ -87,8 +92,16 @@ export async function createAnnex(
     throw error;
   }
   const shape = { imageId, instanceType, securityGroupIds, fleet };
-  const annex = newAnnex(claim.annexId, owner, request, shape, settings, hash, now);
-  await ports.annexes.createAnnex(annex);
+  // The bundle's key is written ahead with the record: whatever ends the annex deletes the bundle.
+  const annex = {
+    ...newAnnex(claim.annexId, owner, request, shape, settings, hash, now),
+    configKey: ports.store.bundleKey(claim.annexId),
+  };
+  if (!(await ports.annexes.createAnnex(annex))) {
+    // A concurrent identical request wrote the record first: its lease is everyone's.
+    const stored = (await ports.annexes.getAnnex(annex.id)) ?? annex;
+    return { ...(await resume(ports, settings, request, stored, userData, now)), created: false };
+  }
   await ports.instances.appendEvent({
     annexId: annex.id,
     at: now,
