@@ -14,12 +14,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import http from "node:http";
 import type { Clock } from "../local/clock.ts";
 import { startLocalStack } from "../local/stack.ts";
-import {
-  CALLER_HEADER,
-  freePort,
-  startAwsTap,
-  type TappedCall,
-} from "../tests/reliability/support/aws-tap.ts";
+import { CALLER_HEADER, freePort, startAwsTap } from "../tests/reliability/support/aws-tap.ts";
 import { printTable } from "./_table.ts";
 
 const ANNEXES = Number(process.env.ANNEX_BENCH_ANNEXES ?? 500);
@@ -68,7 +63,7 @@ export async function run(): Promise<void> {
   markCallers();
   const clock = jumpingClock();
   const awsPort = await freePort();
-  const tap = await startAwsTap(`http://127.0.0.1:${awsPort}`, { rewrite: spreadAcrossZones });
+  const tap = await startAwsTap(`http://127.0.0.1:${awsPort}`);
   const stack = await startLocalStack({
     awsPort,
     apiPort: 0,
@@ -192,24 +187,6 @@ export async function run(): Promise<void> {
     await stack.stop();
     await tap.close();
   }
-}
-
-const ZONES = ["a", "b", "c", "d", "e", "f"].map((letter) => `us-east-1${letter}`);
-
-/**
- * AWS picks a default subnet for a RunInstances that names none; the emulator always takes the
- * first zone's, whose /20 holds about 4,000 addresses. The bench spreads such launches over the
- * six default subnets as AWS would (by client token, so a retry lands in the same zone).
- */
-function spreadAcrossZones(call: TappedCall): string | undefined {
-  if (call.service !== "ec2" || call.action !== "RunInstances") return undefined;
-  const params = new URLSearchParams(call.body);
-  if (params.has("Placement.AvailabilityZone") || params.has("SubnetId")) return undefined;
-  const token = params.get("ClientToken") ?? "";
-  let hash = 0;
-  for (const char of token) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  params.set("Placement.AvailabilityZone", ZONES[hash % ZONES.length] ?? "us-east-1a");
-  return params.toString();
 }
 
 function scheduled() {
