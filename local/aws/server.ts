@@ -1,6 +1,7 @@
 /**
  * The local AWS: one loopback HTTP endpoint that routes each request by the service in its
- * SigV4 credential scope — dynamodb → dynalite, s3 → s3rver, ec2 → the EC2 emulator, sts →
+ * SigV4 credential scope — dynamodb → dynalite, s3 → s3rver, ec2 → the EC2 emulator, sqs →
+ * queues in memory, sts →
  * GetCallerIdentity (signatures verified), pricing → the Price List, and the few IAM/Lambda
  * reads check-setup makes. `/_imds/<id>/…` and `/_ec2/…` reach the emulator's instance metadata
  * service and control interface.
@@ -18,6 +19,7 @@ import { startDynamoDb } from "./dynamodb.ts";
 import { sendAwsError } from "./errors.ts";
 import { handlePricing } from "./pricing.ts";
 import { startS3 } from "./s3.ts";
+import { startSqs } from "./sqs.ts";
 import { handleSts } from "./sts.ts";
 
 export interface LocalAwsOptions {
@@ -54,6 +56,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     stateDir: await folder("ec2"),
     roleOfInstanceProfile: (name) => controlPlane.roleOfInstanceProfile(name),
   });
+  const sqs = startSqs(ec2.control.clock, ec2.accountId, ec2.region);
   const sts = {
     accountId: ec2.accountId,
     clock: ec2.control.clock,
@@ -80,6 +83,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         return ec2.handleApi(req, res);
       case "sts":
         return handleSts(req, res, sts);
+      case "sqs":
+        return sqs.handle(req, res);
       case "pricing":
         return handlePricing(req, res, pricing);
       case "iam":
@@ -91,7 +96,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
           res,
           400,
           "UnknownService",
-          `The local AWS endpoint does not serve '${scope.service}': it serves dynamodb, s3, ec2, sts (GetCallerIdentity), pricing (the Price List), iam (instance profiles) and lambda (function lookups).`,
+          `The local AWS endpoint does not serve '${scope.service}': it serves dynamodb, s3, ec2, sqs, sts (GetCallerIdentity), pricing (the Price List), iam (instance profiles) and lambda (function lookups).`,
         );
     }
   };
@@ -126,6 +131,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     ec2,
     controlPlane,
     async stop() {
+      sqs.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ec2.close();
