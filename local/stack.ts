@@ -13,12 +13,15 @@ import {
   ResourceInUseException,
 } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { type LocalAws, type LocalAwsOptions, startLocalAws } from "./aws/server.ts";
 import { type InstanceSimulator, startInstanceSimulator } from "./instances/index.ts";
 import { startHttpApi } from "./runner/http-api.ts";
 import { LOCAL_ACCOUNT, localAdmins } from "./runner/iam.ts";
 import { createInvoker, type Invoker } from "./runner/invoke.ts";
-import { startScheduler } from "./runner/scheduler.ts";
+import { type QueuePollers, startQueuePollers } from "./runner/queue-poller.ts";
+import { createQueues, type LocalQueue, localQueues, resolveQueueValue } from "./runner/queues.ts";
+import { reportInvocationError, startScheduler } from "./runner/scheduler.ts";
 import { type FunctionDefinition, readServiceDefinition } from "./runner/service-definition.ts";
 
 export interface LocalStackOptions {
@@ -58,6 +61,8 @@ export interface LocalStack extends Invoker {
   environment: Record<string, string>;
   /** Runs every scheduled function once now, as one tick would. */
   runScheduled(): Promise<void>;
+  /** Resolves once the queue-triggered functions have taken and finished every waiting message. */
+  queuesIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -86,7 +91,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const root = resolve(options.root ?? process.cwd());
   // Resolved once: every process the stack starts (simulated instances) runs elsewhere.
   const dataDir = resolve(root, options.dataDir ?? ".annex");
-  const definition = readServiceDefinition(join(root, "serverless.yml"));
+  const definition = readServiceDefinition(join(root, "serverless.yml"), LOCAL_NAMES.stage);
   const aws = await startLocalAws({
     port: options.awsPort ?? 4566,
     dataDir: join(dataDir, "aws"),
@@ -100,6 +105,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ANNEX_ADMINS: admins.join(","),
       ...options.environment,
     });
+    // Queue URLs on the handlers' endpoint (a test may put a tap in between).
+    const queues = localQueues(definition.queues, environment.AWS_ENDPOINT_URL ?? aws.endpoint);
+    Object.assign(environment, queueVariables(definition.functions, queues));
     // The runner's stand-in for IAM: local user names become the ARNs its API gives callers.
     environment.ANNEX_ADMINS = localAdmins((environment.ANNEX_ADMINS ?? "").split(","));
     const missing = definition.environmentKeys.filter((key) => !(key in environment));
@@ -107,6 +115,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     Object.assign(process.env, environment);
 
     await createTableAndBucket(definition.tableProperties);
+    const sqs = new SQSClient({});
+    await createQueues(sqs, definition.queues, queues);
     for (const fn of definition.functions)
       aws.controlPlane.addFunction(`${LOCAL_NAMES.functionPrefix}${fn.name}`);
     aws.controlPlane.addInstanceProfile(LOCAL_NAMES.instanceProfile, LOCAL_NAMES.instanceRole);
@@ -123,6 +133,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       aws.ec2,
       options.tickSeconds ?? 10,
     );
+    const pollers = startPollers(aws, definition.functions, queues, invoker);
     const simulate = options.simulateInstances;
     const sandboxRoot = simulate ? await sandboxFolder(dataDir, options.inMemory) : undefined;
     const instances =
@@ -142,8 +153,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       environment,
       invoke: invoker.invoke,
       runScheduled: scheduler.runOnce,
+      queuesIdle: () => pollers.idle(),
       async stop() {
         await instances?.stop();
+        await pollers.stop();
+        sqs.destroy();
         await scheduler.stop();
         await api.stop();
         await aws.stop();
@@ -156,6 +170,51 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await aws.stop();
     throw error;
   }
+}
+
+/** The functions' variables that name a queue (`!Ref` / `!GetAtt`), as local values. */
+function queueVariables(
+  functions: FunctionDefinition[],
+  queues: Map<string, LocalQueue>,
+): Record<string, string> {
+  return Object.fromEntries(
+    functions.flatMap((fn) =>
+      Object.entries(fn.intrinsicEnvironment).map(([name, value]) => [
+        name,
+        resolveQueueValue(name, value, queues),
+      ]),
+    ),
+  );
+}
+
+/** Lambda's event source mappings: pollers on the local AWS itself (they are AWS's, not ours). */
+function startPollers(
+  aws: LocalAws,
+  functions: FunctionDefinition[],
+  queues: Map<string, LocalQueue>,
+  invoker: Invoker,
+): QueuePollers {
+  const client = new SQSClient({ endpoint: aws.endpoint });
+  const polled = functions.flatMap((fn) =>
+    fn.queueTriggers.map((trigger) => {
+      const queue = queues.get(trigger.queue);
+      if (queue === undefined) throw new Error(`${fn.name}: no queue ${trigger.queue}`);
+      return {
+        function: fn.name,
+        trigger,
+        url: `${aws.endpoint}/000000000000/${queue.name}`,
+        arn: queue.arn,
+      };
+    }),
+  );
+  const pollers = startQueuePollers(client, polled, invoker, reportInvocationError);
+  return {
+    idle: () => pollers.idle(),
+    async stop() {
+      await pollers.stop();
+      client.destroy();
+    },
+  };
 }
 
 /** Where simulated instances keep their sandboxes: under the data folder, or a temporary one. */

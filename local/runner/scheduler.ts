@@ -26,7 +26,7 @@ export function startScheduler(
       .invoke(fn.name, scheduledEvent(fn.name))
       .then(
         () => undefined,
-        (error: unknown) => report(fn.name, error),
+        (error: unknown) => reportInvocationError(fn.name, error),
       )
       .finally(() => inFlight.delete(fn.name));
     inFlight.set(fn.name, run);
@@ -43,7 +43,7 @@ export function startScheduler(
       if (!fn.eventPatterns.some((pattern) => matches(pattern, event))) continue;
       const delivery = invoker.invoke(fn.name, event).then(
         () => undefined,
-        (error: unknown) => report(fn.name, error),
+        (error: unknown) => reportInvocationError(fn.name, error),
       );
       pending.add(delivery);
       void delivery.finally(() => pending.delete(delivery));
@@ -81,7 +81,8 @@ function scheduledEvent(name: string) {
   };
 }
 
-function report(name: string, error: unknown): void {
+/** An invocation that threw, as the Lambda console would show it: on stderr. */
+export function reportInvocationError(name: string, error: unknown): void {
   process.stderr.write(
     `local ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );

@@ -21,7 +21,7 @@ import {
 import type { Ec2Instance } from "../ports/ec2.ts";
 import type { PageKey } from "../ports/repositories.ts";
 import { terminateIsolating } from "./batching.ts";
-import { type EnforcePorts, SWEEP_CONCURRENCY, type TimeLeft } from "./ports.ts";
+import { type EnforcePorts, SWEEP_CONCURRENCY, type Tick } from "./ports.ts";
 import { annexesById, audit, closeInstance, TERMINATION_EVENTS } from "./reconcile.ts";
 import { recordFailure, type SweepReport } from "./report.ts";
 
@@ -61,13 +61,12 @@ export function taggedLease(instance: Pick<Ec2Instance, "tags">): number | undef
   return epochFromIso(instance.tags[ANNEX_TAG_KEYS.leaseExpires]);
 }
 
-/** Runs the window sweep, or the full sweep when it is due; false when work is left. */
-export async function sweepOrphans(
-  ports: EnforcePorts,
-  now: number,
-  timeLeft: TimeLeft,
-  report: SweepReport,
-): Promise<boolean> {
+/**
+ * Runs the window sweep, or the full sweep when it is due; false when work is left. Instances of
+ * annexes handed to the workers this tick are theirs to end.
+ */
+export async function sweepOrphans(ports: EnforcePorts, tick: Tick): Promise<boolean> {
+  const { now, timeLeft, report } = tick;
   if (timeLeft() <= 0) return false;
   const marks = await ports.annexes.sweepMarks();
   const full =
@@ -77,35 +76,34 @@ export async function sweepOrphans(
     now - marks.tagSweepAt > MAX_WINDOW_SECONDS;
   if (full) {
     report.fullSweep = true;
-    if (!(await fullSweep(ports, now, timeLeft, report))) return false;
+    if (!(await fullSweep(ports, tick))) return false;
     await ports.annexes.advanceSweepMark("fullSweepAt", now);
   } else {
-    await windowSweep(ports, marks.tagSweepAt ?? now, now, report);
+    await windowSweep(ports, marks.tagSweepAt ?? now, tick);
   }
   await ports.annexes.advanceSweepMark("tagSweepAt", now);
   return true;
 }
 
 /** Instances whose tagged lease fell between the last window sweep and now. */
-async function windowSweep(ports: EnforcePorts, from: number, now: number, report: SweepReport) {
+async function windowSweep(ports: EnforcePorts, from: number, tick: Tick) {
+  const { now, report } = tick;
   const found: Ec2Instance[] = [];
   for (const values of chunks(leaseTagPatterns(from, now), FILTER_VALUES)) {
     const filter = { Name: ANNEX_TAG_FILTERS.leaseExpires, Values: values };
     found.push(...(await ports.ec2.findTagged(ALIVE_STATES, [filter])));
   }
-  const over = found.filter((instance) => (taggedLease(instance) ?? now) <= now);
+  const over = notHandedOff(found, tick).filter(
+    (instance) => (taggedLease(instance) ?? now) <= now,
+  );
   const annexes = await annexesById(ports, over.map(annexIdOf));
   await reap(ports, over, annexes, now, report);
 }
 
 /** Every tagged instance, against the live annexes (index); any it would act on is re-read consistently. */
-async function fullSweep(
-  ports: EnforcePorts,
-  now: number,
-  timeLeft: TimeLeft,
-  report: SweepReport,
-) {
-  const tagged = await ports.ec2.findTagged(ALIVE_STATES);
+async function fullSweep(ports: EnforcePorts, tick: Tick) {
+  const { now, timeLeft, report } = tick;
+  const tagged = notHandedOff(await ports.ec2.findTagged(ALIVE_STATES), tick);
   const annexes = new Map<string, Annex | undefined>();
   let startKey: PageKey | undefined;
   do {
@@ -127,6 +125,9 @@ async function fullSweep(
 }
 
 const annexIdOf = (instance: Ec2Instance) => instance.tags[ANNEX_TAG_KEYS.id] ?? "";
+
+const notHandedOff = (instances: Ec2Instance[], tick: Tick) =>
+  instances.filter((instance) => !tick.handedOff.has(annexIdOf(instance)));
 
 /** What to do with a tagged instance, given its annex (undefined: no such annex). */
 function verdict(

@@ -33,7 +33,7 @@ export async function startEnforcementStack() {
   // Imported once the stack has set the environment the adapters are built from.
   const storage = await import("../../../shared/composition/storage.ts");
   const { annexPorts } = await import("../../../shared/composition/annexes.ts");
-  const { enforcePorts } = await import("../../../shared/composition/enforcement.ts");
+  const { sweepPorts } = await import("../../../shared/composition/sweep.ts");
   const { createAnnex } = await import("../../../shared/use-cases/annexes/create-annex.ts");
   const { runSweep } = await import("../../../shared/enforcement/sweep.ts");
   const now = () => Math.floor(clock.now() / 1000);
@@ -58,7 +58,7 @@ export async function startEnforcementStack() {
     control,
     annexes,
     instances,
-    ports: enforcePorts,
+    ports: sweepPorts,
     now,
     moveTo,
     /** Creates an annex through the real create use-case at the EC2 clock's time. */
@@ -73,7 +73,7 @@ export async function startEnforcementStack() {
     /** One enforcer tick at `at` (default: the EC2 clock's time). */
     async sweep(at = now()): Promise<SweepReport> {
       moveTo(at);
-      return runSweep(enforcePorts, { now: at, timeLeft: () => 30_000 });
+      return runSweep(sweepPorts, { now: at, timeLeft: () => 30_000 });
     },
     /** EC2's state of an instance ("gone" once EC2 forgot it). */
     ec2State: (id: string) => control.instance(id)?.state ?? "gone",

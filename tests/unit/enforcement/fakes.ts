@@ -9,7 +9,8 @@ import { TerminateRefusedError } from "../../../shared/domain/launch-errors.ts";
 import { nextDeadline } from "../../../shared/domain/lease.ts";
 import { StaleAnnexError, StaleInstanceError } from "../../../shared/domain/stale.ts";
 import { ANNEX_TAG_KEYS, launchTags } from "../../../shared/domain/tags.ts";
-import type { EnforcePorts } from "../../../shared/enforcement/ports.ts";
+import type { EnforcePorts, SweepPorts } from "../../../shared/enforcement/ports.ts";
+import type { DueBatch, DueWork } from "../../../shared/ports/due-work.ts";
 import type { Ec2Filter, Ec2Instance } from "../../../shared/ports/ec2.ts";
 import type { FleetLaunchRequest, FleetLaunchResult } from "../../../shared/ports/ec2-fleets.ts";
 
@@ -294,14 +295,34 @@ export class FakeEc2Fleets {
   };
 }
 
-/** Ports over a fake table and fake EC2; warnings are collected. */
+/** The due-work queue: what the sweep sent; `fail` makes the next dispatch throw. */
+export class FakeDueWork implements DueWork {
+  readonly sent: DueBatch[] = [];
+  deadLetterCount = 0;
+  failNext = false;
+  constructor(public inlineLimit = 100) {}
+  async dispatch(batches: readonly DueBatch[]): Promise<void> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error("SQS is down");
+    }
+    this.sent.push(...structuredClone([...batches]));
+  }
+  async deadLetters(): Promise<number> {
+    return this.deadLetterCount;
+  }
+}
+
+/** Ports over a fake table, fake EC2 and a fake due-work queue; warnings are collected. */
 export function fakePorts(
   table = new FakeTable(),
   ec2 = new FakeEc2(),
   fleets = new FakeEc2Fleets(ec2),
+  dueWork = new FakeDueWork(),
 ) {
   const warnings: Array<{ message: string; fields: Record<string, unknown> }> = [];
-  const ports: EnforcePorts = {
+  const ports: SweepPorts = {
+    dueWork,
     annexes: table.annexPort,
     claims: { releaseName: async () => undefined },
     instances: table.instancePort,
@@ -317,7 +338,7 @@ export function fakePorts(
     store: { deleteBundle: async () => undefined },
     log: { warn: (message, fields = {}) => warnings.push({ message, fields }) },
   };
-  return { ports, table, ec2, fleets, warnings };
+  return { ports, table, ec2, fleets, dueWork, warnings };
 }
 
 /** An annex (live, `running`) with the given overrides. */

@@ -53,7 +53,7 @@ describe("runSweep: leases", () => {
     expect(ec2.state(id)).toBe("running");
   });
 
-  it("reads one DescribeInstances for a page of due annexes and shares TerminateInstances calls", async () => {
+  it("reads one DescribeInstances for a page of due annexes and terminates all their instances in one call", async () => {
     const { ports, table, ec2 } = setup(5000);
     for (let i = 0; i < 40; i++) seed(table, ec2, anAnnex({ leaseExpiresAt: 4000 + i }), 3);
     const report = await runSweep(ports, { now: 5000, timeLeft: plenty });
@@ -61,7 +61,7 @@ describe("runSweep: leases", () => {
     expect([...ec2.instances.values()].every((i) => i.state === "shutting-down")).toBe(true);
     // one for the page of due annexes, one for the lease-tag window
     expect(ec2.calls.DescribeInstances).toBe(2);
-    expect(ec2.calls.TerminateInstances).toBeLessThanOrEqual(6);
+    expect(ec2.calls.TerminateInstances).toBe(1);
     expect(ec2.terminateBatches.flat()).toHaveLength(120);
   });
 
@@ -275,13 +275,16 @@ describe("runSweep: budget and concurrency", () => {
   it("stops between annexes when the budget runs out mid-page and finishes at the next tick", async () => {
     const { ports, table, ec2 } = setup(5000);
     const annexes = Array.from({ length: 12 }, (_, i) => anAnnex({ leaseExpiresAt: 4000 + i }));
-    for (const annex of annexes) seed(table, ec2, annex, 1);
+    const ids = annexes.flatMap((annex) => seed(table, ec2, annex, 1));
     let checks = 0;
     const report = await runSweep(ports, { now: 5000, timeLeft: () => (++checks <= 4 ? 1000 : 0) });
-    const ended = annexes.filter((annex) => table.annexes.get(annex.id)?.state === "ended").length;
+    // Termination first: the annexes it reached are stopping with their instances terminated.
+    const stopped = ids.filter((id) => ec2.state(id) === "shutting-down").length;
+    const stopping = annexes.filter((a) => table.annexes.get(a.id)?.state === "stopping").length;
     expect(report.complete).toBe(false);
-    expect(ended).toBeGreaterThan(0);
-    expect(ended).toBeLessThan(12);
+    expect(stopped).toBeGreaterThan(0);
+    expect(stopped).toBeLessThan(12);
+    expect(stopping).toBe(stopped);
 
     await runSweep(ports, { now: 5060, timeLeft: plenty });
     expect(annexes.every((annex) => table.annexes.get(annex.id)?.state === "ended")).toBe(true);
