@@ -79,20 +79,34 @@ export async function handleEc2Event(
   if (annexId === undefined || record === undefined) return { instanceId: id, outcome: "ignored" };
 
   const kind = INTERRUPTIONS[event["detail-type"]];
+  const stateChange = event["detail-type"] === "EC2 Instance State-change Notification";
+  // Closed already (by the sweep, `off` or an earlier event): EC2's state is all that is left to
+  // record, with no more reads — the common case when the service terminated the instance.
   const saved =
-    event["detail-type"] === "EC2 Instance State-change Notification"
-      ? await applyState(ports, record, event.detail.state, now)
-      : await markInterruption(ports, record, kind ?? "spot-interruption", now);
+    stateChange && record.endedAt !== undefined
+      ? await updateInstance(ports, record, (current) => withState(current, event.detail.state))
+      : stateChange
+        ? await applyState(ports, record, event.detail.state, now)
+        : await markInterruption(ports, record, kind ?? "spot-interruption", now);
   const outcome: Ec2EventOutcome = {
     instanceId: id,
     annexId,
     outcome: saved ? "updated" : "unchanged",
   };
-  const closed =
-    saved?.endedAt !== undefined || (saved === undefined && record.endedAt !== undefined);
-  if (!closed) return outcome;
+  // The event that closed the record ends an annex left with no instance.
+  if (record.endedAt !== undefined || saved?.endedAt === undefined) return outcome;
   const reason = await endIfNoneLeft(ports, annexId, now);
   return reason === undefined ? outcome : { ...outcome, annexEnded: reason };
+}
+
+/**
+ * The record with EC2's new state; undefined when it says so already, or when a late event would
+ * undo a later state (`pending` or `running` after going away, `shutting-down` after `terminated`:
+ * EventBridge does not keep order).
+ */
+function withState(current: AnnexInstance, state: string): AnnexInstance | undefined {
+  const late = (isGone(current.ec2State) && !isGone(state)) || current.ec2State === "terminated";
+  return current.ec2State === state || late ? undefined : { ...current, ec2State: state };
 }
 
 /**
@@ -117,11 +131,7 @@ async function applyState(
     }
   }
   if (annex?.state === "stopping") return undefined;
-  return updateInstance(ports, record, (current) =>
-    current.ec2State === state || (isGone(current.ec2State) && !isGone(state))
-      ? undefined
-      : { ...current, ec2State: state },
-  );
+  return updateInstance(ports, record, (current) => withState(current, state));
 }
 
 const INTERRUPTIONS: Partial<Record<Ec2Event["detail-type"], InterruptionKind>> = {

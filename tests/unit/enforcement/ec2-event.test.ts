@@ -94,6 +94,53 @@ describe("handleEc2Event", () => {
     expect(table.events).toHaveLength(eventsBefore);
   });
 
+  it("reads only the instance's lookup and record when the service already closed it, and records EC2's end state (a late shutting-down never undoes terminated)", async () => {
+    const { ports, table, annex, id } = oneInstanceAnnex();
+    const record = table.record(annex.id, id);
+    if (record) Object.assign(record, { ec2State: "shutting-down", endedAt: NOW - 5 });
+    const reads: string[] = [];
+    const counted = <T extends object>(port: T, name: string): T =>
+      new Proxy(port, {
+        get: (target, key) => {
+          const value = Reflect.get(target, key);
+          if (typeof value !== "function" || !/^(get|annexIdOf|list)/.test(String(key)))
+            return value;
+          return (...args: unknown[]) => {
+            reads.push(`${name}.${String(key)}`);
+            return value.apply(target, args);
+          };
+        },
+      });
+    const countedPorts = {
+      ...ports,
+      annexes: counted(ports.annexes, "annexes"),
+      instances: counted(ports.instances, "instances"),
+    };
+    const shuttingDown = await handleEc2Event(
+      countedPorts,
+      sample("state-change-shutting-down", id),
+      NOW,
+    );
+    const terminated = await handleEc2Event(
+      countedPorts,
+      sample("state-change-terminated", id),
+      NOW + 1,
+    );
+    const late = await handleEc2Event(
+      countedPorts,
+      sample("state-change-shutting-down", id),
+      NOW + 2,
+    );
+    expect([shuttingDown.outcome, terminated.outcome, late.outcome]).toEqual([
+      "unchanged",
+      "updated",
+      "unchanged",
+    ]);
+    expect(reads).toEqual(Array(3).fill(["instances.annexIdOf", "instances.getInstance"]).flat());
+    expect(table.record(annex.id, id)).toMatchObject({ ec2State: "terminated", endedAt: NOW - 5 });
+    expect(table.events).toEqual([]);
+  });
+
   it("leaves an instance the enforcer is terminating (idle past its deadline) for the enforcer to close", async () => {
     const { ports, table, annex, id } = oneInstanceAnnex();
     const record = table.record(annex.id, id);
