@@ -40,6 +40,11 @@ export interface LocalStackOptions {
    * user) or IAM ARNs. Default: `ANNEX_ADMINS` (comma-separated), else the user running this.
    */
   admins?: string[];
+  /**
+   * How many EventBridge-delivered invocations of one function run at once; the rest wait, as in
+   * Lambda's asynchronous queue. Default 10, a new AWS account's concurrency.
+   */
+  eventConcurrency?: number;
   /** Extra environment for the handlers (e.g. shorter boot grace). */
   environment?: Record<string, string>;
   /** Project root (where serverless.yml is). Default: the current directory. */
@@ -74,6 +79,9 @@ export const LOCAL_NAMES = {
   instanceRole: "cloud-annex-local-instance-role",
   functionPrefix: "cloud-annex-local-",
 } as const;
+
+/** A new AWS account's Lambda concurrency: the runner's bound on one function's queued events. */
+const EVENT_CONCURRENCY = 10;
 
 let started = false;
 
@@ -127,12 +135,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       environment.ANNEX_API_URL = api.url;
       process.env.ANNEX_API_URL = api.url;
     }
-    const scheduler = startScheduler(
-      definition.functions,
-      invoker,
-      aws.ec2,
-      options.tickSeconds ?? 10,
-    );
+    const scheduler = startScheduler(definition.functions, invoker, aws.ec2, {
+      tickSeconds: options.tickSeconds ?? 10,
+      eventConcurrency: options.eventConcurrency ?? EVENT_CONCURRENCY,
+    });
     const pollers = startPollers(aws, definition.functions, queues, invoker);
     const simulate = options.simulateInstances;
     const sandboxRoot = simulate ? await sandboxFolder(dataDir, options.inMemory) : undefined;

@@ -1,6 +1,10 @@
-/** What EventBridge does in AWS: runs `schedule` functions on a tick and routes EC2 events to their rules. */
+/**
+ * What EventBridge does in AWS: runs `schedule` functions on a tick and routes EC2 events to
+ * their rules' functions, asynchronously (each function's events queued, a few at a time).
+ */
 
 import type { Ec2Emulator } from "../ec2/index.ts";
+import { asyncInvoker } from "./async-invoke.ts";
 import type { Invoker } from "./invoke.ts";
 import type { EventPattern, FunctionDefinition } from "./service-definition.ts";
 
@@ -15,8 +19,9 @@ export function startScheduler(
   functions: FunctionDefinition[],
   invoker: Invoker,
   ec2: Ec2Emulator,
-  tickSeconds: number,
+  options: { tickSeconds: number; eventConcurrency: number },
 ): Scheduler {
+  const { tickSeconds } = options;
   const scheduled = functions.filter((fn) => fn.schedule);
   const inFlight = new Map<string, Promise<void>>();
   const runOne = (fn: FunctionDefinition): Promise<void> => {
@@ -37,17 +42,12 @@ export function startScheduler(
   };
   const timer = tickSeconds > 0 ? setInterval(() => void runOnce(), tickSeconds * 1000) : undefined;
 
-  const pending = new Set<Promise<void>>();
+  // EventBridge invokes its targets asynchronously: Lambda queues the events of each function.
+  const events = asyncInvoker(invoker, options.eventConcurrency, reportInvocationError);
   const unsubscribe = ec2.onEvent((event) => {
-    for (const fn of functions) {
-      if (!fn.eventPatterns.some((pattern) => matches(pattern, event))) continue;
-      const delivery = invoker.invoke(fn.name, event).then(
-        () => undefined,
-        (error: unknown) => reportInvocationError(fn.name, error),
-      );
-      pending.add(delivery);
-      void delivery.finally(() => pending.delete(delivery));
-    }
+    for (const fn of functions)
+      if (fn.eventPatterns.some((pattern) => matches(pattern, event)))
+        void events.invoke(fn.name, event);
   });
 
   return {
@@ -55,7 +55,7 @@ export function startScheduler(
     async stop() {
       if (timer) clearInterval(timer);
       unsubscribe();
-      await Promise.all([...inFlight.values(), ...pending]);
+      await Promise.all([...inFlight.values(), events.stop()]);
     },
   };
 }

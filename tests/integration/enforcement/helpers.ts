@@ -27,9 +27,9 @@ export const OWNER = "arn:aws:iam::000000000000:user/alice";
 export const TICK = 60;
 
 /** Everything an enforcement test needs; start one per test file. */
-export async function startEnforcementStack() {
+export async function startEnforcementStack(environment: Record<string, string> = {}) {
   const clock = new ManualClock(Math.ceil(Date.now() / 1000) * 1000);
-  const stack = await startTestStack({ ec2: { clock } });
+  const stack = await startTestStack({ ec2: { clock }, environment });
   // Imported once the stack has set the environment the adapters are built from.
   const storage = await import("../../../shared/composition/storage.ts");
   const { annexPorts } = await import("../../../shared/composition/annexes.ts");
