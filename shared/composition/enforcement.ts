@@ -10,7 +10,8 @@ import { AwsEc2Instances } from "../adapters/aws/ec2-instances.ts";
 import { AwsLaunchTemplates } from "../adapters/aws/ec2-launch-templates.ts";
 import { AwsSpotFleets } from "../adapters/aws/ec2-spot-fleets.ts";
 import { log } from "../adapters/http/logger.ts";
-import { getNumberFromEnv } from "../config.ts";
+import { getNumberFromEnv, getStringFromEnv } from "../config.ts";
+import { EndingAnnexes } from "../enforcement/ending-annexes.ts";
 import type { EnforcePorts } from "../enforcement/ports.ts";
 import {
   annexRepository,
@@ -31,8 +32,12 @@ export const enforcePorts: EnforcePorts = {
   launchTemplates: new AwsLaunchTemplates(ec2ForSweeps),
   catalog: new AwsEc2Catalog(ec2ForSweeps),
   capacityMemory,
+  stage: getStringFromEnv("ANNEX_STAGE"),
   log,
 };
+
+/** The annexes this container saw stopping or ended (the EC2 event handler reads each once). */
+export const endingAnnexes = new EndingAnnexes();
 
 /** Milliseconds one sweep may run (serverless.yml sets it below the function's timeout). */
 export const sweepBudgetMs = getNumberFromEnv("ANNEX_SWEEP_BUDGET_MS", 45_000);

@@ -14,6 +14,7 @@ import { terminationReason } from "../domain/lease.ts";
 import { epochFromIso } from "../domain/tags.ts";
 import { replaceInterrupted } from "../use-cases/annexes/replace-interrupted.ts";
 import { auditInterruption } from "../use-cases/instances/interruption-audit.ts";
+import { EndingAnnexes } from "./ending-annexes.ts";
 import type { EnforcePorts } from "./ports.ts";
 import { audit, closeInstance, endIfNoneLeft, updateInstance } from "./reconcile.ts";
 
@@ -72,6 +73,7 @@ export async function handleEc2Event(
   ports: EnforcePorts,
   event: Ec2Event,
   now: number,
+  ending = new EndingAnnexes(),
 ): Promise<Ec2EventOutcome> {
   const id = event.detail["instance-id"];
   const annexId = await ports.instances.annexIdOf(id);
@@ -86,7 +88,7 @@ export async function handleEc2Event(
     stateChange && record.endedAt !== undefined
       ? await updateInstance(ports, record, (current) => withState(current, event.detail.state))
       : stateChange
-        ? await applyState(ports, record, event.detail.state, now)
+        ? await applyState(ports, record, event.detail.state, now, ending)
         : await markInterruption(ports, record, kind ?? "spot-interruption", now);
   const outcome: Ec2EventOutcome = {
     instanceId: id,
@@ -113,16 +115,21 @@ function withState(current: AnnexInstance, state: string): AnnexInstance | undef
  * Records EC2's state. An instance going away that the service was not terminating (user, spot
  * reclaim) is closed and audited here; one that is due for termination is left to the enforcer,
  * which closes and audits it within a tick. A late `pending`/`running` never undoes a going-away
- * state, and the records of an annex that is stopping belong to `endAnnex`.
+ * state, and the records of an annex that is stopping belong to `endAnnex`. An annex known to be
+ * stopping or ended is not read again.
  */
 async function applyState(
   ports: EnforcePorts,
   record: AnnexInstance,
   state: string,
   now: number,
+  ending: EndingAnnexes,
 ): Promise<AnnexInstance | undefined> {
-  const annex = await ports.annexes.getAnnex(record.annexId);
-  if (isGone(state) && terminationReason(annex, record, now) === undefined) {
+  const known = ending.stateOf(record.annexId);
+  const annex = known === undefined ? await ports.annexes.getAnnex(record.annexId) : undefined;
+  ending.note(annex);
+  // Not live (known): terminating it is the enforcer's, whatever EC2 says.
+  if (known === undefined && isGone(state) && terminationReason(annex, record, now) === undefined) {
     const closed = await closeInstance(ports, record, state, now);
     if (closed !== undefined) {
       const message = `instance ${record.instanceId} is ${state} in EC2 (not terminated by cloud-annex)`;
@@ -130,7 +137,7 @@ async function applyState(
       return closed;
     }
   }
-  if (annex?.state === "stopping") return undefined;
+  if ((known ?? annex?.state) === "stopping") return undefined;
   return updateInstance(ports, record, (current) => withState(current, state));
 }
 

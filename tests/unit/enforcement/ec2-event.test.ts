@@ -8,6 +8,7 @@ import {
   eventTime,
   handleEc2Event,
 } from "../../../shared/enforcement/ec2-event.ts";
+import { EndingAnnexes } from "../../../shared/enforcement/ending-annexes.ts";
 import { runSweep } from "../../../shared/enforcement/sweep.ts";
 import { anAnnex, fakePorts, seed } from "./fakes.ts";
 
@@ -139,6 +140,46 @@ describe("handleEc2Event", () => {
     expect(reads).toEqual(Array(3).fill(["instances.annexIdOf", "instances.getInstance"]).flat());
     expect(table.record(annex.id, id)).toMatchObject({ ec2State: "terminated", endedAt: NOW - 5 });
     expect(table.events).toEqual([]);
+  });
+
+  it("reads a stopping annex once for all its instances' events, and leaves their records to endAnnex", async () => {
+    const fakes = fakePorts();
+    const annex = anAnnex({ leaseExpiresAt: NOW - 10, state: "stopping" });
+    const ids = seed(fakes.table, fakes.ec2, annex, 3, { bootstrappedAt: NOW - 600 });
+    let annexReads = 0;
+    const getAnnex = fakes.ports.annexes.getAnnex;
+    const ports = {
+      ...fakes.ports,
+      annexes: {
+        ...fakes.ports.annexes,
+        getAnnex: (id: string) => {
+          annexReads += 1;
+          return getAnnex(id);
+        },
+      },
+    };
+    const ending = new EndingAnnexes();
+    for (const id of ids) {
+      for (const name of ["state-change-shutting-down", "state-change-terminated"]) {
+        const outcome = await handleEc2Event(ports, sample(name, id), NOW, ending);
+        expect(outcome.outcome).toBe("unchanged");
+      }
+    }
+    expect(annexReads).toBe(1);
+    for (const id of ids) expect(fakes.table.record(annex.id, id)?.endedAt).toBeUndefined();
+  });
+
+  it("forgets the oldest annexes it saw ending beyond its bound, and never a live one", () => {
+    const ending = new EndingAnnexes(2);
+    const [a, b, c] = ["A", "B", "C"].map((id) => anAnnex({ id, state: "ended" }));
+    ending.note(anAnnex({ id: "L", state: "running" }));
+    for (const annex of [a, b, c]) ending.note(annex);
+    expect(["L", "A", "B", "C"].map((id) => ending.stateOf(id))).toEqual([
+      undefined,
+      undefined,
+      "ended",
+      "ended",
+    ]);
   });
 
   it("leaves an instance the enforcer is terminating (idle past its deadline) for the enforcer to close", async () => {
