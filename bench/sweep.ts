@@ -45,6 +45,7 @@ const SEED_LIMIT_MS = 5 * 60_000;
 /** The enforcer's budget in serverless.yml (ANNEX_SWEEP_BUDGET_MS). */
 const BUDGET_MS = 45_000;
 const TABLE = "cloud-annex-bench";
+const STAGE = "bench";
 const OWNER = "arn:aws:iam::000000000000:user/bench";
 const IMAGE = "ami-0123456789abcdef0";
 
@@ -68,6 +69,7 @@ export async function run(): Promise<void> {
       AWS_SECRET_ACCESS_KEY: "bench",
       ANNEX_TABLE: TABLE,
       ANNEX_BUCKET: "cloud-annex-bench-config",
+      ANNEX_STAGE: STAGE,
       POWERTOOLS_LOG_LEVEL: "ERROR",
     });
     const { dynamoDb } = await import("../shared/adapters/aws/dynamodb-client.ts");
@@ -291,7 +293,7 @@ class Seeder {
         MaxCount: count,
         InstanceInitiatedShutdownBehavior: "terminate",
         Placement: { AvailabilityZone: zone },
-        TagSpecifications: [{ ResourceType: "instance", Tags: launchTags(annex) }],
+        TagSpecifications: [{ ResourceType: "instance", Tags: launchTags(annex, STAGE) }],
       }),
     );
     this.ec2Running += count;

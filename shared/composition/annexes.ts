@@ -31,5 +31,6 @@ export const annexPorts: AnnexPorts = {
   apiUrl: getStringFromEnv("ANNEX_API_URL"),
   instanceProof: readInstanceProofConfig(),
   instanceProfileName: getStringFromEnv("ANNEX_INSTANCE_PROFILE"),
+  stage: getStringFromEnv("ANNEX_STAGE"),
   log,
 };

@@ -4,6 +4,10 @@
  * Every tick it asks EC2 only for instances whose `annex:lease-expires` tag fell since the last
  * sweep (wildcard minute prefixes); at most hourly it checks every tagged instance, the backstop
  * for "annex not live". When each last ran is kept in one small DynamoDB item.
+ *
+ * Only this stage's instances are judged (`annex:stage`, domain/tags.ts): the window sweep asks EC2
+ * for them alone; the full sweep also sees instances launched before launches carried their stage,
+ * and judges one only when its annex is in this stage's table — never another stage's.
  */
 
 import type { Annex } from "../domain/annex.ts";
@@ -17,6 +21,7 @@ import {
   epochFromIso,
   isoFromEpoch,
   leaseExpiresTag,
+  stageOf,
 } from "../domain/tags.ts";
 import type { Ec2Instance } from "../ports/ec2.ts";
 import type { PageKey } from "../ports/repositories.ts";
@@ -89,9 +94,10 @@ export async function sweepOrphans(ports: EnforcePorts, tick: Tick): Promise<boo
 async function windowSweep(ports: EnforcePorts, from: number, tick: Tick) {
   const { now, report } = tick;
   const found: Ec2Instance[] = [];
+  const ours = { Name: ANNEX_TAG_FILTERS.stage, Values: [ports.stage] };
   for (const values of chunks(leaseTagPatterns(from, now), FILTER_VALUES)) {
     const filter = { Name: ANNEX_TAG_FILTERS.leaseExpires, Values: values };
-    found.push(...(await ports.ec2.findTagged(ALIVE_STATES, [filter])));
+    found.push(...(await ports.ec2.findTagged(ALIVE_STATES, [ours, filter])));
   }
   const over = notHandedOff(found, tick).filter(
     (instance) => (taggedLease(instance) ?? now) <= now,
@@ -100,10 +106,15 @@ async function windowSweep(ports: EnforcePorts, from: number, tick: Tick) {
   await reap(ports, over, annexes, now, report);
 }
 
-/** Every tagged instance, against the live annexes (index); any it would act on is re-read consistently. */
+/**
+ * Every tagged instance but another stage's, against the live annexes (index); any it would act on
+ * is re-read consistently.
+ */
 async function fullSweep(ports: EnforcePorts, tick: Tick) {
   const { now, timeLeft, report } = tick;
-  const tagged = notHandedOff(await ports.ec2.findTagged(ALIVE_STATES), tick);
+  const tagged = notHandedOff(await ports.ec2.findTagged(ALIVE_STATES), tick).filter(
+    (instance) => stageOf(instance.tags, ports.stage) !== "other",
+  );
   const annexes = new Map<string, Annex | undefined>();
   let startKey: PageKey | undefined;
   do {
@@ -114,9 +125,10 @@ async function fullSweep(ports: EnforcePorts, tick: Tick) {
     startKey = page.next;
   } while (startKey);
   // Act only on consistent reads: an index copy may lag a lease reset, a new annex, an end.
-  const suspects = tagged.filter(
-    (instance) => verdict(annexes.get(annexIdOf(instance)), instance, now) !== "keep",
-  );
+  const suspects = tagged.filter((instance) => {
+    const annex = annexes.get(annexIdOf(instance));
+    return annex === undefined || verdict(annex, instance, now, ports.stage) !== "keep";
+  });
   for (const [id, annex] of await annexesById(ports, suspects.map(annexIdOf))) {
     annexes.set(id, annex);
   }
@@ -129,12 +141,17 @@ const annexIdOf = (instance: Ec2Instance) => instance.tags[ANNEX_TAG_KEYS.id] ??
 const notHandedOff = (instances: Ec2Instance[], tick: Tick) =>
   instances.filter((instance) => !tick.handedOff.has(annexIdOf(instance)));
 
-/** What to do with a tagged instance, given its annex (undefined: no such annex). */
+/**
+ * What to do with a tagged instance of this stage, given its annex (undefined: no such annex). One
+ * launched before launches carried their stage is ours only when its annex is in our table.
+ */
 function verdict(
   annex: Annex | undefined,
   instance: Ec2Instance,
   now: number,
+  stage: string,
 ): "orphan" | "expired" | "stale-tag" | "keep" {
+  if (annex === undefined && stageOf(instance.tags, stage) !== "ours") return "keep";
   if (annex === undefined || !isLive(annex.state)) return "orphan";
   if (isLeaseOver(annex.leaseExpiresAt, now)) return "expired";
   return (taggedLease(instance) ?? now) <= now ? "stale-tag" : "keep";
@@ -155,7 +172,7 @@ async function reap(
   let doomed: Array<{ instance: Ec2Instance; reason: "orphan" | "expired" }> = [];
   const stale: Ec2Instance[] = [];
   for (const instance of instances) {
-    const found = verdict(annexes.get(annexIdOf(instance)), instance, now);
+    const found = verdict(annexes.get(annexIdOf(instance)), instance, now, ports.stage);
     if (found === "stale-tag") stale.push(instance);
     else if (found !== "keep") doomed.push({ instance, reason: found });
   }

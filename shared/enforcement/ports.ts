@@ -31,6 +31,8 @@ export interface EnforcePorts extends EndPorts {
   ec2Fleets: EndPorts["ec2Fleets"] & Pick<Ec2Fleets, "launch">;
   catalog: Pick<Ec2Catalog, "instanceTypes">;
   capacityMemory: CapacityMemory;
+  /** The deployment's stage: the orphan sweep judges only its instances (domain/tags.ts, stageOf). */
+  stage: string;
   /** Failed steps are logged here; the work they were doing stays due for the next tick. */
   log: Pick<Log, "warn">;
 }

@@ -36,6 +36,8 @@ export interface AnnexPorts {
   instanceProof: ProofSettings;
   /** The instance profile instances launch with. */
   instanceProfileName?: string | undefined;
+  /** The deployment's stage: every launch is tagged with it (`annex:stage`). */
+  stage: string;
   log: Log;
 }
 
@@ -63,4 +65,5 @@ export interface ReplacePorts {
   launchTemplates: Pick<LaunchTemplates, "delete">;
   catalog: Pick<Ec2Catalog, "instanceTypes">;
   capacityMemory: CapacityMemory;
+  stage: string;
 }

@@ -7,7 +7,7 @@
 
 import { RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { expect } from "vitest";
-import type { LocalStack } from "../../../local/stack.ts";
+import { LOCAL_NAMES, type LocalStack } from "../../../local/stack.ts";
 import type { Annex, AnnexInstance } from "../../../shared/domain/annex.ts";
 import { applyHeartbeat, idleDeadlineAtBootstrap } from "../../../shared/domain/lease.ts";
 import { launchTags } from "../../../shared/domain/tags.ts";
@@ -106,8 +106,16 @@ export async function startEnforcementStack(environment: Record<string, string> 
         applyHeartbeat(current, { state, at }, annex.idleTimeoutSeconds),
       );
     },
-    /** RunInstances by hand with the annex's launch tags (what create does before it records anything). */
-    async runTagged(annex: Annex, count: number, spot = false): Promise<string[]> {
+    /**
+     * RunInstances by hand with the annex's launch tags (what create does before it records
+     * anything), for `stage` (this stack's unless told).
+     */
+    async runTagged(
+      annex: Annex,
+      count: number,
+      options: { spot?: boolean; stage?: string } = {},
+    ): Promise<string[]> {
+      const { spot = false, stage = LOCAL_NAMES.stage } = options;
       const ec2 = ec2At(stack.awsEndpoint);
       const result = await ec2.send(
         new RunInstancesCommand({
@@ -117,7 +125,7 @@ export async function startEnforcementStack(environment: Record<string, string> 
           MaxCount: count,
           InstanceInitiatedShutdownBehavior: "terminate",
           ...(spot ? { InstanceMarketOptions: { MarketType: "spot" } } : {}),
-          TagSpecifications: [{ ResourceType: "instance", Tags: launchTags(annex) }],
+          TagSpecifications: [{ ResourceType: "instance", Tags: launchTags(annex, stage) }],
         }),
       );
       ec2.destroy();

@@ -22,6 +22,9 @@ const page = <T>(items: T[], limit: number, startKey?: Record<string, unknown>) 
 };
 
 /** The table: annexes, instance records, events, sweep marks. */
+/** The stage the fake ports run in. */
+export const STAGE = "test";
+
 export class FakeTable {
   readonly annexes = new Map<string, Annex>();
   readonly records = new Map<string, AnnexInstance>();
@@ -134,15 +137,16 @@ export class FakeEc2 {
   private failures: Array<{ action: string; error: Error }> = [];
   private seq = 0;
 
-  /** Starts `count` running instances tagged for `annex`. */
+  /** Starts `count` running instances tagged for `annex` (in this stage, unless told). */
   run(
     annex: Pick<Annex, "id" | "name" | "owner" | "leaseExpiresAt" | "tags">,
     count: number,
     launchedAt = 0,
+    stage = STAGE,
   ) {
     return Array.from({ length: count }, () => {
       const id = `i-${(++this.seq).toString(16).padStart(17, "0")}`;
-      const tags = Object.fromEntries(launchTags(annex).map((tag) => [tag.Key, tag.Value]));
+      const tags = Object.fromEntries(launchTags(annex, stage).map((tag) => [tag.Key, tag.Value]));
       this.instances.set(id, { id, state: "running", tags, launchedAt });
       return id;
     });
@@ -336,6 +340,7 @@ export function fakePorts(
     },
     capacityMemory: { recent: async () => [], remember: async () => undefined },
     store: { deleteBundle: async () => undefined },
+    stage: STAGE,
     log: { warn: (message, fields = {}) => warnings.push({ message, fields }) },
   };
   return { ports, table, ec2, fleets, dueWork, warnings };

@@ -260,6 +260,53 @@ describe("runSweep: orphans", () => {
   });
 });
 
+describe("runSweep: stages", () => {
+  /** An instance of `annex` as launched before launches carried their stage. */
+  const unstaged = (ec2: FakeEc2, annex: Annex) => {
+    const [id = ""] = ec2.run(annex, 1);
+    delete ec2.instances.get(id)?.tags["annex:stage"];
+    return id;
+  };
+
+  it("never judges another stage's instances, in the window sweep or the full one", async () => {
+    const now = 5000;
+    const { ports, table, ec2 } = setup(now);
+    const theirs = anAnnex({ leaseExpiresAt: now - 30 }); // not in this stage's table
+    const [other = ""] = ec2.run(theirs, 1, 0, "prod");
+    const window = await runSweep(ports, { now, timeLeft: plenty });
+    expect(window.fullSweep).toBe(false);
+    const full = await runSweep(ports, { now: now + 3600, timeLeft: plenty });
+    expect(full.fullSweep).toBe(true);
+    expect(ec2.state(other)).toBe("running");
+    expect(ec2.terminateBatches).toEqual([]);
+    expect(table.annexes.size).toBe(0);
+  });
+
+  it("reaps an unstaged instance only when its annex is in this stage's table", async () => {
+    const now = 5000;
+    const { ports, table, ec2 } = fakePorts(); // the first sweep is the full one
+    const ended = anAnnex({ leaseExpiresAt: now + 3600, state: "ended", endReason: "off" });
+    table.annexes.set(ended.id, ended);
+    const ours = unstaged(ec2, ended);
+    const stranger = unstaged(ec2, anAnnex({ leaseExpiresAt: now - 30 }));
+    const report = await runSweep(ports, { now, timeLeft: plenty });
+    expect(report.fullSweep).toBe(true);
+    expect([ec2.state(ours), ec2.state(stranger)]).toEqual(["shutting-down", "running"]);
+    expect(report.instancesTerminated.orphan).toBe(1);
+  });
+
+  it("ends an unstaged instance of a live annex with its lease, as its own", async () => {
+    const now = 5000;
+    const { ports, table, ec2 } = setup(now);
+    const annex = anAnnex({ leaseExpiresAt: now - 10 });
+    table.annexes.set(annex.id, annex);
+    const id = unstaged(ec2, annex);
+    await runSweep(ports, { now, timeLeft: plenty });
+    expect(ec2.state(id)).toBe("shutting-down");
+    expect(table.annexes.get(annex.id)).toMatchObject({ state: "ended", endReason: "expired" });
+  });
+});
+
 describe("runSweep: budget and concurrency", () => {
   it("starts nothing when the budget is spent, leaving all of it for the next tick", async () => {
     const { ports, table, ec2 } = setup(5000);
