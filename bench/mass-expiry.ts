@@ -158,6 +158,8 @@ async function measure(
     return listed.annexes.filter((annex) => annex.state !== "ended").length;
   };
 
+  // The launches' own events (pending, running) are handled before the count starts.
+  await stack.eventsIdle();
   control.setThrottling(true);
   clock.jump((lease - clock.now()) / 1000 + 1);
   tap.resetCounts();
@@ -187,24 +189,13 @@ async function measure(
     ]);
     if (left > 0 || open > 0) await until(clock, tickAt + TICK_SECONDS * 1000);
   }
-  await settled(tap);
+  await stack.eventsIdle(); // every EC2 event of the end handled, so its reads are all counted
   printFigures({ due, left, open, lease, lastGone, lastEnded, ticks, tap, events, seedSeconds });
 }
 
 /** Waits (at wall speed) until the clock reads `at`. */
 async function until(clock: Clock, at: number): Promise<void> {
   while (clock.now() < at) await new Promise((resolve) => setTimeout(resolve, 100));
-}
-
-/** Waits until the EC2 events' handlers have finished (no AWS call for a while). */
-async function settled(tap: AwsTap): Promise<void> {
-  for (let tries = 0; tries < 30; tries++) {
-    try {
-      return await tap.idle(500);
-    } catch {
-      // still busy: the handlers of 20,000 EC2 events share the process; look again
-    }
-  }
 }
 
 interface Outcome {

@@ -68,6 +68,8 @@ export interface LocalStack extends Invoker {
   runScheduled(): Promise<void>;
   /** Resolves once the queue-triggered functions have taken and finished every waiting message. */
   queuesIdle(): Promise<void>;
+  /** Resolves once EventBridge's deliveries (EC2 events) so far have been handled. */
+  eventsIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -160,6 +162,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       invoke: invoker.invoke,
       runScheduled: scheduler.runOnce,
       queuesIdle: () => pollers.idle(),
+      eventsIdle: () => scheduler.eventsIdle(),
       async stop() {
         await instances?.stop();
         await pollers.stop();

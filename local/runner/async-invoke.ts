@@ -11,6 +11,8 @@ import type { Invoker } from "./invoke.ts";
 export interface AsyncInvoker {
   /** Queues one invocation; resolves once it has run (an error goes to `report`) or was dropped. */
   invoke(name: string, event: unknown): Promise<void>;
+  /** Resolves once every queued invocation has run (including those queued meanwhile). */
+  idle(): Promise<void>;
   /** Drops what has not started and waits for what has. */
   stop(): Promise<void>;
 }
@@ -59,6 +61,9 @@ export function asyncInvoker(
         });
         next(name);
       }),
+    async idle() {
+      while (running.size > 0) await Promise.all([...running]);
+    },
     async stop() {
       for (const queue of queues.values()) for (const job of queue.splice(0)) job.drop();
       await Promise.all([...running]);

@@ -11,6 +11,8 @@ import type { EventPattern, FunctionDefinition } from "./service-definition.ts";
 export interface Scheduler {
   /** Runs each scheduled function once (skipping one still running: reserved concurrency 1). */
   runOnce(): Promise<void>;
+  /** Resolves once every EC2 event delivered so far (and any delivered meanwhile) was handled. */
+  eventsIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export function startScheduler(
 
   return {
     runOnce,
+    eventsIdle: () => events.idle(),
     async stop() {
       if (timer) clearInterval(timer);
       unsubscribe();
