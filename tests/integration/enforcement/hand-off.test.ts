@@ -5,6 +5,7 @@
  * dead-letter queue, which the hourly sweep reports, and its annexes are handed out again.
  */
 
+import { readFileSync } from "node:fs";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Annex } from "../../../shared/domain/annex.ts";
@@ -57,6 +58,14 @@ describe("a large tick, handed to the workers", () => {
       for (const id of ids) expect((await s.record(annex.id, id)).endedAt).toBeDefined();
     }
     expect(await visible("ANNEX_DUE_DLQ_URL")).toBe(0);
+  });
+
+  it("answers the sample event (events/sqs): annexes it does not know are done, an unreadable body is delivered again", async () => {
+    const event = JSON.parse(readFileSync("events/sqs/end-annexes.json", "utf8"));
+    const answer = await s.stack.invoke("end-annexes", event);
+    expect(answer).toEqual({
+      batchItemFailures: [{ itemIdentifier: event.Records[1].messageId }],
+    });
   });
 
   it("keeps a batch the workers failed three times in the dead-letter queue; the sweep reports it and hands its annexes out again", {

@@ -45,7 +45,11 @@ describe("two stages in one account", () => {
   });
 
   it("never terminates another stage's instances: not at its own annex's lease end, not in the window sweep, not in the full sweep", async () => {
-    const { annex, ids } = await s.create("Shared", { count: 2, durationHours: 0.1, idleHours: 0.1 });
+    const { annex, ids } = await s.create("Shared", {
+      count: 2,
+      durationHours: 0.1,
+      idleHours: 0.1,
+    });
     // The other stage's annex has the same owner and name, and its lease ended already.
     const other = await s.runTagged(theirs("Shared", s.now() - 60), 3, { stage: "prod" });
     const reports = [await s.sweep(s.now() + TICK)];
