@@ -1,8 +1,9 @@
 /**
  * The local AWS: one loopback HTTP endpoint that routes each request by the service in its
- * SigV4 credential scope — dynamodb → dynalite, s3 → s3rver, ec2 → the EC2 emulator, and the
- * few IAM/Lambda reads check-setup makes. `/_imds/<id>/…` and `/_ec2/…` reach the emulator's
- * instance metadata service and control interface.
+ * SigV4 credential scope — dynamodb → dynalite, s3 → s3rver, ec2 → the EC2 emulator, sts →
+ * GetCallerIdentity (signatures verified), pricing → the Price List, and the few IAM/Lambda
+ * reads check-setup makes. `/_imds/<id>/…` and `/_ec2/…` reach the emulator's instance metadata
+ * service and control interface.
  */
 
 import { mkdir } from "node:fs/promises";
@@ -10,11 +11,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createEc2Emulator, type Ec2Emulator, type Ec2EmulatorOptions } from "../ec2/index.ts";
+import { listOnDemandPrice } from "../ec2/pricing.ts";
 import { type ControlPlane, startControlPlane } from "./control-plane.ts";
 import { credentialScopeOf, ScopeError } from "./credential-scope.ts";
 import { startDynamoDb } from "./dynamodb.ts";
 import { sendAwsError } from "./errors.ts";
+import { handlePricing } from "./pricing.ts";
 import { startS3 } from "./s3.ts";
+import { handleSts } from "./sts.ts";
 
 export interface LocalAwsOptions {
   /** Port to listen on; 0 picks a free one. Default 4566. */
@@ -22,7 +26,7 @@ export interface LocalAwsOptions {
   /** Folder for persistent state; ignored when `inMemory`. Default `.annex/aws`. */
   dataDir?: string;
   inMemory?: boolean;
-  ec2?: Omit<Ec2EmulatorOptions, "stateDir">;
+  ec2?: Omit<Ec2EmulatorOptions, "stateDir" | "roleOfInstanceProfile">;
 }
 
 export interface LocalAws {
@@ -44,8 +48,22 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   };
   const dynamodb = await startDynamoDb(await folder("dynamodb"));
   const s3 = await startS3(await folder("s3"));
-  const ec2 = await createEc2Emulator({ ...options.ec2, stateDir: await folder("ec2") });
   const controlPlane = startControlPlane();
+  const ec2 = await createEc2Emulator({
+    ...options.ec2,
+    stateDir: await folder("ec2"),
+    roleOfInstanceProfile: (name) => controlPlane.roleOfInstanceProfile(name),
+  });
+  const sts = {
+    accountId: ec2.accountId,
+    clock: ec2.control.clock,
+    controlPlane,
+    roleCredentials: (accessKeyId: string) => ec2.roleCredentials(accessKeyId),
+  };
+  const pricing = {
+    linuxPrice: (type: string, region: string) =>
+      region === ec2.region ? ec2.control.onDemandPrice(type) : listOnDemandPrice(type, region),
+  };
 
   const route = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://local").pathname;
@@ -60,6 +78,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         return s3.handle(req, res, scope);
       case "ec2":
         return ec2.handleApi(req, res);
+      case "sts":
+        return handleSts(req, res, sts);
+      case "pricing":
+        return handlePricing(req, res, pricing);
       case "iam":
       case "lambda":
         return controlPlane.handle(req, res, scope.service);
@@ -69,7 +91,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
           res,
           400,
           "UnknownService",
-          `The local AWS endpoint does not serve '${scope.service}': it serves dynamodb, s3, ec2, iam (instance profiles) and lambda (function lookups).`,
+          `The local AWS endpoint does not serve '${scope.service}': it serves dynamodb, s3, ec2, sts (GetCallerIdentity), pricing (the Price List), iam (instance profiles) and lambda (function lookups).`,
         );
     }
   };

@@ -11,13 +11,18 @@
  *   GET    /clock    POST /clock/advance { ms | seconds }   (advance: ManualClock only)
  *   POST   /tick                               apply due transitions now
  *   GET    /identity-certificate               PEM the backend trusts
+ *
+ * and the market routes of `control-http-market.ts` (capacity, prices, images, rebalance).
  */
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import type { Clock } from "../clock.ts";
 import { type Ec2Control, Ec2ControlError } from "./control.ts";
-import { readBody, send, sendJson } from "./protocol/http.ts";
+import { marketRoutes } from "./control-http-market.ts";
+import { body, type Reply, type Request, type Route } from "./control-http-routes.ts";
+import { parseCapacityKey } from "./core/capacity.ts";
+import { send, sendJson } from "./protocol/http.ts";
 
 const bucket = z.object({
   burst: z.number().positive(),
@@ -30,7 +35,12 @@ const faultsBody = z
     errorRate: z.number().min(0).max(1),
     errorActions: z.array(z.string()),
     seed: z.number().int(),
-    capacity: z.record(z.number().int().nonnegative()),
+    capacity: z.record(
+      z.string().refine((key) => parseCapacityKey(key) !== undefined, {
+        message: "a capacity key is TYPE, TYPE:ZONE, TYPE::MARKET or TYPE:ZONE:MARKET",
+      }),
+      z.number().int().nonnegative(),
+    ),
     visibilityDelayMs: z.number().nonnegative(),
     unknownImages: z.array(z.string()),
     spotPrices: z.record(z.number().positive()),
@@ -55,36 +65,6 @@ const advanceBody = z.union([
 interface ManualClockLike extends Clock {
   advance(ms: number): void;
 }
-
-async function body<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
-  const text = await readBody(req);
-  let json: unknown;
-  try {
-    json = text.trim() === "" ? {} : JSON.parse(text);
-  } catch {
-    throw new Ec2ControlError("the body is not JSON", 400);
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success)
-    throw new Ec2ControlError(
-      parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
-      400,
-    );
-  return parsed.data;
-}
-
-interface Request {
-  control: Ec2Control;
-  req: IncomingMessage;
-  /** The id captured from the path, if the route has one. */
-  id: string;
-  certificatePem: string;
-}
-
-/** What a route answers: JSON, or PEM text. */
-type Reply = { json: unknown } | { pem: string };
-
-type Route = [method: string, path: RegExp, handle: (r: Request) => Reply | Promise<Reply>];
 
 const limitOf = (req: IncomingMessage) =>
   Math.max(
@@ -179,6 +159,7 @@ const routes: Route[] = [
     },
   ],
   ["GET", /^\/identity-certificate$/, ({ certificatePem }) => ({ pem: certificatePem })],
+  ...marketRoutes,
 ];
 
 /** Answers one control request (`path` is the part after `/_ec2`). */

@@ -1,25 +1,25 @@
-/** The TypeScript control interface: faults, spot interruptions, power-offs, clock, introspection. */
+/**
+ * The TypeScript control interface: faults, the market (capacity, prices), spot interruptions and
+ * rebalance recommendations, power-offs, clock, introspection.
+ */
 
 import type { Clock } from "../clock.ts";
+import { Ec2ControlError, type MarketControl, marketControl } from "./control-market.ts";
 import type { Ec2Context } from "./core/context.ts";
-import { interrupt, isEnding, powerOff } from "./core/lifecycle.ts";
+import { interrupt, isEnding, powerOff, recommendRebalance } from "./core/lifecycle.ts";
 import type { InstanceRecord } from "./core/state.ts";
 import type { Ec2EventBridgeEvent, EventBus } from "./events.ts";
 import type { Bucket, FaultSettings, QueuedFailure } from "./faults.ts";
 import type { IdentitySigner } from "./identity.ts";
 import { statusOf } from "./protocol/errors.ts";
 
-/** A control request the emulator cannot honour (unknown instance, wrong state, …). */
-export class Ec2ControlError extends Error {
-  override name = "Ec2ControlError";
+export { Ec2ControlError };
 
-  constructor(
-    message: string,
-    readonly status: 404 | 409 | 400,
-  ) {
-    super(message);
-  }
-}
+/** Fault changes; `spotPrices` (a price per type, all zones) is kept for older callers. */
+export type FaultChanges = Partial<FaultSettings> & {
+  seed?: number;
+  spotPrices?: Record<string, number>;
+};
 
 /** An instance as the control interface shows it. */
 export interface InstanceSummary {
@@ -35,6 +35,9 @@ export interface InstanceSummary {
   tags: Record<string, string>;
   fleetId?: string;
   interruption?: { noticeTime: string; terminationTime: string };
+  /** When EC2 recommended rebalancing it, if it did. */
+  rebalanceRecommendation?: { noticeTime: string };
+  iamInstanceProfileArn?: string;
   /** Decoded user data (UTF-8). */
   userData?: string;
 }
@@ -46,7 +49,7 @@ export interface FailNextOptions {
   message?: string;
 }
 
-export interface Ec2Control {
+export interface Ec2Control extends MarketControl {
   readonly clock: Clock;
   /** Applies every transition due at the clock's current time. */
   tick(): void;
@@ -56,20 +59,20 @@ export interface Ec2Control {
   powerOff(instanceId: string): InstanceSummary;
   /** A spot interruption: the warning now (event + IMDS), termination `warningSeconds` (default 120) later. */
   interruptSpot(instanceId: string, options?: { warningSeconds?: number }): InstanceSummary;
+  /** EC2's rebalance recommendation for a spot instance: the event and `events/recommendations/rebalance` now. */
+  recommendRebalance(instanceId: string): InstanceSummary;
   faults(): FaultSettings & { queued: QueuedFailure[] };
   /** Changes some fault settings (the rest stay); `seed` makes the error rate repeatable. */
-  setFaults(changes: Partial<FaultSettings> & { seed?: number }): void;
+  setFaults(changes: FaultChanges): void;
   /** `true` = EC2's published token buckets; an object sets buckets per action (`*` = others). */
   setThrottling(setting: boolean | Record<string, Bucket>): void;
   /** The next `count` (default 1) calls of `action` (`*` = any) fail with `code` (default RequestLimitExceeded). */
   failNext(action: string, options?: FailNextOptions): void;
   setErrorRate(rate: number, options?: { actions?: string[]; seed?: number }): void;
-  /** Remaining launchable instances of a type; `undefined` = unlimited, 0 = InsufficientInstanceCapacity. */
-  setCapacity(instanceType: string, available: number | undefined): void;
   setVisibilityDelay(ms: number): void;
   /** Marks a well-formed image id unknown (InvalidAMIID.NotFound) or known again. */
   setImageKnown(imageId: string, known: boolean): void;
-  setSpotPrice(instanceType: string, price: number | undefined): void;
+  /** Clears the faults (capacity limits included); prices and image architectures stay. */
   resetFaults(): void;
   /** The most recent events (up to 1000), oldest first. */
   events(): Ec2EventBridgeEvent[];
@@ -98,6 +101,9 @@ export function summary(i: InstanceRecord): InstanceSummary {
           terminationTime: iso(i.interruption.terminateAt),
         }
       : undefined,
+    rebalanceRecommendation:
+      i.rebalanceAt === undefined ? undefined : { noticeTime: iso(i.rebalanceAt) },
+    iamInstanceProfileArn: i.iamInstanceProfile?.arn,
     userData:
       i.userData === undefined ? undefined : Buffer.from(i.userData, "base64").toString("utf8"),
   };
@@ -112,7 +118,15 @@ export function createControl(ctx: Ec2Context, bus: EventBus, signer: IdentitySi
     return instance;
   };
   const faults = ctx.faults;
+  const market = marketControl(ctx);
+  const spotInstance = (id: string) => {
+    const instance = find(id);
+    if (instance.lifecycle !== "spot")
+      throw new Ec2ControlError(`instance ${id} is not a spot instance`, 409);
+    return instance;
+  };
   return {
+    ...market,
     clock: ctx.clock,
     tick: () => ctx.scheduler.runDue(),
     instances: () => {
@@ -132,9 +146,7 @@ export function createControl(ctx: Ec2Context, bus: EventBus, signer: IdentitySi
       return summary(instance);
     },
     interruptSpot: (id, options) => {
-      const instance = find(id);
-      if (instance.lifecycle !== "spot")
-        throw new Ec2ControlError(`instance ${id} is not a spot instance`, 409);
+      const instance = spotInstance(id);
       if (isEnding(instance) || instance.interruption)
         throw new Ec2ControlError(
           `instance ${id} is already ${instance.interruption ? "interrupted" : instance.state}`,
@@ -143,8 +155,19 @@ export function createControl(ctx: Ec2Context, bus: EventBus, signer: IdentitySi
       interrupt(ctx, instance, ctx.clock.now(), (options?.warningSeconds ?? 120) * 1000);
       return summary(instance);
     },
+    recommendRebalance: (id) => {
+      const instance = spotInstance(id);
+      if (isEnding(instance))
+        throw new Ec2ControlError(`instance ${id} is already ${instance.state}`, 409);
+      recommendRebalance(ctx, instance, ctx.clock.now());
+      return summary(instance);
+    },
     faults: () => faults.snapshot(),
-    setFaults: (changes) => faults.update(changes),
+    setFaults: ({ spotPrices, ...changes }) => {
+      for (const [type, price] of Object.entries(spotPrices ?? {}))
+        market.setSpotPrice(type, price);
+      faults.update(changes);
+    },
     setThrottling: (throttling) => faults.update({ throttling }),
     failNext: (action, options = {}) =>
       faults.failNext({
@@ -158,22 +181,10 @@ export function createControl(ctx: Ec2Context, bus: EventBus, signer: IdentitySi
       }),
     setErrorRate: (errorRate, options = {}) =>
       faults.update({ errorRate, errorActions: options.actions ?? [], seed: options.seed }),
-    setCapacity: (type, available) => {
-      const capacity = { ...faults.settings.capacity };
-      if (available === undefined) delete capacity[type];
-      else capacity[type] = available;
-      faults.update({ capacity });
-    },
     setVisibilityDelay: (visibilityDelayMs) => faults.update({ visibilityDelayMs }),
     setImageKnown: (imageId, known) => {
       const others = faults.settings.unknownImages.filter((id) => id !== imageId);
       faults.update({ unknownImages: known ? others : [...others, imageId] });
-    },
-    setSpotPrice: (type, price) => {
-      const spotPrices = { ...faults.settings.spotPrices };
-      if (price === undefined) delete spotPrices[type];
-      else spotPrices[type] = price;
-      faults.update({ spotPrices });
     },
     resetFaults: () => faults.reset(),
     events: () => [...bus.recent],

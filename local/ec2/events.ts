@@ -26,8 +26,16 @@ export type SpotInterruptionWarningEvent = EventEnvelope<
   { "instance-id": string; "instance-action": "terminate" }
 >;
 
+export type RebalanceRecommendationEvent = EventEnvelope<
+  "EC2 Instance Rebalance Recommendation",
+  { "instance-id": string }
+>;
+
 /** Every event the emulator emits. */
-export type Ec2EventBridgeEvent = InstanceStateChangeEvent | SpotInterruptionWarningEvent;
+export type Ec2EventBridgeEvent =
+  | InstanceStateChangeEvent
+  | SpotInterruptionWarningEvent
+  | RebalanceRecommendationEvent;
 
 export type Ec2EventListener = (event: Ec2EventBridgeEvent) => void | Promise<void>;
 
@@ -64,6 +72,15 @@ export class EventBus {
       ...this.envelope(instance, at),
       "detail-type": "EC2 Spot Instance Interruption Warning",
       detail: { "instance-id": instance.id, "instance-action": "terminate" },
+    });
+  }
+
+  /** Emits the rebalance recommendation (EC2's shape: the detail names only the instance). */
+  rebalanceRecommendation(instance: InstanceRecord, at: number): void {
+    this.emit({
+      ...this.envelope(instance, at),
+      "detail-type": "EC2 Instance Rebalance Recommendation",
+      detail: { "instance-id": instance.id },
     });
   }
 

@@ -4,6 +4,7 @@
  */
 
 import type { Clock } from "../clock.ts";
+import { CapacityLedger } from "./core/capacity.ts";
 import { Ec2Error, internalError, requestLimitExceeded } from "./protocol/errors.ts";
 
 export interface Bucket {
@@ -36,14 +37,15 @@ export interface FaultSettings {
   errorRate: number;
   /** Actions the error rate applies to; empty = all. */
   errorActions: string[];
-  /** Remaining launchable instances per type; absent = unlimited. */
+  /**
+   * Remaining launchable instances per limit (`type`, `type:zone`, `type::market`,
+   * `type:zone:market`, see `core/capacity.ts`); absent = unlimited.
+   */
   capacity: Record<string, number>;
   /** New instances stay invisible to Describe* and id lookups for this long (clock time). */
   visibilityDelayMs: number;
   /** Well-formed image ids that EC2 should answer `InvalidAMIID.NotFound` for. */
   unknownImages: string[];
-  /** Spot price overrides per instance type (USD per hour). */
-  spotPrices: Record<string, number>;
 }
 
 const defaults = (): FaultSettings => ({
@@ -53,7 +55,6 @@ const defaults = (): FaultSettings => ({
   capacity: {},
   visibilityDelayMs: 0,
   unknownImages: [],
-  spotPrices: {},
 });
 
 /** Deterministic pseudo-random numbers (mulberry32), so a seeded error rate repeats. */
@@ -107,18 +108,9 @@ export class Faults {
     if (errorRate > 0 && applies && this.random() < errorRate) throw internalError();
   }
 
-  /** Takes up to `wanted` instances of `type` from the capacity pool; returns how many it got. */
-  takeCapacity(type: string, wanted: number): number {
-    const left = this.settings.capacity[type];
-    if (left === undefined) return wanted;
-    const granted = Math.max(0, Math.min(left, wanted));
-    this.settings.capacity[type] = left - granted;
-    return granted;
-  }
-
-  /** How many instances of `type` could launch now (Infinity when unlimited). */
-  capacityOf(type: string): number {
-    return this.settings.capacity[type] ?? Number.POSITIVE_INFINITY;
+  /** A working copy of the capacity limits to plan a launch against (see `CapacityLedger`). */
+  capacityLedger(): CapacityLedger {
+    return new CapacityLedger(this.settings.capacity);
   }
 
   /** A snapshot for the control interface. */

@@ -69,6 +69,10 @@ export const verifyIdentity = (
 
 const isoSeconds = (at: number) => new Date(at).toISOString().replace(/\.\d{3}Z$/, "Z");
 
+/** JSON as the metadata service prints it: two-space indents and `" : "` separators. */
+export const ec2Json = (value: object): string =>
+  JSON.stringify(value, null, 2).replace(/^(\s+"[^"]+"):/gm, "$1 :");
+
 /** The identity document as EC2 serves it: pretty-printed JSON with `" : "` separators. */
 export function identityDocument(ctx: Ec2Context, instance: InstanceRecord): string {
   const document = {
@@ -88,5 +92,5 @@ export function identityDocument(ctx: Ec2Context, instance: InstanceRecord): str
     region: ctx.region,
     version: "2017-09-30",
   };
-  return JSON.stringify(document, null, 2).replace(/^(\s+"[^"]+"):/gm, "$1 :");
+  return ec2Json(document);
 }

@@ -7,13 +7,58 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Ec2Context } from "./core/context.ts";
+import { currentCredentials } from "./core/credentials.ts";
 import type { InstanceRecord } from "./core/state.ts";
-import { type IdentitySigner, identityDocument } from "./identity.ts";
+import { ec2Json, type IdentitySigner, identityDocument } from "./identity.ts";
 import { send } from "./protocol/http.ts";
 
-type Tree = { [name: string]: string | Tree | undefined };
+/** A metadata tree; a function is a value computed only when that path is read. */
+type Tree = { [name: string]: string | (() => string) | Tree | undefined };
 
 const iso = (at: number) => new Date(at).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+/** The role of the instance's profile, as IAM knows it (none: no credentials are served). */
+function roleOf(ctx: Ec2Context, i: InstanceRecord): string | undefined {
+  const name = i.iamInstanceProfile?.arn.split("/").pop();
+  return name === undefined ? undefined : ctx.roleOfInstanceProfile(name);
+}
+
+/** `iam/`: the profile's info, and its role's credentials under `security-credentials/<role>`. */
+function iamTree(ctx: Ec2Context, i: InstanceRecord): Tree | undefined {
+  const profile = i.iamInstanceProfile;
+  if (!profile) return undefined;
+  const role = roleOf(ctx, i);
+  const credentials = () => {
+    const c = currentCredentials(ctx, i, role ?? "", ctx.clock.now());
+    return ec2Json({
+      Code: "Success",
+      LastUpdated: iso(c.issuedAt),
+      Type: "AWS-HMAC",
+      AccessKeyId: c.accessKeyId,
+      SecretAccessKey: c.secretAccessKey,
+      Token: c.token,
+      Expiration: iso(c.expiresAt),
+    });
+  };
+  return {
+    info: ec2Json({
+      Code: "Success",
+      LastUpdated: iso(i.launchTime),
+      InstanceProfileArn: profile.arn,
+      InstanceProfileId: profile.id,
+    }),
+    "security-credentials": role === undefined ? undefined : { [role]: credentials },
+  };
+}
+
+/** `events/`: scheduled maintenance (none) and the rebalance recommendation once EC2 made one. */
+const eventsTree = (i: InstanceRecord): Tree => ({
+  maintenance: { history: "[]", scheduled: "[]" },
+  recommendations:
+    i.rebalanceAt === undefined
+      ? undefined
+      : { rebalance: `{"noticeTime": "${iso(i.rebalanceAt)}"}` },
+});
 
 /** IMDSv2 session tokens, bound to one instance each. */
 export class ImdsTokens {
@@ -53,23 +98,11 @@ function metadataTree(ctx: Ec2Context, i: InstanceRecord): Tree {
     },
     "reservation-id": i.reservationId,
     "security-groups": i.groupIds.map((id) => ctx.state.securityGroups[id]?.name ?? id).join("\n"),
-    iam: i.iamInstanceProfile
-      ? {
-          info: JSON.stringify(
-            {
-              Code: "Success",
-              LastUpdated: iso(i.launchTime),
-              InstanceProfileArn: i.iamInstanceProfile.arn,
-              InstanceProfileId: i.iamInstanceProfile.id,
-            },
-            null,
-            2,
-          ),
-        }
-      : undefined,
+    events: eventsTree(i),
+    iam: iamTree(ctx, i),
     spot: notice
       ? {
-          "instance-action": JSON.stringify({ action: "terminate", time: iso(notice.terminateAt) }),
+          "instance-action": `{"action": "terminate", "time": "${iso(notice.terminateAt)}"}`,
           "termination-time": iso(notice.terminateAt),
         }
       : undefined,
@@ -80,9 +113,9 @@ function metadataTree(ctx: Ec2Context, i: InstanceRecord): Tree {
   };
 }
 
-function rootTree(ctx: Ec2Context, signer: IdentitySigner, i: InstanceRecord, path: string): Tree {
+function rootTree(ctx: Ec2Context, signer: IdentitySigner, i: InstanceRecord): Tree {
   const document = identityDocument(ctx, i);
-  const signature = path.includes("instance-identity/signature") ? signer.sign(document) : "";
+  const signature = () => signer.sign(document);
   return {
     latest: {
       "meta-data": metadataTree(ctx, i),
@@ -94,18 +127,18 @@ function rootTree(ctx: Ec2Context, signer: IdentitySigner, i: InstanceRecord, pa
 }
 
 function lookup(tree: Tree, path: string): string | Tree | undefined {
-  let node: string | Tree | undefined = tree;
+  let node: Tree[string] = tree;
   for (const part of path.split("/").filter(Boolean)) {
-    if (node === undefined || typeof node === "string") return undefined;
+    if (node === undefined || typeof node !== "object") return undefined;
     node = node[part];
   }
-  return node;
+  return typeof node === "function" ? node() : node;
 }
 
 const listing = (tree: Tree) =>
   Object.entries(tree)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => (typeof v === "string" ? k : `${k}/`))
+    .map(([k, v]) => (typeof v === "object" ? `${k}/` : k))
     .join("\n");
 
 interface Answer {
@@ -160,7 +193,7 @@ function imdsAnswer(
     hasToken ? !tokens.valid(token, instanceId, now) : instance.metadata.httpTokens === "required"
   )
     return answer(401, "Unauthorized");
-  const node = lookup(rootTree(ctx, signer, instance, path), path);
+  const node = lookup(rootTree(ctx, signer, instance), path);
   if (node === undefined) return answer(404, "Not Found");
   return answer(200, typeof node === "string" ? node : listing(node));
 }

@@ -10,12 +10,14 @@ import { handleApiRequest } from "./api/handler.ts";
 import { createControl, type Ec2Control } from "./control.ts";
 import { handleControlRequest } from "./control-http.ts";
 import type { Delays, Ec2Context, Hooks } from "./core/context.ts";
+import { findCredentials, forgetCredentials, rescheduleCredentials } from "./core/credentials.ts";
 import { onFleetInstance, scheduleFleet, stepFleet } from "./core/fleets.ts";
 import { rescheduleAll, stepInstance } from "./core/lifecycle.ts";
 import { ensureDefaultNetwork } from "./core/network.ts";
 import { loadState, StateSaver } from "./core/persistence.ts";
 import { Scheduler } from "./core/scheduler.ts";
 import { onSpotFleetInstance, rescheduleSpotFleets, stepSpotFleet } from "./core/spot-fleets.ts";
+import type { RoleCredentialRecord } from "./core/state.ts";
 import { type Ec2EventBridgeEvent, EventBus } from "./events.ts";
 import { Faults } from "./faults.ts";
 import { loadSigner } from "./identity.ts";
@@ -23,9 +25,12 @@ import { handleImdsRequest, ImdsTokens } from "./imds.ts";
 
 export type { Ec2Control, FailNextOptions, InstanceSummary } from "./control.ts";
 export { Ec2ControlError } from "./control.ts";
+export type { CapacityPool, Market } from "./core/capacity.ts";
+export type { RoleCredentialRecord } from "./core/state.ts";
 export type {
   Ec2EventBridgeEvent,
   InstanceStateChangeEvent,
+  RebalanceRecommendationEvent,
   SpotInterruptionWarningEvent,
 } from "./events.ts";
 export type { Bucket, FaultSettings } from "./faults.ts";
@@ -42,6 +47,11 @@ export interface Ec2EmulatorOptions {
   stateDir?: string;
   /** Lifecycle delays in clock milliseconds (defaults 2000 / 2000 / 1 hour). */
   delays?: { pendingMs?: number; shuttingDownMs?: number; terminatedVisibleMs?: number };
+  /**
+   * The role of an instance profile (by name), as the account's IAM knows it; instances with a
+   * profile get that role's credentials from their metadata service. Default: no roles.
+   */
+  roleOfInstanceProfile?: (profileName: string) => string | undefined;
 }
 
 export interface Ec2Emulator {
@@ -59,6 +69,11 @@ export interface Ec2Emulator {
   readonly control: Ec2Control;
   /** The certificate of the key that signs identity documents (the backend trusts it). */
   readonly identityCertificatePem: string;
+  /** Instance-profile credentials by access key id (what STS checks signatures against). */
+  roleCredentials(accessKeyId: string): RoleCredentialRecord | undefined;
+  /** The emulator's region and account. */
+  readonly region: string;
+  readonly accountId: string;
   /** Subscribes to EventBridge-shaped events (source `aws.ec2`); returns the unsubscribe function. */
   onEvent(listener: (event: Ec2EventBridgeEvent) => void): () => void;
   /** Saves the state and stops timers. */
@@ -78,6 +93,7 @@ function runJob(ctx: Ec2Context, key: string, at: number): void {
   if (kind === "instance") stepInstance(ctx, id, at);
   else if (kind === "spot-fleet") stepSpotFleet(ctx, id, at);
   else if (kind === "fleet") stepFleet(ctx, id, at);
+  else if (kind === "credentials") forgetCredentials(ctx, id, at);
 }
 
 /** Creates an emulator, loading saved state from `stateDir` when there is some. */
@@ -88,8 +104,9 @@ export async function createEc2Emulator(options: Ec2EmulatorOptions = {}): Promi
   if (options.stateDir) await mkdir(options.stateDir, { recursive: true });
   const state = loadState(options.stateDir);
   ensureDefaultNetwork(state, region, accountId);
+  state.priceOrigin ??= clock.now();
   const saver = new StateSaver(options.stateDir, state);
-  const hooks: Hooks = { stateChanged: [], interruptionWarning: [] };
+  const hooks: Hooks = { stateChanged: [], interruptionWarning: [], rebalanceRecommendation: [] };
   const scheduler = new Scheduler(clock, (key, at) => runJob(ctx, key, at));
   const ctx: Ec2Context = {
     region,
@@ -100,6 +117,7 @@ export async function createEc2Emulator(options: Ec2EmulatorOptions = {}): Promi
     hooks,
     delays: delaysOf(options.delays),
     faults: new Faults(clock),
+    roleOfInstanceProfile: options.roleOfInstanceProfile ?? (() => undefined),
     markDirty: () => saver.markDirty(),
   };
   const bus = new EventBus(ctx);
@@ -109,7 +127,9 @@ export async function createEc2Emulator(options: Ec2EmulatorOptions = {}): Promi
     (instance) => onFleetInstance(ctx, instance),
   );
   hooks.interruptionWarning.push((instance, at) => bus.interruptionWarning(instance, at));
+  hooks.rebalanceRecommendation.push((instance, at) => bus.rebalanceRecommendation(instance, at));
   rescheduleAll(ctx);
+  rescheduleCredentials(ctx);
   rescheduleSpotFleets(ctx);
   for (const fleet of Object.values(state.fleets)) scheduleFleet(ctx, fleet);
   const signer = await loadSigner(options.stateDir, region);
@@ -125,6 +145,12 @@ export async function createEc2Emulator(options: Ec2EmulatorOptions = {}): Promi
       handleControlRequest(control, signer.certificatePem, req, res, path),
     control,
     identityCertificatePem: signer.certificatePem,
+    roleCredentials: (accessKeyId) => {
+      scheduler.runDue();
+      return findCredentials(ctx, accessKeyId);
+    },
+    region,
+    accountId,
     onEvent: (listener) => bus.subscribe(listener),
     close: async () => {
       scheduler.close();

@@ -1,4 +1,8 @@
-/** CreateFleet: an EC2 Fleet's on-demand and spot shares, launched from launch templates. */
+/**
+ * CreateFleet: an EC2 Fleet's on-demand share, then its spot share, launched at once from launch
+ * templates and their overrides (all types; `request` and `maintain` fleets are not replenished).
+ * An instant fleet answers its instances and, per pool that failed, an error (as EC2 does).
+ */
 
 import {
   CreateFleet$,
@@ -6,120 +10,102 @@ import {
   type CreateFleetInstance,
   type CreateFleetRequest,
   type CreateFleetResult,
+  type FleetLaunchTemplateOverrides,
   type LaunchTemplateAndOverridesResponse,
 } from "@aws-sdk/client-ec2";
-import { strategyOf } from "../core/allocation.ts";
-import type { Ec2Context } from "../core/context.ts";
+import type { Pool, PoolFailure } from "../core/allocation.ts";
 import { nextSeq } from "../core/context.ts";
-import { type Lifecycle, launchUnits, priced } from "../core/fleet-launch.ts";
-import { fleetPools } from "../core/fleet-pools.ts";
+import type { FleetLaunch } from "../core/fleet-launch.ts";
+import { launchShare } from "../core/fleet-plan.ts";
+import { type BasePool, fleetPools } from "../core/fleet-pools.ts";
 import { scheduleFleet } from "../core/fleets.ts";
 import { newUuidId } from "../core/ids.ts";
-import type { FleetRecord, TagPair } from "../core/state.ts";
+import type { FleetRecord } from "../core/state.ts";
 import { tagSpecifications } from "../core/tags.ts";
-import { Ec2Error, invalidValue, missingParameter } from "../protocol/errors.ts";
+import { invalidParameter, missingParameter } from "../protocol/errors.ts";
+import { capacityMessage } from "./capacity.ts";
+import { type CheckedFleet, checkFleetRequest } from "./fleet-request.ts";
 import { fingerprint, replayOrCheck } from "./idempotency.ts";
 import { operation } from "./operation.ts";
 
-type Pools = ReturnType<typeof fleetPools>;
-
-function split(input: CreateFleetRequest): { spot: number; onDemand: number } {
-  const t = input.TargetCapacitySpecification;
-  if (!t || t.TotalTargetCapacity === undefined)
-    throw missingParameter("TargetCapacitySpecification.TotalTargetCapacity");
-  const total = t.TotalTargetCapacity;
-  if (!Number.isInteger(total) || total < 1) throw invalidValue("TotalTargetCapacity", total);
-  const fallback = t.DefaultTargetCapacityType ?? "on-demand";
-  const onDemand =
-    t.OnDemandTargetCapacity ??
-    (t.SpotTargetCapacity !== undefined
-      ? total - t.SpotTargetCapacity
-      : fallback === "on-demand"
-        ? total
-        : 0);
-  const spot = t.SpotTargetCapacity ?? total - onDemand;
-  if (onDemand < 0 || spot < 0 || onDemand + spot > total)
-    throw new Ec2Error(
-      "InvalidTargetCapacitySpecification",
-      "The on-demand and spot target capacities exceed the total target capacity.",
-    );
-  return { spot, onDemand: total - spot };
-}
-
-function andOverrides(pool: Pools[number]): LaunchTemplateAndOverridesResponse {
-  const spec = pool.source.config.LaunchTemplateSpecification ?? {};
+function andOverrides(pool: Pool, base: BasePool | undefined): LaunchTemplateAndOverridesResponse {
+  const spec = base?.source?.config.LaunchTemplateSpecification ?? {};
+  const override = base?.source?.override as FleetLaunchTemplateOverrides | undefined;
+  const abs =
+    override?.InstanceRequirements !== undefined || (!override?.InstanceType && base?.requirements);
   return {
     LaunchTemplateSpecification: {
       LaunchTemplateId: spec.LaunchTemplateId,
       LaunchTemplateName: spec.LaunchTemplateName,
       Version: spec.Version ?? "1",
     },
-    Overrides: pool.source.override as LaunchTemplateAndOverridesResponse["Overrides"],
+    Overrides:
+      override || abs
+        ? {
+            ...override,
+            InstanceType: abs ? (pool.spec.instanceType as never) : override?.InstanceType,
+          }
+        : undefined,
   };
 }
 
-function launchShare(
-  ctx: Ec2Context,
-  fleet: FleetRecord,
-  pools: Pools,
-  units: number,
-  lifecycle: Lifecycle,
-  strategy: string | undefined,
-  now: number,
-) {
-  const byPool = new Map(pools.map((p) => [p.spec, p]));
-  const pricedPools = pools.map((p) => priced(ctx, p, lifecycle));
-  const result = launchUnits(
-    ctx,
-    pricedPools,
-    units,
-    strategyOf(strategy),
-    lifecycle,
-    fleet.id,
-    now,
-  );
-  const instances: CreateFleetInstance[] = result.launches.map((l) => {
-    const source = byPool.get(l.pool.spec) as Pools[number];
-    for (const instance of l.instances) {
-      fleet.instanceIds.push(instance.id);
-      fleet.weights[instance.id] = l.pool.weight;
-    }
-    return {
-      LaunchTemplateAndOverrides: andOverrides(source),
-      Lifecycle: lifecycle,
-      InstanceIds: l.instances.map((i) => i.id),
+const groupKey = (value: object) => JSON.stringify(value);
+
+/** The answer's `Instances`: one entry per template, overrides, lifecycle and type. */
+function instancesOf(launches: FleetLaunch[], source: (p: Pool) => BasePool | undefined) {
+  const groups = new Map<string, CreateFleetInstance>();
+  for (const l of launches) {
+    const entry = {
+      LaunchTemplateAndOverrides: andOverrides(l.pool, source(l.pool)),
+      Lifecycle: l.lifecycle,
       InstanceType: l.pool.spec.instanceType as CreateFleetInstance["InstanceType"],
     };
-  });
-  const errors: CreateFleetError[] =
-    result.units >= units || pools[0] === undefined
-      ? []
-      : [
-          {
-            LaunchTemplateAndOverrides: andOverrides(
-              pools.find((p) => ctx.faults.capacityOf(p.spec.instanceType) === 0) ?? pools[0],
-            ),
-            Lifecycle: lifecycle,
-            ErrorCode: "InsufficientInstanceCapacity",
-            ErrorMessage: `There is no ${lifecycle === "spot" ? "Spot" : "On-Demand"} capacity available that matches your request.`,
-          },
-        ];
-  return { instances, errors, units: result.units };
+    const k = groupKey(entry);
+    const existing = groups.get(k) ?? { ...entry, InstanceIds: [] };
+    existing.InstanceIds?.push(...l.instances.map((i) => i.id));
+    groups.set(k, existing);
+  }
+  return [...groups.values()];
+}
+
+/** The answer's `Errors`: one entry per template, overrides, lifecycle and error code. */
+function errorsOf(
+  ctx: Parameters<typeof capacityMessage>[0],
+  failures: PoolFailure[],
+  source: (p: Pool) => BasePool | undefined,
+) {
+  const groups = new Map<string, CreateFleetError>();
+  for (const { pool, code } of failures) {
+    const type = pool.spec.instanceType;
+    const zone = pool.spec.subnet.availabilityZone;
+    const message =
+      code === "InsufficientInstanceCapacity"
+        ? capacityMessage(ctx, type, zone, pool.market)
+        : code === "SpotMaxPriceTooLow"
+          ? `Your Spot request price of ${pool.maxPrice} is lower than the minimum required Spot request fulfillment price of ${pool.price}.`
+          : (pool.invalid?.message ?? code);
+    const entry = {
+      LaunchTemplateAndOverrides: andOverrides(pool, source(pool)),
+      Lifecycle: pool.market,
+      ErrorCode: code,
+    };
+    if (!groups.has(groupKey(entry)))
+      groups.set(groupKey(entry), { ...entry, ErrorMessage: message });
+  }
+  return [...groups.values()];
 }
 
 function newFleet(
-  ctx: Ec2Context,
+  ctx: Parameters<typeof nextSeq>[0],
   input: CreateFleetRequest,
+  checked: CheckedFleet,
   print: string,
   now: number,
 ): FleetRecord {
-  const type = input.Type ?? "maintain";
-  if (type !== "instant" && type !== "request" && type !== "maintain")
-    throw invalidValue("type", type);
   return {
     id: newUuidId("fleet"),
     seq: nextSeq(ctx),
-    type,
+    type: checked.type,
     state: "active",
     createdAt: now,
     clientToken: input.ClientToken,
@@ -134,15 +120,7 @@ function newFleet(
   };
 }
 
-/** The fleet's pools, with the request's instance tags added to each. */
-function taggedPools(ctx: Ec2Context, input: CreateFleetRequest, instanceTags: TagPair[]): Pools {
-  return fleetPools(ctx, input.LaunchTemplateConfigs ?? []).map((p) => ({
-    ...p,
-    spec: { ...p.spec, instanceTags: [...p.spec.instanceTags, ...instanceTags] },
-  }));
-}
-
-/** CreateFleet: launches the on-demand share, then the spot share, at once (all types). */
+/** CreateFleet. */
 export const createFleet = operation(
   CreateFleet$,
   (ctx, input: CreateFleetRequest, call): CreateFleetResult => {
@@ -151,19 +129,50 @@ export const createFleet = operation(
     const earlier = replay ? ctx.state.fleets[replay.reservationId] : undefined;
     if (earlier) return earlier.result;
     if (!input.LaunchTemplateConfigs?.length) throw missingParameter("LaunchTemplateConfigs");
-    const { spot, onDemand } = split(input);
-    const fleet = newFleet(ctx, input, print, call.now);
-    const tags = tagSpecifications(input.TagSpecifications, ["fleet", "instance"]);
+    const checked = checkFleetRequest(input, call.now);
+    const tags = tagSpecifications(
+      input.TagSpecifications,
+      checked.type === "instant" ? ["fleet", "instance"] : ["fleet"],
+    );
+    const pools = fleetPools(ctx, input.LaunchTemplateConfigs, {
+      unitType: checked.unitType,
+      singleSubnet: checked.type === "instant",
+    }).map((p) => ({
+      ...p,
+      spec: { ...p.spec, instanceTags: [...p.spec.instanceTags, ...(tags.get("instance") ?? [])] },
+    }));
+    if (pools.length === 0)
+      throw invalidParameter("No instance type matches the InstanceRequirements of the request.");
+    const fleet = newFleet(ctx, input, checked, print, call.now);
     fleet.tags = tags.get("fleet") ?? [];
-    const pools = taggedPools(ctx, input, tags.get("instance") ?? []);
     ctx.state.fleets[fleet.id] = fleet;
-    const share = (units: number, lifecycle: Lifecycle, strategy?: string) =>
-      launchShare(ctx, fleet, pools, units, lifecycle, strategy, call.now);
-    const od = share(onDemand, "on-demand", input.OnDemandOptions?.AllocationStrategy);
-    const sp = share(spot, "spot", input.SpotOptions?.AllocationStrategy);
-    const errors = [...od.errors, ...sp.errors];
-    const instances = fleet.type === "instant" ? [...od.instances, ...sp.instances] : undefined;
-    fleet.result = { FleetId: fleet.id, Errors: errors, Instances: instances };
+    const bySpec = new Map(pools.map((p) => [p.spec, p]));
+    const source = (pool: Pool) => bySpec.get(pool.spec);
+    const shares = [
+      launchShare(
+        ctx,
+        fleet.id,
+        pools,
+        { ...checked.onDemand, unitType: checked.unitType },
+        call.now,
+      ),
+      launchShare(ctx, fleet.id, pools, { ...checked.spot, unitType: checked.unitType }, call.now),
+    ];
+    const launches = shares.flatMap((s) => s.launches);
+    for (const l of launches)
+      for (const instance of l.instances) {
+        fleet.instanceIds.push(instance.id);
+        fleet.weights[instance.id] = l.pool.weight;
+      }
+    fleet.result = {
+      FleetId: fleet.id,
+      Errors: errorsOf(
+        ctx,
+        shares.flatMap((s) => s.failures),
+        source,
+      ),
+      Instances: fleet.type === "instant" ? instancesOf(launches, source) : undefined,
+    };
     if (input.ClientToken !== undefined)
       ctx.state.clientTokens[`CreateFleet:${input.ClientToken}`] = {
         fingerprint: print,

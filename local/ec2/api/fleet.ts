@@ -19,7 +19,12 @@ import { paginate } from "../core/pagination.ts";
 import type { FleetRecord } from "../core/state.ts";
 import { sdkTags } from "../core/tags.ts";
 import { activeInstanceView } from "../core/views.ts";
-import { Ec2Error, missingParameter } from "../protocol/errors.ts";
+import {
+  Ec2Error,
+  invalidCombination,
+  invalidValue,
+  missingParameter,
+} from "../protocol/errors.ts";
 import { operation } from "./operation.ts";
 
 const idPattern = /^fleet-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -30,6 +35,17 @@ function findFleet(ctx: Ec2Context, id: string): FleetRecord {
   const fleet = ctx.state.fleets[id];
   if (!fleet) throw new Ec2Error("InvalidFleetId.NotFound", `The fleet ID '${id}' does not exist`);
   return fleet;
+}
+
+/**
+ * EC2's activity status: always `fulfilled` for an instant fleet (its requests are all placed);
+ * for request and maintain fleets, `fulfilled` once the target is met, else `pending_fulfillment`.
+ */
+function activityOf(fleet: FleetRecord, units: number): FleetData["ActivityStatus"] {
+  if (fleet.state !== "active") return undefined;
+  if (fleet.type === "instant") return "fulfilled";
+  const target = fleet.request.TargetCapacitySpecification?.TotalTargetCapacity ?? 0;
+  return units >= target ? "fulfilled" : "pending_fulfillment";
 }
 
 function fleetView(ctx: Ec2Context, fleet: FleetRecord): FleetData {
@@ -43,12 +59,7 @@ function fleetView(ctx: Ec2Context, fleet: FleetRecord): FleetData {
     CreateTime: new Date(fleet.createdAt),
     Type: fleet.type,
     ClientToken: fleet.clientToken,
-    ActivityStatus:
-      fleet.state === "active"
-        ? result.Errors?.length
-          ? "pending_fulfillment"
-          : "fulfilled"
-        : undefined,
+    ActivityStatus: activityOf(fleet, units(live)),
     TargetCapacitySpecification: request.TargetCapacitySpecification,
     FulfilledCapacity: units(live),
     FulfilledOnDemandCapacity: units(live.filter((i) => i.lifecycle !== "spot")),
@@ -112,6 +123,12 @@ export const deleteFleets = operation(
     const ids = input.FleetIds ?? [];
     if (ids.length === 0) throw missingParameter("FleetId");
     if (input.TerminateInstances === undefined) throw missingParameter("TerminateInstances");
+    if (ids.length > 100) throw invalidValue("FleetIds", ids.length, "At most 100 fleet IDs.");
+    // EC2: "For instant fleets, you cannot specify NoTerminateInstances."
+    if (!input.TerminateInstances && ids.some((id) => ctx.state.fleets[id]?.type === "instant"))
+      throw invalidCombination(
+        "NoTerminateInstances is not supported for fleets of type instant: a deleted instant fleet with running instances is not supported.",
+      );
     const out: Required<
       Pick<DeleteFleetsResult, "SuccessfulFleetDeletions" | "UnsuccessfulFleetDeletions">
     > = { SuccessfulFleetDeletions: [], UnsuccessfulFleetDeletions: [] };

@@ -4,7 +4,10 @@ import { createFleet } from "./create-fleet.ts";
 import { describeInstances } from "./describe-instances.ts";
 import { deleteFleets, describeFleetInstances, describeFleets } from "./fleet.ts";
 import { describeInstanceAttribute, describeInstanceStatus } from "./instance-attributes.ts";
-import { describeInstanceTypes } from "./instance-types.ts";
+import {
+  describeInstanceTypes,
+  getInstanceTypesFromInstanceRequirements,
+} from "./instance-types.ts";
 import { createKeyPair, deleteKeyPair, describeKeyPairs } from "./key-pairs.ts";
 import {
   createLaunchTemplate,
@@ -41,6 +44,7 @@ export const operations: Readonly<Record<string, Operation>> = {
   DescribeInstanceAttribute: describeInstanceAttribute,
   DescribeInstanceStatus: describeInstanceStatus,
   DescribeInstanceTypes: describeInstanceTypes,
+  GetInstanceTypesFromInstanceRequirements: getInstanceTypesFromInstanceRequirements,
   CreateTags: createTags,
   DeleteTags: deleteTags,
   DescribeTags: describeTags,

@@ -6,6 +6,7 @@ import {
   type RequestSpotFleetResponse,
   type SpotFleetRequestConfigData,
 } from "@aws-sdk/client-ec2";
+import { strategyOf } from "../core/allocation.ts";
 import type { Ec2Context } from "../core/context.ts";
 import { nextSeq } from "../core/context.ts";
 import { spotFleetPools } from "../core/fleet-pools.ts";
@@ -43,6 +44,12 @@ function checkConfig(ctx: Ec2Context, config: SpotFleetRequestConfigData, now: n
       throw invalidValue("weightedCapacity", spec.WeightedCapacity);
   if (config.ValidUntil && config.ValidUntil.getTime() <= now)
     throw invalidConfig("ValidUntil must be in the future.");
+  const spot = strategyOf(config.AllocationStrategy ?? "lowestPrice");
+  if (!spot || spot === "prioritized")
+    throw invalidValue("allocationStrategy", config.AllocationStrategy);
+  const onDemand = strategyOf(config.OnDemandAllocationStrategy ?? "lowestPrice");
+  if (onDemand !== "lowest-price" && onDemand !== "prioritized")
+    throw invalidValue("onDemandAllocationStrategy", config.OnDemandAllocationStrategy);
   spotFleetPools(ctx, config);
 }
 

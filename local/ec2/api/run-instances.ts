@@ -3,12 +3,13 @@
 import { type Reservation, RunInstances$, type RunInstancesRequest } from "@aws-sdk/client-ec2";
 import type { Ec2Context } from "../core/context.ts";
 import { newId } from "../core/ids.ts";
+import { architectureMismatch } from "../core/images.ts";
 import { type LaunchSpec, launch } from "../core/launch.ts";
+import { spotPriceAt } from "../core/prices.ts";
 import { resolveLaunch } from "../core/resolve-launch.ts";
 import { withTemplate } from "../core/templates.ts";
 import { reservationsOf } from "../core/views.ts";
-import { spotPrice } from "../pricing.ts";
-import { Ec2Error, invalidValue, missingParameter } from "../protocol/errors.ts";
+import { Ec2Error, invalidParameter, invalidValue, missingParameter } from "../protocol/errors.ts";
 import { insufficientCapacity } from "./capacity.ts";
 import { fingerprint, replayOrCheck } from "./idempotency.ts";
 import { type Operation, operation } from "./operation.ts";
@@ -25,10 +26,16 @@ export const runInstances: Operation = operation(
     if (replay) return reservationOf(ctx, replay.reservationId, replay.instanceIds);
     const input = withTemplate(ctx, request);
     const spec = launchSpecOf(ctx, input);
-    checkSpotPrice(ctx, input, spec.instanceType);
-    if (ctx.faults.capacityOf(spec.instanceType) < min)
-      throw insufficientCapacity(ctx, spec.instanceType, spec.subnet.availabilityZone);
-    const granted = ctx.faults.takeCapacity(spec.instanceType, max);
+    const mismatch = architectureMismatch(ctx, spec.instanceType, spec.imageId);
+    if (mismatch) throw invalidParameter(mismatch);
+    const zone = spec.subnet.availabilityZone;
+    checkSpotPrice(ctx, input, spec.instanceType, zone, call.now);
+    const market = spec.lifecycle === "spot" ? "spot" : "on-demand";
+    const capacity = ctx.faults.capacityLedger();
+    if (capacity.available(spec.instanceType, zone, market) < min)
+      throw insufficientCapacity(ctx, spec.instanceType, zone, market);
+    const granted = capacity.take(spec.instanceType, zone, market, max);
+    capacity.commit();
     const reservationId = newId("r");
     const instances = launch(ctx, spec, granted, reservationId, call.now);
     const instanceIds = instances.map((i) => i.id);
@@ -63,13 +70,19 @@ function launchSpecOf(ctx: Ec2Context, input: RunInstancesRequest): LaunchSpec {
   return resolveLaunch(ctx, input, input.InstanceMarketOptions?.MarketType === "spot");
 }
 
-function checkSpotPrice(ctx: Ec2Context, input: RunInstancesRequest, type: string): void {
+function checkSpotPrice(
+  ctx: Ec2Context,
+  input: RunInstancesRequest,
+  type: string,
+  zone: string,
+  now: number,
+): void {
   const options = input.InstanceMarketOptions;
   if (options?.MarketType === undefined) return;
   if (options.MarketType !== "spot")
     throw invalidValue("InstanceMarketOptions.MarketType", options.MarketType);
   const maxPrice = options.SpotOptions?.MaxPrice;
-  const price = spotPrice(type, ctx.faults.settings.spotPrices);
+  const price = spotPriceAt(ctx, type, zone, now);
   if (maxPrice !== undefined && Number(maxPrice) < price)
     throw new Ec2Error(
       "SpotMaxPriceTooLow",

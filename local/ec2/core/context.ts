@@ -21,6 +21,8 @@ export interface Hooks {
   stateChanged: InstanceListener[];
   /** When a spot interruption notice is issued. */
   interruptionWarning: InstanceListener[];
+  /** When EC2 recommends rebalancing a spot instance. */
+  rebalanceRecommendation: InstanceListener[];
 }
 
 export interface Ec2Context {
@@ -32,6 +34,8 @@ export interface Ec2Context {
   readonly faults: Faults;
   readonly scheduler: Scheduler;
   readonly hooks: Hooks;
+  /** The role of an instance profile (by profile name), as IAM knows it; undefined = none. */
+  roleOfInstanceProfile(profileName: string): string | undefined;
   /** Records that the state changed and should be saved. */
   markDirty(): void;
 }

@@ -1,13 +1,15 @@
 /** Launching a fleet's share of capacity (spot or on-demand) from its pools. */
 
-import { instanceTypes, spotPrice } from "../pricing.ts";
-import { allocate, type Pool, type Strategy } from "./allocation.ts";
+import type { Allocation, Pool } from "./allocation.ts";
+import type { Market } from "./capacity.ts";
 import type { Ec2Context } from "./context.ts";
+import type { BasePool } from "./fleet-pools.ts";
 import { newId } from "./ids.ts";
 import { launch } from "./launch.ts";
+import { onDemandPrice, spotPriceAt } from "./prices.ts";
 import type { InstanceRecord } from "./state.ts";
 
-export type Lifecycle = "spot" | "on-demand";
+export type Lifecycle = Market;
 
 export interface FleetLaunch {
   pool: Pool;
@@ -15,35 +17,43 @@ export interface FleetLaunch {
   instances: InstanceRecord[];
 }
 
-/** A pool priced for a lifecycle: the current spot price, or the on-demand price. */
-export function priced(ctx: Ec2Context, pool: Omit<Pool, "price">, lifecycle: Lifecycle): Pool {
+/** A pool priced for a market: the spot price in force in its zone now, or the on-demand price. */
+export function priced(ctx: Ec2Context, pool: BasePool, market: Market, now: number): Pool {
   const type = pool.spec.instanceType;
   const price =
-    lifecycle === "spot"
-      ? spotPrice(type, ctx.faults.settings.spotPrices)
-      : (instanceTypes.get(type)?.onDemand ?? Number.POSITIVE_INFINITY);
-  return { ...pool, price, maxPrice: lifecycle === "spot" ? pool.maxPrice : undefined };
+    market === "spot"
+      ? spotPriceAt(ctx, type, pool.spec.subnet.availabilityZone, now)
+      : onDemandPrice(ctx, type);
+  return {
+    spec: pool.spec,
+    market,
+    weight: pool.weight,
+    price,
+    maxPrice: market === "spot" ? pool.maxPrice : undefined,
+    priority: pool.priority,
+    invalid: pool.invalid,
+  };
 }
 
-/** Launches instances covering up to `units` capacity units; returns what it launched. */
-export function launchUnits(
+/** Launches what an allocation planned; spot instances always terminate on shutdown. */
+export function launchAllocations(
   ctx: Ec2Context,
-  pools: Pool[],
-  units: number,
-  strategy: Strategy,
-  lifecycle: Lifecycle,
+  allocations: Allocation[],
   fleetId: string,
   at: number,
-): { launches: FleetLaunch[]; units: number } {
-  if (units <= 0) return { launches: [], units: 0 };
-  const launches = allocate(ctx, pools, units, strategy).map(({ pool, count }) => {
+): FleetLaunch[] {
+  return allocations.map(({ pool, count }) => {
+    const spot = pool.market === "spot";
     const spec = {
       ...pool.spec,
       fleetId,
-      lifecycle: lifecycle === "spot" ? ("spot" as const) : undefined,
+      lifecycle: spot ? ("spot" as const) : undefined,
+      shutdownBehavior: spot ? ("terminate" as const) : pool.spec.shutdownBehavior,
     };
-    return { pool, lifecycle, instances: launch(ctx, spec, count, newId("r"), at) };
+    return { pool, lifecycle: pool.market, instances: launch(ctx, spec, count, newId("r"), at) };
   });
-  const launched = launches.reduce((sum, l) => sum + l.instances.length * l.pool.weight, 0);
-  return { launches, units: launched };
 }
+
+/** Capacity units an allocation covers. */
+export const unitsOf = (launches: { pool: Pool; instances: unknown[] }[]): number =>
+  launches.reduce((sum, l) => sum + l.instances.length * l.pool.weight, 0);

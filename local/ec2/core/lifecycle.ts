@@ -101,6 +101,13 @@ export function interrupt(
   for (const listener of ctx.hooks.interruptionWarning) listener(instance, at);
 }
 
+/** Records EC2's rebalance recommendation for a spot instance (elevated risk of interruption). */
+export function recommendRebalance(ctx: Ec2Context, instance: InstanceRecord, at: number): void {
+  instance.rebalanceAt = at;
+  ctx.markDirty();
+  for (const listener of ctx.hooks.rebalanceRecommendation) listener(instance, at);
+}
+
 /** The scheduler's job for `instance:<id>`: applies whatever is due at `at`. */
 export function stepInstance(ctx: Ec2Context, id: string, at: number): void {
   const instance = ctx.state.instances[id];

@@ -2,8 +2,9 @@
 
 import { strategyOf } from "./allocation.ts";
 import type { Ec2Context } from "./context.ts";
-import { type Lifecycle, launchUnits, priced } from "./fleet-launch.ts";
-import { spotFleetPools } from "./fleet-pools.ts";
+import type { Lifecycle } from "./fleet-launch.ts";
+import { launchShare as planAndLaunch } from "./fleet-plan.ts";
+import { spotFleetPools, type UnitType } from "./fleet-pools.ts";
 import { isEnding, terminate, USER_INITIATED } from "./lifecycle.ts";
 import type { InstanceRecord, SpotFleetRecord } from "./state.ts";
 
@@ -77,8 +78,19 @@ function launchShare(
   strategy: string | undefined,
   at: number,
 ): void {
-  const pools = base.map((pool) => priced(ctx, pool, lifecycle));
-  const result = launchUnits(ctx, pools, units, strategyOf(strategy), lifecycle, fleet.id, at);
+  const result = planAndLaunch(
+    ctx,
+    fleet.id,
+    base,
+    {
+      units,
+      market: lifecycle,
+      strategy: strategyOf(strategy) ?? "lowest-price",
+      unitType: (fleet.config.TargetCapacityUnitType as UnitType | undefined) ?? "units",
+      poolsToUse: lifecycle === "spot" ? fleet.config.InstancePoolsToUseCount : undefined,
+    },
+    at,
+  );
   for (const { pool, instances } of result.launches)
     for (const instance of instances) {
       fleet.instanceIds.push(instance.id);

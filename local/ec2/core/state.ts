@@ -62,6 +62,10 @@ export interface InstanceRecord {
   /** The spot fleet request (`sfr-…`) or EC2 Fleet (`fleet-…`) that launched it. */
   fleetId?: string;
   interruption?: { noticeAt: number; terminateAt: number };
+  /** When EC2 recommended rebalancing this spot instance (elevated interruption risk). */
+  rebalanceAt?: number;
+  /** Access key ids of the instance-profile credentials issued to it, oldest first. */
+  credentialKeys?: string[];
   metadata: MetadataSettings;
   /** Once terminated: when the instance disappears from Describe*. */
   purgeAt?: number;
@@ -183,6 +187,23 @@ export interface FleetRecord {
   result: CreateFleetResult;
 }
 
+/** Instance-profile credentials as the metadata service hands them out (secrets included). */
+export interface RoleCredentialRecord {
+  accessKeyId: string;
+  secretAccessKey: string;
+  token: string;
+  instanceId: string;
+  roleName: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+/** A spot price in force from `at` on. */
+export interface PricePoint {
+  at: number;
+  price: number;
+}
+
 export interface Ec2State {
   version: 1;
   seq: number;
@@ -195,6 +216,16 @@ export interface Ec2State {
   launchTemplates: Record<string, LaunchTemplateRecord>;
   spotFleets: Record<string, SpotFleetRecord>;
   fleets: Record<string, FleetRecord>;
+  /** When the built-in spot prices started to be in force (the first price of every history). */
+  priceOrigin?: number;
+  /** Spot price changes per `type|zone`, oldest first. */
+  spotPriceChanges: Record<string, PricePoint[]>;
+  /** On-demand prices pinned through the control interface, per type (this region). */
+  onDemandPrices: Record<string, number>;
+  /** Instance-profile credentials by access key id. */
+  roleCredentials: Record<string, RoleCredentialRecord>;
+  /** Images registered as arm64 through the control interface (all others are x86_64). */
+  imageArchitectures: Record<string, "x86_64" | "arm64">;
 }
 
 /** An empty state; the default VPC is added by `ensureDefaultNetwork`. */
@@ -210,4 +241,8 @@ export const emptyState = (): Ec2State => ({
   launchTemplates: {},
   spotFleets: {},
   fleets: {},
+  spotPriceChanges: {},
+  onDemandPrices: {},
+  roleCredentials: {},
+  imageArchitectures: {},
 });

@@ -4,8 +4,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 const maxBody = 5 * 1024 * 1024;
 
-/** Reads a request body (at most 5 MB). */
-export async function readBody(req: IncomingMessage): Promise<string> {
+/** Reads a request body's bytes (at most 5 MB). */
+export async function readBodyBytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -14,8 +14,12 @@ export async function readBody(req: IncomingMessage): Promise<string> {
     if (size > maxBody) throw new RangeError("request body too large");
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
+
+/** Reads a request body as UTF-8 text (at most 5 MB). */
+export const readBody = async (req: IncomingMessage): Promise<string> =>
+  (await readBodyBytes(req)).toString("utf8");
 
 /** Sends a complete answer. */
 export function send(

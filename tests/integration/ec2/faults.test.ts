@@ -194,6 +194,70 @@ describe("spot interruption", () => {
   });
 });
 
+describe("rebalance recommendation", () => {
+  it("emits EC2's event and serves events/recommendations/rebalance, 404 before", async () => {
+    const events: Ec2EventBridgeEvent[] = [];
+    const unsubscribe = t.emulator.onEvent((e) => events.push(e));
+    const id =
+      (await run(ec2, { InstanceMarketOptions: { MarketType: "spot" } })).Instances?.[0]
+        ?.InstanceId ?? "";
+    t.clock.advance(1000);
+    const path = "/latest/meta-data/events/recommendations/rebalance";
+    expect(await statusOf(id, path)).toBe(404);
+    const noticeAt = t.clock.now();
+    const answer = await fetch(`${t.endpoint}/_ec2/instances/${id}/rebalance-recommendation`, {
+      method: "POST",
+    });
+    const { instance } = (await answer.json()) as {
+      instance: { rebalanceRecommendation?: { noticeTime: string } };
+    };
+    expect(instance.rebalanceRecommendation).toEqual({
+      noticeTime: new Date(noticeAt).toISOString(),
+    });
+    await Promise.resolve();
+    expect(
+      events.filter((e) => e["detail-type"] === "EC2 Instance Rebalance Recommendation"),
+    ).toEqual([
+      {
+        version: "0",
+        id: expect.any(String),
+        "detail-type": "EC2 Instance Rebalance Recommendation",
+        source: "aws.ec2",
+        account: "000000000000",
+        time: seconds(noticeAt),
+        region: "us-east-1",
+        resources: [`arn:aws:ec2:us-east-1:000000000000:instance/${id}`],
+        detail: { "instance-id": id },
+      },
+    ]);
+    expect(await fetchWithToken(id, path)).toBe(`{"noticeTime": "${seconds(noticeAt)}"}`);
+    expect(await fetchWithToken(id, "/latest/meta-data/events/maintenance/scheduled")).toBe("[]");
+    t.clock.advance(600_000);
+    expect(t.emulator.control.instance(id)?.state).toBe("running");
+    unsubscribe();
+  });
+
+  it("is refused for an on-demand instance (409 over HTTP)", async () => {
+    const id = (await run()).Instances?.[0]?.InstanceId ?? "";
+    expect(() => t.emulator.control.recommendRebalance(id)).toThrow(/not a spot instance/);
+    const answer = await fetch(`${t.endpoint}/_ec2/instances/${id}/rebalance-recommendation`, {
+      method: "POST",
+    });
+    expect(answer.status).toBe(409);
+  });
+});
+
+async function statusOf(instanceId: string, path: string): Promise<number> {
+  const base = `${t.endpoint}/_imds/${instanceId}`;
+  const token = await (
+    await fetch(`${base}/latest/api/token`, {
+      method: "PUT",
+      headers: { "x-aws-ec2-metadata-token-ttl-seconds": "60" },
+    })
+  ).text();
+  return (await fetch(`${base}${path}`, { headers: { "x-aws-ec2-metadata-token": token } })).status;
+}
+
 const seconds = (at: number) => new Date(at).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 async function fetchWithToken(instanceId: string, path: string): Promise<string> {

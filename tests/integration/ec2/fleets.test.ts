@@ -10,7 +10,6 @@ import {
   DescribeLaunchTemplatesCommand,
   DescribeSpotFleetInstancesCommand,
   DescribeSpotFleetRequestsCommand,
-  DescribeSpotPriceHistoryCommand,
   type EC2Client,
   type Instance,
   RequestSpotFleetCommand,
@@ -110,13 +109,32 @@ describe("RequestSpotFleet", () => {
   });
 
   it("spreads instances over pools with the diversified strategy", async () => {
+    const inZone = { Placement: { AvailabilityZone: "us-east-1a" } };
     const id = await requestFleet({
       AllocationStrategy: "diversified",
       TargetCapacity: 4,
-      LaunchSpecifications: [spec("c5.large", 1), spec("m5.large", 1)],
+      LaunchSpecifications: [spec("c5.large", 1, inZone), spec("m5.large", 1, inZone)],
     });
     const types = (await fleetInstances(id)).map((i) => i.InstanceType).sort();
     expect(types).toEqual(["c5.large", "c5.large", "m5.large", "m5.large"]);
+  });
+
+  it("without a subnet or zone, lets EC2 choose among every zone's pool", async () => {
+    const diversified = await requestFleet({
+      AllocationStrategy: "diversified",
+      TargetCapacity: 6,
+      LaunchSpecifications: [spec("m5.large", 1)],
+    });
+    const zones = (await fleetInstances(diversified)).map((i) => i.Placement?.AvailabilityZone);
+    expect(new Set(zones).size).toBe(6);
+    const cheapest = await requestFleet({
+      TargetCapacity: 3,
+      LaunchSpecifications: [spec("m5.large", 1)],
+    });
+    const prices = t.emulator.control.spotPrices("m5.large");
+    const lowest = Object.entries(prices).sort(([, a], [, b]) => a - b)[0]?.[0];
+    const placed = (await fleetInstances(cheapest)).map((i) => i.Placement?.AvailabilityZone);
+    expect(placed).toEqual([lowest, lowest, lowest]);
   });
 
   it("launches nothing from a pool priced above the maximum, and says pending_fulfillment", async () => {
@@ -446,32 +464,5 @@ describe("launch templates and CreateFleet", () => {
     const first = await ec2.send(request(1));
     expect((await ec2.send(request(1))).FleetId).toBe(first.FleetId);
     await ec2Error(ec2.send(request(2)), "IdempotentParameterMismatch");
-  });
-});
-
-describe("DescribeSpotPriceHistory", () => {
-  it("gives the current price of a type in every zone, including overrides from the control interface", async () => {
-    const out = await ec2.send(
-      new DescribeSpotPriceHistoryCommand({
-        InstanceTypes: ["c5.large"],
-        ProductDescriptions: ["Linux/UNIX"],
-      }),
-    );
-    expect(out.SpotPriceHistory).toHaveLength(6);
-    expect(out.SpotPriceHistory?.[0]).toMatchObject({
-      InstanceType: "c5.large",
-      ProductDescription: "Linux/UNIX",
-      SpotPrice: "0.030600",
-    });
-    t.emulator.control.setSpotPrice("c5.large", 0.05);
-    const changed = await ec2.send(
-      new DescribeSpotPriceHistoryCommand({
-        InstanceTypes: ["c5.large"],
-        AvailabilityZone: "us-east-1b",
-      }),
-    );
-    expect(changed.SpotPriceHistory?.map((p) => [p.AvailabilityZone, p.SpotPrice])).toEqual([
-      ["us-east-1b", "0.050000"],
-    ]);
   });
 });
