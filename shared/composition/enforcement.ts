@@ -1,14 +1,16 @@
 /**
- * The enforcer and the EC2 event handler: storage, and EC2 through the sweeps' client (one retry
- * only, so throttling leaves work due for the next tick instead of spending the budget).
+ * The enforcer and the EC2 event handler: storage, prices, and EC2 through the sweeps' client (one
+ * retry only, so throttling leaves work due for the next tick instead of spending the budget).
  */
 
 import { ec2ForSweeps } from "../adapters/aws/ec2-client.ts";
 import { AwsEc2Instances } from "../adapters/aws/ec2-instances.ts";
 import { AwsSpotFleets } from "../adapters/aws/ec2-spot-fleets.ts";
+import { AwsSpotPrices } from "../adapters/aws/spot-prices.ts";
 import { log } from "../adapters/http/logger.ts";
 import { getNumberFromEnv } from "../config.ts";
 import type { EnforcePorts } from "../enforcement/ports.ts";
+import { priceCache, pricePorts } from "./prices.ts";
 import { annexRepository, claimRepository, configStore, instanceRepository } from "./storage.ts";
 
 export const enforcePorts: EnforcePorts = {
@@ -18,6 +20,8 @@ export const enforcePorts: EnforcePorts = {
   store: configStore,
   ec2: new AwsEc2Instances(ec2ForSweeps),
   fleets: new AwsSpotFleets(ec2ForSweeps),
+  prices: pricePorts(new AwsSpotPrices(ec2ForSweeps)),
+  watch: priceCache,
   log,
 };
 

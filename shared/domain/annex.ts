@@ -1,5 +1,9 @@
 /** The annex model: what the service stores about an annex and its instances. */
 
+import type { AnnexCost } from "./budget.ts";
+import type { Estimate } from "./estimate.ts";
+import type { Market, PriceTable } from "./prices.ts";
+
 /** How an annex gets its instances: RunInstances, a spot fleet request, or an EC2 Fleet. */
 export const ANNEX_KINDS = ["on-demand", "spot-fleet", "fleet"] as const;
 /** One of ANNEX_KINDS. */
@@ -46,6 +50,14 @@ export interface Annex {
   /** The spot fleet's ValidUntil (the lease it was created with): a lease reset may not go past it. */
   fleetValidUntil?: number;
   configKey: string;
+  /** The most the annex may spend (USD); the enforcer ends it `budget` when its spend gets there. */
+  budgetUsd?: number;
+  /** What create estimated it can cost at most. */
+  estimate?: Estimate;
+  /** The pinned on-demand prices (setup's) of its types when it was created. */
+  pinnedPrices?: PriceTable;
+  /** Its spend, burn and budget deadline as last computed (the final cost once ended). */
+  cost?: AnnexCost;
   createdAt: number;
   updatedAt: number;
   version: number;
@@ -56,6 +68,9 @@ export interface AnnexInstance {
   annexId: string;
   instanceId: string;
   instanceType: string;
+  /** How it is bought (absent on records from before markets were recorded: the annex kind's). */
+  market?: Market;
+  availabilityZone?: string;
   ec2State: string;
   launchedAt: number;
   bootstrappedAt?: number;

@@ -1,9 +1,15 @@
 /** Pool settings stored by setup (`pool/settings.json`) and the limits they carry. */
 
+import type { PriceTable } from "./prices.ts";
+
 /** Upper bounds on what one create request may ask for. */
 export interface Limits {
   maxCount: number;
   maxDurationHours: number;
+  /** The budget (USD) of an annex whose request names none; none when absent. */
+  defaultBudgetUsd?: number;
+  /** The largest budget (USD) a request may name; no cap when absent. */
+  maxBudgetUsd?: number;
 }
 
 /** The instance type used when neither a request nor setup names one (condor_annex's was m4.large). */
@@ -27,6 +33,8 @@ export interface PoolSettings {
   securityGroupIds?: string[];
   keyName?: string;
   instanceProfileArn?: string;
+  /** Negotiated on-demand prices, USD per hour by type: they win over the Price List. */
+  prices?: PriceTable;
 }
 
 /** Which authentication a pool secret implies. */

@@ -8,7 +8,9 @@ import type {
   AnnexState,
   EndReason,
 } from "./annex.ts";
+import { type CostView, effectiveEnd, presentCost } from "./budget.ts";
 import { isStoppedOrGone } from "./ec2.ts";
+import type { Estimate } from "./estimate.ts";
 import { leaseRemaining } from "./lease.ts";
 
 /** The tag keys the service owns; users may not set `annex:` or `aws:` tags. */
@@ -97,7 +99,14 @@ export interface AnnexView {
   createdAt: string;
   leaseExpiresAt: string;
   leaseRemainingSeconds: number;
+  /** When it ends at the latest: the lease end, or the budget deadline if sooner. */
+  endsAt: string;
   idleTimeoutSeconds: number;
+  budgetUsd?: number;
+  /** What create estimated it can cost at most. */
+  estimate?: Estimate;
+  /** Spend so far, burn, projection at the end (the final cost once ended). */
+  cost?: CostView;
   instances: InstanceView[];
   events?: EventView[];
 }
@@ -131,6 +140,11 @@ function presentEvent(event: AnnexEvent): EventView {
   };
 }
 
+function costField(annex: Annex, now: number): { cost?: CostView } {
+  const cost = presentCost(annex, now, isoFromEpoch);
+  return cost ? { cost } : {};
+}
+
 /** The API view of an annex; instances by launch time, events oldest first (newest last). */
 export function presentAnnex(
   annex: Annex,
@@ -155,7 +169,11 @@ export function presentAnnex(
     createdAt: isoFromEpoch(annex.createdAt),
     leaseExpiresAt: isoFromEpoch(annex.leaseExpiresAt),
     leaseRemainingSeconds: annex.state === "ended" ? 0 : leaseRemaining(annex.leaseExpiresAt, now),
+    endsAt: isoFromEpoch(effectiveEnd(annex)),
     idleTimeoutSeconds: annex.idleTimeoutSeconds,
+    ...(annex.budgetUsd === undefined ? {} : { budgetUsd: annex.budgetUsd }),
+    ...(annex.estimate ? { estimate: annex.estimate } : {}),
+    ...costField(annex, now),
     instances: byLaunch.map(presentInstance),
     ...(events ? { events: [...events].sort((a, b) => a.at - b.at).map(presentEvent) } : {}),
   };

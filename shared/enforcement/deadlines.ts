@@ -1,7 +1,8 @@
 /**
  * The instance-deadline sweep: instances whose idle or boot deadline has passed, read one page at
  * a time from the `instances-by-deadline` index. Each page is re-read consistently, looked up in
- * EC2 once, terminated in one batch, closed and audited; annexes left with no instance end.
+ * EC2 once, terminated in one batch, closed and audited; annexes left with no instance end, the
+ * others have their spend re-computed.
  */
 
 import type { AnnexInstance } from "../domain/annex.ts";
@@ -9,6 +10,7 @@ import { FILTER_VALUES, isGone } from "../domain/ec2.ts";
 import { type TerminationReason, terminationReason } from "../domain/lease.ts";
 import { chunks, mapLimited } from "../domain/lists.ts";
 import type { PageKey } from "../ports/repositories.ts";
+import { reviseCost } from "../use-cases/annexes/cost.ts";
 import { terminateIsolating } from "./batching.ts";
 import { type EnforcePorts, SWEEP_CONCURRENCY, type TimeLeft } from "./ports.ts";
 import {
@@ -152,6 +154,7 @@ async function auditAndEnd(
   await mapLimited(annexIds, SWEEP_CONCURRENCY, async (annexId) => {
     try {
       if ((await endIfNoneLeft(ports, annexId, now)) !== undefined) report.annexesEnded += 1;
+      else await reviseCost(ports, annexId, now); // fewer instances burn
     } catch (error) {
       recordFailure(ports, report, "ending an annex with no instance left", error, { annexId });
     }

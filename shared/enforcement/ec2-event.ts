@@ -1,7 +1,8 @@
 /**
  * EC2 events (EventBridge, `source: aws.ec2`) keep instance records true between sweeps: a state
  * change updates the record (and closes it when the instance is going away), a spot interruption
- * warning marks it so its next heartbeat answer is `drain`. An annex left with no instance ends.
+ * warning marks it so its next heartbeat answer is `drain`. An annex left with no instance ends;
+ * one that goes on has its spend re-computed (its burn changed).
  * Instances the service never recorded are ignored; a repeated or late event changes nothing.
  */
 
@@ -11,6 +12,7 @@ import { EC2_STATES, isGone } from "../domain/ec2.ts";
 import { terminationReason } from "../domain/lease.ts";
 import { epochFromIso } from "../domain/tags.ts";
 import type { EnforcePorts } from "./ports.ts";
+import { reviseCost } from "../use-cases/annexes/cost.ts";
 import { audit, closeInstance, endIfNoneLeft, updateInstance } from "./reconcile.ts";
 
 const instanceId = z.string().regex(/^i-[0-9a-f]{8,17}$/);
@@ -77,8 +79,13 @@ export async function handleEc2Event(
   };
   const closed =
     saved?.endedAt !== undefined || (saved === undefined && record.endedAt !== undefined);
-  if (!closed) return outcome;
+  const interrupted = saved?.interruptionNoticeAt !== undefined && saved.endedAt === undefined;
+  if (!closed) {
+    if (interrupted) await reviseCost(ports, annexId, now);
+    return outcome;
+  }
   const reason = await endIfNoneLeft(ports, annexId, now);
+  if (reason === undefined && saved !== undefined) await reviseCost(ports, annexId, now);
   return reason === undefined ? outcome : { ...outcome, annexEnded: reason };
 }
 

@@ -20,6 +20,10 @@ const toEc2Instance = (instance: Instance): Ec2Instance => ({
   type: instance.InstanceType ?? "",
   state: instance.State?.Name ?? "unknown",
   launchedAt: Math.floor((instance.LaunchTime?.getTime() ?? 0) / 1000),
+  market: instance.InstanceLifecycle === "spot" ? "spot" : "on-demand",
+  ...(instance.Placement?.AvailabilityZone
+    ? { availabilityZone: instance.Placement.AvailabilityZone }
+    : {}),
   tags: Object.fromEntries((instance.Tags ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""])),
 });
 

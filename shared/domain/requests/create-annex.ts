@@ -33,8 +33,22 @@ function capacity(limits: Limits) {
     .max(limits.maxCount, `must be at most ${limits.maxCount}`);
 }
 
+function budget(limits: Limits) {
+  const usd = z.number().finite().positive("must be greater than 0");
+  const capped =
+    limits.maxBudgetUsd === undefined
+      ? usd
+      : usd.max(limits.maxBudgetUsd, `must be at most ${limits.maxBudgetUsd} (the pool's maximum)`);
+  return limits.defaultBudgetUsd === undefined
+    ? capped.optional()
+    : capped.default(limits.defaultBudgetUsd);
+}
+
 function commonFields(limits: Limits) {
   return {
+    budgetUsd: budget(limits),
+    /** Validate and estimate only: nothing is written or launched. */
+    dryRun: z.boolean().default(false),
     name: annexName,
     clientToken,
     durationHours: hours(limits).default(DEFAULT_DURATION_HOURS),

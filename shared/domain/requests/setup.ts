@@ -2,7 +2,8 @@
 
 import { z } from "zod";
 import { isHostPort, parseCidr } from "../net.ts";
-import { addIssue, imageId, instanceType, parseBody } from "./common.ts";
+import type { PriceTable } from "../prices.ts";
+import { addIssue, imageId, instanceType, isJsonObject, parseBody } from "./common.ts";
 
 /** A CIDR block, normalized to canonical text; host bits must be zero. */
 const cidr = z.string().transform((text, ctx) => {
@@ -13,6 +14,25 @@ const cidr = z.string().transform((text, ctx) => {
   }
   return parsed.cidr;
 });
+
+/** A sum of US dollars. */
+const usd = z.number().finite().positive("must be greater than 0").max(1e9, "must be at most 1e9");
+
+/** Pinned prices: instance type → USD per hour, at most 500 of them. */
+function checkPriceTable(table: unknown, ctx: z.RefinementCtx): void {
+  if (!isJsonObject(table)) {
+    addIssue(ctx, [], "must be an object of instance type → USD per hour");
+    return;
+  }
+  const entries = Object.entries(table);
+  if (entries.length > 500) addIssue(ctx, [], "must pin at most 500 instance types");
+  for (const [type, price] of entries) {
+    const typeOk = instanceType.safeParse(type).success && type !== "__proto__";
+    if (!typeOk) addIssue(ctx, [type], "must be an instance type such as m5.large");
+    if (typeof price !== "number" || !Number.isFinite(price) || price <= 0 || price > 1000)
+      addIssue(ctx, [type], "must be a price in USD per hour (greater than 0, at most 1000)");
+  }
+}
 
 const setupSchema = z
   .object({
@@ -58,9 +78,16 @@ const setupSchema = z
           .finite()
           .positive("must be greater than 0")
           .max(8760, "must be at most 8760 hours"),
+        defaultBudgetUsd: usd,
+        maxBudgetUsd: usd,
       })
       .strict()
       .partial()
+      .optional(),
+    prices: z
+      .unknown()
+      .superRefine(checkPriceTable)
+      .transform((table) => Object.fromEntries(Object.entries(table as object)) as PriceTable)
       .optional(),
   })
   .strict()

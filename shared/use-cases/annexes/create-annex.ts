@@ -15,14 +15,18 @@ import {
   NameInUseError,
   ValidationError,
 } from "../../domain/errors.ts";
+import { type Estimate, estimateMessage } from "../../domain/estimate.ts";
 import { CapacityError, LaunchRejectedError } from "../../domain/launch-errors.ts";
 import { DEFAULT_BOOT_GRACE_SECONDS, hoursToSeconds, leaseExpiry } from "../../domain/lease.ts";
+import type { PriceTable } from "../../domain/prices.ts";
 import { type CreateAnnexRequest, parseCreateAnnex } from "../../domain/requests/create-annex.ts";
 import { requestHash } from "../../domain/requests/request-hash.ts";
 import { FALLBACK_INSTANCE_TYPE, type PoolSettings } from "../../domain/settings.ts";
 import { fleetSummary } from "../../domain/spot-fleet.ts";
 import { transition } from "../../domain/state-machine.ts";
 import { isoFromEpoch } from "../../domain/tags.ts";
+import { reviseCost } from "./cost.ts";
+import { estimateRequest } from "./estimate-annex.ts";
 import { type Launched, launchInstances, recordLaunch, requestFleet } from "./launch-annex.ts";
 import type { AnnexPorts } from "./ports.ts";
 import { instanceUserData } from "./user-data.ts";
@@ -33,13 +37,22 @@ export interface CreateResult {
   created: boolean;
 }
 
-/** Creates (or, for a replayed client token, returns) the caller's annex. */
-export async function createAnnex(
-  ports: AnnexPorts,
-  owner: string,
+/** A create request validated, shaped and estimated: everything decided before any side effect. */
+export interface PreparedCreate {
+  settings: PoolSettings;
+  request: Exclude<CreateAnnexRequest, { kind: "fleet" }>;
+  shape: { imageId: string; instanceType: string };
+  userData: string;
+  estimate: Estimate;
+  pinnedPrices?: PriceTable;
+}
+
+/** Validates a create body against the pool's settings and estimates it (a budget it cannot keep is a 422). */
+export async function prepareCreate(
+  ports: Pick<AnnexPorts, "store" | "apiUrl" | "prices">,
   body: unknown,
   now: number,
-): Promise<CreateResult> {
+): Promise<PreparedCreate> {
   const settings = await ports.store.getSettings();
   if (settings === undefined)
     throw new ConflictError("setup has not been run: run `annex setup` first");
@@ -71,7 +84,42 @@ export async function createAnnex(
     request.userData ?? request.defaultUserData,
     DEFAULT_BOOT_GRACE_SECONDS,
   );
-  const hash = requestHash({ ...request, clientToken: undefined });
+  const priced = await estimateRequest(
+    ports.prices,
+    request,
+    launchShape.instanceType,
+    settings,
+    now,
+  );
+  return {
+    settings,
+    request,
+    shape: { imageId, instanceType: launchShape.instanceType },
+    userData,
+    ...priced,
+  };
+}
+
+/** Creates (or, for a replayed client token, returns) the caller's annex. */
+export async function createAnnex(
+  ports: AnnexPorts,
+  owner: string,
+  body: unknown,
+  now: number,
+): Promise<CreateResult> {
+  return createPrepared(ports, owner, await prepareCreate(ports, body, now), now);
+}
+
+/** Creates the annex of a prepared request (never a dry run). */
+export async function createPrepared(
+  ports: AnnexPorts,
+  owner: string,
+  prepared: PreparedCreate,
+  now: number,
+): Promise<CreateResult> {
+  const { settings, request, userData } = prepared;
+  if (request.dryRun) throw new TypeError("a dry run creates nothing");
+  const hash = requestHash({ ...request, clientToken: undefined, dryRun: undefined });
   const claim = await ports.claims.claimToken(owner, request.clientToken, {
     annexId: ulid(now * 1000),
     requestHash: hash,
@@ -93,8 +141,7 @@ export async function createAnnex(
       await ports.claims.releaseToken(owner, request.clientToken, claim.annexId);
     throw error;
   }
-  const shape = { imageId, instanceType: launchShape.instanceType };
-  const annex = newAnnex(claim.annexId, owner, request, shape, settings, hash, now);
+  const annex = newAnnex(claim.annexId, owner, prepared, hash, now);
   await ports.annexes.createAnnex(annex);
   await ports.instances.appendEvent({
     annexId: annex.id,
@@ -102,15 +149,19 @@ export async function createAnnex(
     type: "created",
     message: `requested ${annex.requestedCount} ${annex.kind === "spot-fleet" ? "spot slots of " : ""}${annex.instanceType} until ${isoFromEpoch(annex.leaseExpiresAt)}`,
   });
+  await ports.instances.appendEvent({
+    annexId: annex.id,
+    at: now,
+    type: "estimate",
+    message: estimateMessage(prepared.estimate, annex.budgetUsd),
+  });
   return { ...(await resume(ports, settings, request, annex, userData, now)), created: true };
 }
 
 function newAnnex(
   id: string,
   owner: string,
-  request: Exclude<CreateAnnexRequest, { kind: "fleet" }>,
-  shape: { imageId: string; instanceType: string },
-  settings: PoolSettings,
+  { request, shape, settings, estimate, pinnedPrices }: PreparedCreate,
   hash: string,
   now: number,
 ): Annex {
@@ -136,6 +187,9 @@ function newAnnex(
     clientToken: request.clientToken,
     requestHash: hash,
     configKey: "",
+    ...(request.budgetUsd === undefined ? {} : { budgetUsd: request.budgetUsd }),
+    estimate,
+    ...(pinnedPrices ? { pinnedPrices } : {}),
     createdAt: now,
     updatedAt: now,
     version: 1,
@@ -184,5 +238,6 @@ async function resume(
     });
     return { annex: saved };
   }
-  return { annex: await recordLaunch(ports, annex, configKey, launched, now) };
+  const recorded = await recordLaunch(ports, annex, configKey, launched, now);
+  return { annex: (await reviseCost(ports, recorded.id, now)) ?? recorded };
 }

@@ -2,14 +2,17 @@
  * Ending an annex — by `off`, by lease expiry, or when nothing is left — the same idempotent
  * way: `stopping` first (so a crash resumes here), cancel the spot fleet if any (terminating its
  * instances, so it launches no more), terminate every instance tagged with the annex id, delete
- * the bundle, close the instance records, then `ended` with the reason.
+ * the bundle, close the instance records, then `ended` with the reason and the final cost.
  */
 
 import type { Annex, EndReason } from "../../domain/annex.ts";
+import type { AnnexCost } from "../../domain/budget.ts";
 import { isAlive } from "../../domain/ec2.ts";
+import { formatUsd } from "../../domain/estimate.ts";
 import { StaleInstanceError } from "../../domain/stale.ts";
 import { transition } from "../../domain/state-machine.ts";
 import { freshAnnex, retryOnStale } from "../retry-on-stale.ts";
+import { finalCost } from "./cost.ts";
 import type { EndPorts } from "./ports.ts";
 
 /**
@@ -40,11 +43,15 @@ export async function endAnnex(
   if (current.configKey) await ports.store.deleteBundle(current.configKey);
   const wentOnTheirOwn = await closeRecords(ports, current.id, ids, now);
   const endReason = current.endReason ?? reason;
+  const cost = await finalCost(ports, current, now);
   const { ended, here } = await retryOnStale(current, reread, async (fresh) =>
     fresh.state === "ended"
       ? { ended: fresh, here: false } // another run of this sequence ended it and audited it
       : {
-          ended: await ports.annexes.saveAnnex(transition(fresh, "ended", endReason), now),
+          ended: await ports.annexes.saveAnnex(
+            { ...transition(fresh, "ended", endReason), cost },
+            now,
+          ),
           here: true,
         },
   );
@@ -53,7 +60,7 @@ export async function endAnnex(
     annexId: ended.id,
     at: now,
     type: endReason,
-    message: endMessage(ids.length, wentOnTheirOwn, endReason),
+    message: endMessage(ids.length, wentOnTheirOwn, endReason, cost),
     ...(ids.length > 0 ? { instanceIds: ids } : {}),
   });
   await ports.claims.releaseName(ended.owner, ended.name, ended.id);
@@ -86,10 +93,18 @@ async function closeRecords(
   return wentOnTheirOwn;
 }
 
-function endMessage(terminated: number, wentOnTheirOwn: number, reason: EndReason): string {
+function endMessage(
+  terminated: number,
+  wentOnTheirOwn: number,
+  reason: EndReason,
+  cost: AnnexCost,
+): string {
   const parts = [
     ...(terminated > 0 ? [`terminated ${terminated} instance(s)`] : []),
     ...(wentOnTheirOwn > 0 ? [`${wentOnTheirOwn} instance(s) had already shut down`] : []),
   ];
-  return `${parts.length > 0 ? `${parts.join(", ")}; ` : ""}annex ended (${reason})`;
+  const unpriced = cost.unknownTypes
+    ? ` (not counting ${cost.unknownTypes.join(", ")}: no price)`
+    : "";
+  return `${parts.length > 0 ? `${parts.join(", ")}; ` : ""}annex ended (${reason}); final cost ${formatUsd(cost.spentUsd)}${unpriced}`;
 }

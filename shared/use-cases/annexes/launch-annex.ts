@@ -57,6 +57,8 @@ export async function launchInstances(
       annexId: annex.id,
       instanceId: instance.id,
       instanceType: instance.type,
+      market: instance.market ?? "on-demand",
+      ...(instance.availabilityZone ? { availabilityZone: instance.availabilityZone } : {}),
       ec2State: instance.state,
       launchedAt: instance.launchedAt || now,
       bootDeadline: bootDeadline(instance.launchedAt || now, annex.bootGraceSeconds),

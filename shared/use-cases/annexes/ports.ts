@@ -3,11 +3,13 @@
 import type { ConfigStore } from "../../ports/config-store.ts";
 import type { Ec2Instances, SpotFleets } from "../../ports/ec2.ts";
 import type { Log } from "../../ports/log.ts";
+import type { SpotWatchList } from "../../ports/prices.ts";
 import type {
   AnnexRepository,
   ClaimRepository,
   InstanceRepository,
 } from "../../ports/repositories.ts";
+import type { PricePorts } from "../prices/ports.ts";
 
 export interface AnnexPorts {
   annexes: AnnexRepository;
@@ -21,6 +23,9 @@ export interface AnnexPorts {
   apiUrl: string;
   /** The instance profile instances launch with. */
   instanceProfileName?: string | undefined;
+  /** Prices, for estimates and spend; the annexes whose spot prices the enforcer watches. */
+  prices: PricePorts;
+  watch: SpotWatchList;
   log: Log;
 }
 
@@ -28,8 +33,15 @@ export interface AnnexPorts {
 export interface EndPorts {
   annexes: Pick<AnnexRepository, "getAnnex" | "saveAnnex">;
   claims: Pick<ClaimRepository, "releaseName">;
-  instances: Pick<InstanceRepository, "listInstances" | "saveInstance" | "appendEvent">;
+  instances: Pick<
+    InstanceRepository,
+    "listInstances" | "listInstancesConsistent" | "saveInstance" | "appendEvent"
+  >;
   store: Pick<ConfigStore, "deleteBundle">;
   ec2: Pick<Ec2Instances, "findByAnnex" | "terminate">;
   fleets: Pick<SpotFleets, "cancel">;
+  /** For the final cost. */
+  prices: PricePorts;
+  watch: SpotWatchList;
+  log: Pick<Log, "warn">;
 }

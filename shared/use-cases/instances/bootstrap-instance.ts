@@ -1,16 +1,19 @@
 /**
  * Bootstrap (POST /bootstrap): an instance proves who it is with its signed identity document and
- * gets a short-lived URL to its own annex's bundle, its heartbeat token and the lease expiry.
+ * gets a short-lived URL to its own annex's bundle, its heartbeat token and its lease (the annex's
+ * effective end: the lease end, or the budget deadline if sooner).
  * Every refusal is the same 403 to the caller, with the real reason in the audit trail and log.
  */
 
 import type { Annex } from "../../domain/annex.ts";
+import { effectiveEnd } from "../../domain/budget.ts";
 import { ForbiddenError } from "../../domain/errors.ts";
 import { mintHeartbeatToken } from "../../domain/heartbeat-token.ts";
 import { bootDeadline, idleDeadlineAtBootstrap, isLeaseOver } from "../../domain/lease.ts";
 import { parseBootstrap } from "../../domain/requests/instance.ts";
 import { isLive, transition } from "../../domain/state-machine.ts";
 import { ANNEX_TAG_KEYS, isoFromEpoch } from "../../domain/tags.ts";
+import { reviseCost } from "../annexes/cost.ts";
 import { freshAnnex, retryOnStale } from "../retry-on-stale.ts";
 import type { BootstrapPorts } from "./ports.ts";
 
@@ -69,8 +72,8 @@ export async function bootstrapInstance(ports: BootstrapPorts, body: unknown, no
   }
   if (ec2Instance.state !== "running")
     return audit(`instance is ${ec2Instance.state}, not running`);
-  if (!isLive(annex.state) || isLeaseOver(annex.leaseExpiresAt, now))
-    return audit(`annex is ${annex.state} (lease over or ended)`);
+  if (!isLive(annex.state) || isLeaseOver(effectiveEnd(annex), now))
+    return audit(`annex is ${annex.state} (lease or budget over, or ended)`);
   const key = await ports.store.getHeartbeatKey();
   if (key === undefined) return audit("setup stored no heartbeat key");
 
@@ -81,12 +84,15 @@ export async function bootstrapInstance(ports: BootstrapPorts, body: unknown, no
       annexId,
       instanceId,
       instanceType: ec2Instance.type,
+      ...(ec2Instance.market ? { market: ec2Instance.market } : {}),
+      ...(ec2Instance.availabilityZone ? { availabilityZone: ec2Instance.availabilityZone } : {}),
       ec2State: "running",
       launchedAt,
       bootDeadline: bootDeadline(launchedAt, annex.bootGraceSeconds),
       version: 1,
     };
     await ports.instances.addInstances([record]);
+    await reviseCost(ports, annexId, now); // a fleet's instance: now it burns
   }
   if (record.endedAt !== undefined) return audit("instance was already ended by the service");
   const first = record.bootstrappedAt === undefined;
@@ -115,8 +121,8 @@ export async function bootstrapInstance(ports: BootstrapPorts, body: unknown, no
     configUrl: await ports.store.presignBundle(annex.configKey, BUNDLE_URL_SECONDS),
     heartbeatToken: mintHeartbeatToken(key, annexId, instanceId),
     heartbeatIntervalSeconds: HEARTBEAT_INTERVAL_SECONDS,
-    leaseExpiresAt: isoFromEpoch(annex.leaseExpiresAt),
-    leaseExpiresAtEpoch: annex.leaseExpiresAt,
+    leaseExpiresAt: isoFromEpoch(effectiveEnd(annex)),
+    leaseExpiresAtEpoch: effectiveEnd(annex),
   };
 }
 

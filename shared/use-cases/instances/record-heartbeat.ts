@@ -1,8 +1,10 @@
 /**
  * Heartbeat (POST /heartbeat): an instance reports idle or busy with its per-instance token; the
- * answer carries the lease expiry (so it re-arms its own power-off) and continue/drain/stop.
+ * answer carries the instance's lease — the annex's effective end, its lease end or its budget
+ * deadline if sooner — (so it re-arms its own power-off) and continue/drain/stop.
  */
 
+import { effectiveEnd } from "../../domain/budget.ts";
 import { ForbiddenError } from "../../domain/errors.ts";
 import { verifyHeartbeatToken } from "../../domain/heartbeat-token.ts";
 import { applyHeartbeat, heartbeatInstruction } from "../../domain/lease.ts";
@@ -35,9 +37,10 @@ export async function recordHeartbeat(
           applyHeartbeat(current, { state: request.state, at: now }, annex.idleTimeoutSeconds),
         ),
   );
+  const endsAt = effectiveEnd(annex);
   return {
-    leaseExpiresAt: isoFromEpoch(annex.leaseExpiresAt),
-    leaseExpiresAtEpoch: annex.leaseExpiresAt,
+    leaseExpiresAt: isoFromEpoch(endsAt),
+    leaseExpiresAtEpoch: endsAt,
     instruction: heartbeatInstruction(annex, record, now),
   };
 }

@@ -5,6 +5,7 @@
  */
 
 import { randomBytes } from "node:crypto";
+import { ValidationError } from "../../domain/errors.ts";
 import { parseSetup, type SetupRequest } from "../../domain/requests/setup.ts";
 import { DEFAULT_LIMITS, type PoolSecret, type PoolSettings } from "../../domain/settings.ts";
 import {
@@ -156,6 +157,7 @@ async function storePoolSettings(
       : previous?.securityGroupIds,
     keyName: ports.memo.keyName ?? previous?.keyName,
     instanceProfileArn: await ports.deployment.instanceProfileArn(ports.names.instanceProfile),
+    ...pinnedPrices(request, previous),
   };
   const changes: string[] = [];
   if (JSON.stringify(previous) !== JSON.stringify(settings)) {
@@ -177,7 +179,28 @@ async function storePoolSettings(
   ];
 }
 
+/** The pinned prices to store: the request's table replaces the stored one (`{}` clears it). */
+function pinnedPrices(request: SetupRequest, previous: PoolSettings | undefined) {
+  const prices = request.prices ?? previous?.prices;
+  return prices && Object.keys(prices).length > 0 ? { prices } : {};
+}
+
+/** The limits as they will be stored; refuses (422) a default budget above the maximum. */
+function checkLimits(request: SetupRequest, previous: PoolSettings | undefined): void {
+  const limits = { ...previous?.limits, ...request.limits };
+  const { defaultBudgetUsd, maxBudgetUsd } = limits;
+  if (defaultBudgetUsd !== undefined && maxBudgetUsd !== undefined && defaultBudgetUsd > maxBudgetUsd)
+    throw new ValidationError([
+      {
+        path: request.limits?.defaultBudgetUsd === undefined ? "limits.maxBudgetUsd" : "limits.defaultBudgetUsd",
+        message: `the default budget (${defaultBudgetUsd}) must not exceed the maximum (${maxBudgetUsd})`,
+      },
+    ]);
+}
+
 /** POST /setup: validates the body (400/422 before anything changes), then runs setup. */
-export function setupFromBody(ports: SetupPorts, body: unknown): Promise<SetupResult> {
-  return runSetup(ports, parseSetup(body));
+export async function setupFromBody(ports: SetupPorts, body: unknown): Promise<SetupResult> {
+  const request = parseSetup(body);
+  checkLimits(request, await ports.store.getSettings());
+  return runSetup(ports, request);
 }

@@ -23,7 +23,7 @@ describe("enforcer under EC2 faults", () => {
     expect(first.complete).toBe(false);
     expect(first.failures).toBeGreaterThan(0);
     expect(ids.map(s.ec2State).every(running)).toBe(true);
-    expect((await s.annex(annex.id)).state).toBe("stopping"); // still in the live-by-lease index
+    expect((await s.annex(annex.id)).state).toBe("stopping"); // still in the live-by-deadline index
 
     s.control.resetFaults();
     const second = await s.sweep(annex.leaseExpiresAt + TICK);

@@ -35,6 +35,7 @@ describe("parseCreateAnnex", () => {
       owners: ["alice"],
       noOwner: false,
       tags: {},
+      dryRun: false,
     });
   });
 

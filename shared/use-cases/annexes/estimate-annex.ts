@@ -1,0 +1,78 @@
+/**
+ * The estimate of a create request, before anything is written: on-demand, `count` instances of
+ * one type; spot-fleet, the dearest of its launch specifications filling every slot (its
+ * on-demand share at on-demand prices, the rest at today's spot price in the dearest zone).
+ * A budget is checked against it here, so a refused one creates nothing.
+ */
+
+import { checkBudget, type Estimate, estimateOf, type PricedLine } from "../../domain/estimate.ts";
+import { hoursToSeconds } from "../../domain/lease.ts";
+import type { PriceTable } from "../../domain/prices.ts";
+import type { CreateAnnexRequest } from "../../domain/requests/create-annex.ts";
+import type { PoolSettings } from "../../domain/settings.ts";
+import { onDemandQuotes, type Quote } from "../prices/on-demand.ts";
+import type { PricePorts } from "../prices/ports.ts";
+import { spotQuotes } from "../prices/spot.ts";
+
+/** One way a request may be filled, before pricing. */
+type Fill = Array<Omit<PricedLine, "usdPerHour" | "source">>;
+
+function fillsOf(request: CreateAnnexRequest, instanceType: string): Fill[] {
+  if (request.kind === "on-demand")
+    return [[{ instanceType, market: "on-demand", count: request.count }]];
+  if (request.kind !== "spot-fleet") return [];
+  const config = request.spotFleetConfig;
+  const onDemandUnits = Math.min(request.slots, Number(config.OnDemandTargetCapacity ?? 0) || 0);
+  return (config.LaunchSpecifications ?? []).map((spec) => {
+    const weight = spec.WeightedCapacity ?? 1;
+    const type = spec.InstanceType ?? "unspecified";
+    const lines: Fill = [
+      { instanceType: type, market: "on-demand", count: Math.ceil(onDemandUnits / weight) },
+      {
+        instanceType: type,
+        market: "spot",
+        count: Math.ceil((request.slots - onDemandUnits) / weight),
+      },
+    ];
+    return lines.filter((line) => line.count > 0);
+  });
+}
+
+/** The estimate of `request`, the pinned prices it used, and (with a budget) the budget checked. */
+export async function estimateRequest(
+  prices: PricePorts,
+  request: CreateAnnexRequest,
+  instanceType: string,
+  settings: Pick<PoolSettings, "prices">,
+  now: number,
+): Promise<{ estimate: Estimate; pinnedPrices?: PriceTable }> {
+  const fills = fillsOf(request, instanceType);
+  const typesIn = (market: string) => [
+    ...new Set(
+      fills
+        .flat()
+        .filter((l) => l.market === market)
+        .map((l) => l.instanceType),
+    ),
+  ];
+  const [onDemand, spot] = await Promise.all([
+    onDemandQuotes(prices, settings.prices, typesIn("on-demand"), now),
+    typesIn("spot").length > 0
+      ? spotQuotes(prices, typesIn("spot"), now)
+      : new Map<string, Quote>(),
+  ]);
+  const priced = fills.map((fill) =>
+    fill.map((line) => ({
+      ...line,
+      ...((line.market === "spot" ? spot : onDemand).get(line.instanceType) ?? {
+        usdPerHour: undefined,
+        source: undefined,
+      }),
+    })),
+  );
+  const estimate = estimateOf(priced, hoursToSeconds(request.durationHours));
+  if (request.budgetUsd !== undefined) checkBudget(request.budgetUsd, estimate);
+  const types = new Set(fills.flat().map((line) => line.instanceType));
+  const pinned = Object.entries(settings.prices ?? {}).filter(([type]) => types.has(type));
+  return { estimate, ...(pinned.length > 0 ? { pinnedPrices: Object.fromEntries(pinned) } : {}) };
+}
