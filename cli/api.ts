@@ -52,6 +52,8 @@ export const annexSchema = z
 export type Annex = z.infer<typeof annexSchema>;
 
 export const oneAnnexAnswer = z.object({ annex: annexSchema }).passthrough();
+/** DELETE /annexes/{name}: the annex, and the instances this call had EC2 terminate. */
+export const offAnswer = oneAnnexAnswer.extend({ terminatedInstanceIds: z.array(text) });
 export const annexListAnswer = z.object({ annexes: z.array(annexSchema) }).passthrough();
 
 export const setupAnswer = z

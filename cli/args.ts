@@ -4,225 +4,13 @@
  * Parsing only checks the shape of the command line; values are checked in validate.ts.
  */
 import { UsageError } from "./errors.ts";
-
-export const COMMANDS = [
-  "setup",
-  "check-setup",
-  "create",
-  "status",
-  "extend",
-  "off",
-  "history",
-] as const;
-export type CommandName = (typeof COMMANDS)[number];
-
-type FlagKey =
-  | "json"
-  | "yes"
-  | "classad"
-  | "noOwner"
-  | "onDemand"
-  | "spotFleet"
-  | "createKeyPair"
-  | "help";
-type ValueKey =
-  | "url"
-  | "region"
-  | "accessKeyFile"
-  | "secretKeyFile"
-  | "annexName"
-  | "count"
-  | "slots"
-  | "duration"
-  | "idle"
-  | "instanceType"
-  | "imageId"
-  | "securityGroupIds"
-  | "keyName"
-  | "userData"
-  | "userDataFile"
-  | "defaultUserData"
-  | "defaultUserDataFile"
-  | "spotFleetConfigFile"
-  | "owner"
-  | "collectorHost"
-  | "allowCidr"
-  | "vpcId"
-  | "sshCidr"
-  | "poolPasswordFile"
-  | "poolTokenFile"
-  | "defaultInstanceType"
-  | "defaultImageId"
-  | "maxCount"
-  | "maxDuration";
-
-/** Option values as typed; flags are booleans, `-tag` collects pairs. */
-export type Options = Partial<Record<ValueKey, string>> &
-  Record<FlagKey, boolean> & { tags: Array<[string, string]> };
-
-type Scope = readonly CommandName[] | "all";
-type OptionSpec =
-  | { names: string[]; kind: "flag"; key: FlagKey; scope: Scope }
-  | { names: string[]; kind: "value"; key: ValueKey; scope: Scope; metavar: string }
-  | { names: string[]; kind: "tag"; scope: Scope }
-  | { names: string[]; kind: "command"; command: CommandName };
-
-const CREATE = ["create"] as const;
-const SETUP = ["setup"] as const;
-const NAMED = ["create", "status", "extend", "off", "history"] as const;
-
-/** Every option `annex` knows; the first name is the one shown in help and errors. */
-export const OPTION_SPECS: readonly OptionSpec[] = [
-  { names: ["setup"], kind: "command", command: "setup" },
-  { names: ["check-setup"], kind: "command", command: "check-setup" },
-  { names: ["status"], kind: "command", command: "status" },
-  { names: ["help", "h"], kind: "flag", key: "help", scope: "all" },
-  { names: ["url"], kind: "value", key: "url", scope: "all", metavar: "URL" },
-  {
-    names: ["aws-region", "region"],
-    kind: "value",
-    key: "region",
-    scope: "all",
-    metavar: "REGION",
-  },
-  {
-    names: ["aws-access-key-file", "aws-public-key-file"],
-    kind: "value",
-    key: "accessKeyFile",
-    scope: "all",
-    metavar: "FILE",
-  },
-  {
-    names: ["aws-secret-key-file", "aws-private-key-file"],
-    kind: "value",
-    key: "secretKeyFile",
-    scope: "all",
-    metavar: "FILE",
-  },
-  { names: ["json"], kind: "flag", key: "json", scope: "all" },
-  {
-    names: ["annex-name", "annex"],
-    kind: "value",
-    key: "annexName",
-    scope: NAMED,
-    metavar: "NAME",
-  },
-  { names: ["count"], kind: "value", key: "count", scope: CREATE, metavar: "N" },
-  { names: ["slots"], kind: "value", key: "slots", scope: CREATE, metavar: "N" },
-  {
-    names: ["duration"],
-    kind: "value",
-    key: "duration",
-    scope: ["create", "extend"],
-    metavar: "HOURS",
-  },
-  { names: ["idle"], kind: "value", key: "idle", scope: CREATE, metavar: "HOURS" },
-  { names: ["aws-on-demand"], kind: "flag", key: "onDemand", scope: CREATE },
-  { names: ["aws-spot-fleet"], kind: "flag", key: "spotFleet", scope: CREATE },
-  {
-    names: ["aws-on-demand-instance-type"],
-    kind: "value",
-    key: "instanceType",
-    scope: CREATE,
-    metavar: "TYPE",
-  },
-  {
-    names: ["aws-on-demand-ami-id"],
-    kind: "value",
-    key: "imageId",
-    scope: CREATE,
-    metavar: "AMI",
-  },
-  {
-    names: ["aws-on-demand-security-group-ids"],
-    kind: "value",
-    key: "securityGroupIds",
-    scope: CREATE,
-    metavar: "SG[,SG…]",
-  },
-  {
-    names: ["aws-on-demand-key-name"],
-    kind: "value",
-    key: "keyName",
-    scope: CREATE,
-    metavar: "KEY",
-  },
-  { names: ["aws-user-data"], kind: "value", key: "userData", scope: CREATE, metavar: "DATA" },
-  {
-    names: ["aws-user-data-file"],
-    kind: "value",
-    key: "userDataFile",
-    scope: CREATE,
-    metavar: "FILE",
-  },
-  {
-    names: ["aws-default-user-data"],
-    kind: "value",
-    key: "defaultUserData",
-    scope: CREATE,
-    metavar: "DATA",
-  },
-  {
-    names: ["aws-default-user-data-file"],
-    kind: "value",
-    key: "defaultUserDataFile",
-    scope: CREATE,
-    metavar: "FILE",
-  },
-  {
-    names: ["aws-spot-fleet-config-file"],
-    kind: "value",
-    key: "spotFleetConfigFile",
-    scope: CREATE,
-    metavar: "FILE",
-  },
-  { names: ["tag"], kind: "tag", scope: CREATE },
-  { names: ["owner"], kind: "value", key: "owner", scope: CREATE, metavar: "USER[,USER…]" },
-  { names: ["no-owner"], kind: "flag", key: "noOwner", scope: CREATE },
-  { names: ["yes"], kind: "flag", key: "yes", scope: CREATE },
-  { names: ["classad", "classads"], kind: "flag", key: "classad", scope: ["status"] },
-  {
-    names: ["collector-host"],
-    kind: "value",
-    key: "collectorHost",
-    scope: SETUP,
-    metavar: "HOST[:PORT]",
-  },
-  { names: ["allow-cidr"], kind: "value", key: "allowCidr", scope: SETUP, metavar: "CIDR" },
-  { names: ["vpc-id"], kind: "value", key: "vpcId", scope: SETUP, metavar: "VPC" },
-  { names: ["ssh-cidr"], kind: "value", key: "sshCidr", scope: SETUP, metavar: "CIDR" },
-  { names: ["create-key-pair"], kind: "flag", key: "createKeyPair", scope: SETUP },
-  {
-    names: ["pool-password-file"],
-    kind: "value",
-    key: "poolPasswordFile",
-    scope: SETUP,
-    metavar: "FILE",
-  },
-  {
-    names: ["pool-token-file"],
-    kind: "value",
-    key: "poolTokenFile",
-    scope: SETUP,
-    metavar: "FILE",
-  },
-  {
-    names: ["default-instance-type"],
-    kind: "value",
-    key: "defaultInstanceType",
-    scope: SETUP,
-    metavar: "TYPE",
-  },
-  {
-    names: ["default-ami-id", "default-image-id"],
-    kind: "value",
-    key: "defaultImageId",
-    scope: SETUP,
-    metavar: "AMI",
-  },
-  { names: ["max-count"], kind: "value", key: "maxCount", scope: SETUP, metavar: "N" },
-  { names: ["max-duration"], kind: "value", key: "maxDuration", scope: SETUP, metavar: "HOURS" },
-];
+import {
+  SPEC_BY_NAME as BY_NAME,
+  COMMANDS,
+  type CommandName,
+  emptyOptions,
+  type Options,
+} from "./options.ts";
 
 /** condor_annex options that make no sense for a service that builds the instance config itself. */
 const UNSUPPORTED = new Set([
@@ -248,8 +36,6 @@ export interface Invocation {
   given: Set<string>;
 }
 
-const BY_NAME = new Map(OPTION_SPECS.flatMap((spec) => spec.names.map((n) => [n, spec] as const)));
-
 function optionName(token: string): { name: string; inline?: string } | undefined {
   const match = /^--?([A-Za-z?][\w?-]*)(?:=([\s\S]*))?$/.exec(token);
   if (!match?.[1]) return undefined;
@@ -260,20 +46,6 @@ function optionName(token: string): { name: string; inline?: string } | undefine
 function isKnownOption(token: string | undefined): boolean {
   const parsed = token === undefined ? undefined : optionName(token);
   return parsed !== undefined && (BY_NAME.has(parsed.name) || parsed.name === "?");
-}
-
-function emptyOptions(): Options {
-  return {
-    json: false,
-    yes: false,
-    classad: false,
-    noOwner: false,
-    onDemand: false,
-    spotFleet: false,
-    createKeyPair: false,
-    help: false,
-    tags: [],
-  };
 }
 
 /** Parses argv (without node and script) into an Invocation; throws UsageError with one line. */
@@ -391,11 +163,8 @@ function inferCommand(
   options: Options,
   given: Set<string>,
 ): CommandName | "help" {
-  const onlyGlobal = [...given].every((name) => {
-    const spec = BY_NAME.get(name);
-    return spec !== undefined && spec.kind !== "command" && "scope" in spec && spec.scope === "all";
-  });
-  if (argv.length === 0 || options.help || onlyGlobal) return "help";
+  const ownOptions = [...given].filter((name) => !isGlobal(name));
+  if (argv.length === 0 || options.help || ownOptions.length === 0) return "help";
   const creates = [
     "count",
     "slots",
@@ -412,16 +181,27 @@ function inferCommand(
     }
     return "extend";
   }
+  if (ownOptions.length === 1 && options.annexName !== undefined) {
+    throw new UsageError(
+      `to see annex ${options.annexName}, run 'annex status ${options.annexName}' (condor_status -annex). To reset its lease, add -duration HOURS; to start a new annex, use -count.`,
+    );
+  }
   throw new UsageError(
     "To change the lease duration of an existing annex, use -duration.  To start a new annex, use -count.",
   );
+}
+
+/** An option every command takes (where it talks, --json, --help). */
+function isGlobal(name: string): boolean {
+  const spec = BY_NAME.get(name);
+  return spec !== undefined && spec.kind !== "command" && spec.scope === "all";
 }
 
 function checkScope(command: CommandName, given: Set<string>): void {
   for (const name of given) {
     const spec = BY_NAME.get(name);
     if (!spec || spec.kind === "command" || spec.scope === "all") continue;
-    if (!spec.scope.includes(command)) {
+    if (!(spec.scope as readonly CommandName[]).includes(command)) {
       throw new UsageError(`-${name} does not apply to 'annex ${command}'.`);
     }
   }

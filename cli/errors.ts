@@ -23,7 +23,13 @@ export class UsageError extends Error {
   readonly exitCode = EXIT.usage;
 }
 
-/** The API answered 4xx: the message is the server's own. */
+/** One invalid field of a refused request, as the API names it. */
+export interface RefusedField {
+  path: string;
+  message: string;
+}
+
+/** The API answered 4xx: the message is the server's own, with the fields it found invalid. */
 export class ApiRefusedError extends Error {
   override name = "ApiRefusedError";
   readonly exitCode = EXIT.refused;
@@ -31,6 +37,7 @@ export class ApiRefusedError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly issues: readonly RefusedField[] = [],
   ) {
     super(message);
   }

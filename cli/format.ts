@@ -65,11 +65,14 @@ export const STATUS_HEADER = [
   "LEASE LEFT",
 ];
 
-/** One row per instance; an annex without instances gets one row showing its own state. */
+/**
+ * One row per instance of a live annex. An annex without instances, or one that ended (whose
+ * instances the service terminated: `annex history` tells which), gets one row with its state.
+ */
 export function statusRows(annexes: Annex[], now: number): string[][] {
   return annexes.flatMap((annex) => {
     const lease = formatLeaseLeft(annex, now);
-    const instances = annex.instances ?? [];
+    const instances = annex.state === "ended" ? [] : (annex.instances ?? []);
     if (instances.length === 0) {
       return [[annex.name, "-", annex.instanceType ?? "-", `(${annex.state})`, "-", "-", lease]];
     }
@@ -85,14 +88,16 @@ export function statusRows(annexes: Annex[], now: number): string[][] {
   });
 }
 
-/** `2 annexes, 3 instances: 2 running, 1 pending.` */
+/** `2 annexes (1 ended), 3 instances: 2 running, 1 pending.` Ended annexes count no instances. */
 export function statusSummary(annexes: Annex[]): string {
   const counts = new Map<string, number>();
-  for (const instance of annexes.flatMap((a) => a.instances ?? [])) {
+  const live = annexes.filter((annex) => annex.state !== "ended");
+  for (const instance of live.flatMap((a) => a.instances ?? [])) {
     counts.set(instance.state, (counts.get(instance.state) ?? 0) + 1);
   }
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
-  const head = `${plural(annexes.length, "annex", "annexes")}, ${plural(total, "instance")}`;
+  const ended = annexes.length - live.length;
+  const head = `${plural(annexes.length, "annex", "annexes")}${ended > 0 ? ` (${ended} ended)` : ""}, ${plural(total, "instance")}`;
   if (total === 0) return `${head}.`;
   const parts = [...counts.entries()]
     .sort(([a], [b]) => stateRank(a) - stateRank(b) || a.localeCompare(b))
@@ -111,10 +116,22 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** The whole `annex status` text: table, blank line, summary. */
-export function formatStatus(annexes: Annex[], now: number): string[] {
-  if (annexes.length === 0) return ["No annexes."];
-  return [...formatTable(STATUS_HEADER, statusRows(annexes, now)), "", statusSummary(annexes)];
+/** The whole `annex status` text: table, blank line, summary, and how many ended ones are hidden. */
+export function formatStatus(annexes: Annex[], now: number, hiddenEnded = 0): string[] {
+  const hidden =
+    hiddenEnded > 0
+      ? [
+          `${plural(hiddenEnded, "ended annex", "ended annexes")} not shown ('annex status --all' lists them).`,
+        ]
+      : [];
+  if (annexes.length === 0)
+    return [hiddenEnded > 0 ? "No live annexes." : "No annexes.", ...hidden];
+  return [
+    ...formatTable(STATUS_HEADER, statusRows(annexes, now)),
+    "",
+    statusSummary(annexes),
+    ...hidden,
+  ];
 }
 
 function classadValue(value: unknown): string {

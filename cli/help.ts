@@ -1,5 +1,6 @@
 /** `annex --help` and `annex COMMAND --help`. */
-import type { CommandName } from "./args.ts";
+import { DEFAULT_DURATION_HOURS, DEFAULT_IDLE_HOURS } from "../shared/domain/lease.ts";
+import type { CommandName } from "./options.ts";
 
 const CONNECTION = `Where it talks (all commands):
   --url URL                    the annex API (else $ANNEX_URL, the config file, http://127.0.0.1:3000)
@@ -17,7 +18,7 @@ Usage:
   annex check-setup                                     verify the setup       (annex -check-setup)
   annex create -count N -annex-name NAME [options]      start an annex         (annex -count N -annex-name NAME)
   annex create -slots N -aws-spot-fleet-config-file F -annex-name NAME         (spot fleet)
-  annex status [NAME] [-classad]                        instances and leases   (annex -status [-annex-name NAME])
+  annex status [NAME] [--all] [-classad]                instances and leases   (annex -status [-annex-name NAME])
   annex extend NAME -duration HOURS                     reset the lease to now + HOURS  (annex -annex-name NAME -duration HOURS)
   annex off NAME                                        terminate the annex now (condor_off -annex NAME)
   annex history NAME                                    the annex's audit trail
@@ -43,7 +44,9 @@ security group, pool settings). Safe to repeat.
   -ssh-cidr CIDR               also open SSH (22) to this block
   -vpc-id VPC                  use this VPC instead of the default one
   -create-key-pair             create an EC2 key pair for the instances
-  -pool-password-file FILE     the pool password (or -pool-token-file FILE)
+  -pool-password-file FILE     a file holding the pool password (HTCondor PASSWORD authentication)
+  -pool-token-file FILE        or a file holding an HTCondor IDTOKEN the instances join with;
+                               one of them the first time (later setups keep the stored secret)
   -default-instance-type TYPE  the pool's default instance type
   -default-ami-id AMI          the pool's default image
   -max-count N                 refuse annexes larger than N instances
@@ -59,8 +62,8 @@ Exits 1 when something is missing.`,
   -count N                         on-demand instances
   -slots N                         spot fleet weighted capacity (with -aws-spot-fleet-config-file,
                                    the console's "JSON config")
-  -duration HOURS                  lease: every instance is gone after this (default 0.83)
-  -idle HOURS                      an idle instance terminates after this (default 0.25)
+  -duration HOURS                  lease: every instance is gone after this (default ${DEFAULT_DURATION_HOURS})
+  -idle HOURS                      an idle instance terminates after this (default ${DEFAULT_IDLE_HOURS})
   -aws-on-demand-instance-type T   default: "instanceType" in the config file, else the pool's
                                    (setup -default-instance-type; check-setup shows it)
   -aws-on-demand-ami-id AMI        image (default: setup -default-ami-id)
@@ -70,12 +73,13 @@ Exits 1 when something is missing.`,
   -aws-default-user-data DATA | -aws-default-user-data-file FILE
   -tag NAME VALUE                  tag the instances (repeatable)
   -owner USER[,USER…] | -no-owner  who may run jobs on the annex (default: you)
-  -yes                             do not ask "Is that OK?"`,
-  status: `Usage: annex status [NAME] [-classad] [--json]
+  -yes                             do not ask "Is that OK?" (only "yes" says yes)`,
+  status: `Usage: annex status [NAME] [--all] [-classad] [--json]
        annex -status [-annex-name NAME] [-classad]
 
-A table of the annex's instances (all annexes without NAME): instance id, type, state,
-whether it joined the pool, how long it has been idle, lease left; then counts per state.
+A table of the annex's instances (your live annexes without NAME; --all adds the ones that
+ended, one row each marked (ended) with why): instance id, type, state, whether it joined the
+pool, how long it has been idle, lease left; then counts per state.
 -classad prints one ClassAd-like block per instance.`,
   extend: `Usage: annex extend NAME -duration HOURS
        annex -annex-name NAME -duration HOURS

@@ -5,8 +5,13 @@
  */
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import type { z } from "zod";
-import { ApiFailedError, ApiRefusedError, ApiUnreachableError } from "./errors.ts";
+import { z } from "zod";
+import {
+  ApiFailedError,
+  ApiRefusedError,
+  ApiUnreachableError,
+  type RefusedField,
+} from "./errors.ts";
 import type { OutgoingRequest, RequestSigner } from "./sigv4.ts";
 
 export interface ApiClientOptions {
@@ -165,19 +170,29 @@ function parseAnswer<T extends z.ZodTypeAny>(response: RawResponse, schema: T): 
       `unexpected answer from the API (HTTP ${response.status}: ${issue?.path.join(".") || "body"} ${issue?.message ?? "invalid"})`,
     );
   }
-  const { code, message } = errorOf(json, response.status);
+  const { code, message, issues } = errorOf(json, response.status);
   const refusal = response.status >= 400 && response.status < 500 && response.status !== 429;
   const definitive = (json as { annex?: unknown } | undefined)?.annex !== undefined;
-  if (refusal || definitive) throw new ApiRefusedError(response.status, code, message);
+  if (refusal || definitive) throw new ApiRefusedError(response.status, code, message, issues);
   throw new ApiFailedError(`${message} (HTTP ${response.status})`);
 }
 
-/** `{"error":{"code","message"}}`, or API Gateway's own `{"message"}`. */
-function errorOf(json: unknown, status: number): { code: string; message: string } {
-  const body = (json ?? {}) as { error?: { code?: unknown; message?: unknown }; message?: unknown };
+const issueList = z.array(z.object({ path: z.string(), message: z.string() }));
+
+/** `{"error":{"code","message","issues"?}}`, or API Gateway's own `{"message"}`. */
+function errorOf(
+  json: unknown,
+  status: number,
+): { code: string; message: string; issues: RefusedField[] } {
+  const body = (json ?? {}) as {
+    error?: { code?: unknown; message?: unknown; issues?: unknown };
+    message?: unknown;
+  };
   const message = body.error?.message ?? body.message;
   const code = body.error?.code;
+  const issues = issueList.safeParse(body.error?.issues);
   return {
+    issues: issues.success ? issues.data : [],
     code: typeof code === "string" ? code : `HTTP${status}`,
     message:
       typeof message === "string" && message.trim() !== ""

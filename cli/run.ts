@@ -9,7 +9,8 @@ import { off } from "./commands/off.ts";
 import { setup } from "./commands/setup.ts";
 import { status } from "./commands/status.ts";
 import { configPaths, loadConfig, resolveEndpoint } from "./config.ts";
-import { describeError, EXIT, UsageError } from "./errors.ts";
+import { ApiRefusedError, describeError, EXIT, UsageError } from "./errors.ts";
+import { issuesInFlags } from "./flag-issues.ts";
 import { helpText, SHORT_USAGE } from "./help.ts";
 import { ApiClient, type ApiClientOptions } from "./http.ts";
 import type { Io } from "./io.ts";
@@ -61,6 +62,7 @@ export async function run(argv: readonly string[], deps: RunDeps): Promise<numbe
         defaults: config,
         username: deps.username,
         findCollector: deps.findCollector,
+        newToken: deps.newToken,
       },
     );
     const options = { ...invocation.options, ...setupKeyFiles(invocation) };
@@ -75,14 +77,16 @@ export async function run(argv: readonly string[], deps: RunDeps): Promise<numbe
       owner: signer ? undefined : deps.username,
       ...deps.client,
     });
-    await dispatch(plan, {
+    const ctx = {
       api,
       io: deps.io,
       now: deps.now,
       json: options.json,
-      newToken: deps.newToken,
       saveSecret: deps.saveSecret,
       dotIntervalMs: deps.dotIntervalMs,
+    };
+    await dispatch(plan, ctx).catch((error: unknown) => {
+      throw inFlags(error, invocation.given);
     });
     return EXIT.ok;
   } catch (error) {
@@ -90,6 +94,13 @@ export async function run(argv: readonly string[], deps: RunDeps): Promise<numbe
     if (message) deps.io.err(`annex: ${message}\n`);
     return exitCode;
   }
+}
+
+/** A refusal that names invalid fields, said with the flags that were typed. */
+function inFlags(error: unknown, given: ReadonlySet<string>): unknown {
+  if (!(error instanceof ApiRefusedError) || error.issues.length === 0) return error;
+  const message = issuesInFlags(error.issues, given);
+  return new ApiRefusedError(error.status, error.code, message, error.issues);
 }
 
 /** condor_annex's `-setup ACCESS_KEY_FILE SECRET_KEY_FILE`. */

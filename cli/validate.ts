@@ -1,31 +1,26 @@
 /**
- * Turns a parsed command line into a plan: the request each command will send, checked
- * locally for what is obviously wrong (condor_annex's wording) so nothing bad is ever sent.
+ * Turns a parsed command line into a plan: the request each command will send, checked with
+ * the service's own schemas (shared/domain/requests) so nothing invalid is ever sent, and every
+ * issue said with the flag that was typed.
  */
-import type { CommandName, Invocation, Options } from "./args.ts";
-import {
-  checkImageId,
-  checkInstanceType,
-  checkName,
-  formatHours,
-  OWNER_PATTERN,
-  parseCount,
-  parseHours,
-  readFile,
-  SECURITY_GROUP_PATTERN,
-} from "./checks.ts";
+import { DEFAULT_DURATION_HOURS, DEFAULT_IDLE_HOURS } from "../shared/domain/lease.ts";
+import { OWNER_PATTERN } from "../shared/domain/requests/common.ts";
+import { parseCreateAnnex } from "../shared/domain/requests/create-annex.ts";
+import { parseExtendAnnex } from "../shared/domain/requests/extend-annex.ts";
+import type { Limits } from "../shared/domain/settings.ts";
+import type { Invocation } from "./args.ts";
+import { checked, checkName, parseCount, parseHours, readFile } from "./checks.ts";
 import { UsageError } from "./errors.ts";
+import type { CommandName, Options } from "./options.ts";
 import { type SetupBody, setupBody } from "./setup-request.ts";
 
-/** condor_annex's defaults: a 50-minute lease, 15 minutes idle (the instance type is the pool's). */
-export const DEFAULT_DURATION_HOURS = 50 / 60;
-export const DEFAULT_IDLE_HOURS = 0.25;
+/** The pool's limits are the service's to apply (setup may change them); here only the shape. */
+const NO_LIMITS: Limits = { maxCount: Number.MAX_SAFE_INTEGER, maxDurationHours: Number.MAX_VALUE };
 
-const USER_DATA_MAX_BYTES = 16 * 1024;
-
-/** Body of POST /annexes, less the clientToken the create command adds. */
+/** Body of POST /annexes, with the fresh clientToken its retries reuse. */
 export interface CreateBody {
   name: string;
+  clientToken: string;
   kind: "on-demand" | "spot-fleet";
   count?: number;
   slots?: number;
@@ -52,7 +47,7 @@ export type Plan =
       yes: boolean;
       specified: { duration: boolean; idle: boolean; instanceType: boolean };
     }
-  | { command: "status"; name?: string; classad: boolean }
+  | { command: "status"; name?: string; classad: boolean; all: boolean }
   | { command: "extend"; name: string; durationHours: number }
   | { command: "off"; name: string }
   | { command: "history"; name: string };
@@ -66,6 +61,8 @@ export interface PlanContext {
   username: string;
   /** The pool's collector as HTCondor knows it (`condor_config_val COLLECTOR_HOST`), if any. */
   findCollector(): string | undefined;
+  /** A fresh idempotency token for a create. */
+  newToken(): string;
 }
 
 /** Builds the plan for an invocation, or throws UsageError naming the first problem. */
@@ -74,7 +71,7 @@ export function planFor(invocation: Invocation & { command: CommandName }, ctx: 
   switch (command) {
     case "setup":
       noPositionals(invocation, 2);
-      return { command, body: setupBody(options, ctx) };
+      return { command, body: setupBody(invocation, ctx) };
     case "check-setup":
       noPositionals(invocation, 0);
       return { command };
@@ -82,14 +79,16 @@ export function planFor(invocation: Invocation & { command: CommandName }, ctx: 
       return createPlan(invocation, ctx);
     case "status": {
       const name = optionalName(invocation);
-      return { command, name, classad: options.classad };
+      return { command, name, classad: options.classad, all: options.all };
     }
     case "extend": {
       const name = requiredName(invocation);
       if (options.duration === undefined) {
         throw new UsageError("extend needs -duration HOURS (the new lease, counted from now).");
       }
-      return { command, name, durationHours: parseHours(options.duration, "duration") };
+      const durationHours = parseHours(options.duration, "duration");
+      checked(invocation.given, () => parseExtendAnnex({ durationHours }, NO_LIMITS));
+      return { command, name, durationHours };
     }
     case "off":
     case "history":
@@ -132,10 +131,12 @@ function createPlan(invocation: Invocation & { command: CommandName }, ctx: Plan
   const body: CreateBody = {
     name,
     kind,
+    clientToken: ctx.newToken(),
     ...leaseHours(options),
     ...sharedCreateFields(options, ctx),
     ...(kind === "spot-fleet" ? spotFleetFields(invocation, ctx) : onDemandFields(options, ctx)),
   };
+  checked(given, () => parseCreateAnnex(body, NO_LIMITS));
   return {
     command: "create",
     body,
@@ -161,19 +162,15 @@ function annexKind({ options, given }: Invocation): CreateBody["kind"] {
   return spot ? "spot-fleet" : "on-demand";
 }
 
+/** The durations the question shows and the request states: typed, or the domain's defaults. */
 function leaseHours(options: Options): Pick<CreateBody, "durationHours" | "idleHours"> {
-  const durationHours =
-    options.duration === undefined
-      ? DEFAULT_DURATION_HOURS
-      : parseHours(options.duration, "duration");
-  const idleHours =
-    options.idle === undefined ? DEFAULT_IDLE_HOURS : parseHours(options.idle, "idle");
-  if (idleHours > durationHours) {
-    throw new UsageError(
-      `the idle time (${formatHours(idleHours)} hours) must not be longer than the duration (${formatHours(durationHours)} hours).`,
-    );
-  }
-  return { durationHours, idleHours };
+  return {
+    durationHours:
+      options.duration === undefined
+        ? DEFAULT_DURATION_HOURS
+        : parseHours(options.duration, "duration"),
+    idleHours: options.idle === undefined ? DEFAULT_IDLE_HOURS : parseHours(options.idle, "idle"),
+  };
 }
 
 function spotFleetFields({ options, given }: Invocation, ctx: PlanContext): Partial<CreateBody> {
@@ -199,29 +196,22 @@ function onDemandFields(options: Options, ctx: PlanContext): Partial<CreateBody>
   const fields: Partial<CreateBody> = { count: parseCount(options.count, "count") };
   // Without one here or in the config file, the pool's default type applies (setup's).
   const instanceType = options.instanceType ?? ctx.defaults.instanceType;
-  if (instanceType !== undefined) fields.instanceType = checkInstanceType(instanceType);
-  if (options.imageId !== undefined) fields.imageId = checkImageId(options.imageId);
+  if (instanceType !== undefined) fields.instanceType = instanceType;
+  if (options.imageId !== undefined) fields.imageId = options.imageId;
   return fields;
 }
 
 function sharedCreateFields(options: Options, ctx: PlanContext): Partial<CreateBody> {
   const fields: Partial<CreateBody> = {};
-  if (options.owner !== undefined && options.noOwner) {
-    throw new UsageError("-owner and -no-owner contradict each other; give one.");
-  }
   if (options.noOwner) fields.noOwner = true;
-  else fields.owners = checkOwners(options.owner, ctx.username);
-  if (options.tags.length > 0) fields.tags = checkTags(options.tags);
+  if (options.owner !== undefined) fields.owners = splitList(options.owner, "owner");
+  else if (!options.noOwner) fields.owners = [defaultOwner(ctx.username)];
+  if (options.tags.length > 0) fields.tags = tagRecord(options.tags);
   if (options.securityGroupIds !== undefined) {
     fields.securityGroupIds = splitList(
       options.securityGroupIds,
       "aws-on-demand-security-group-ids",
-    ).map((id) => {
-      if (!SECURITY_GROUP_PATTERN.test(id)) {
-        throw new UsageError(`'${id}' is not a security group id (like sg-0123456789abcdef0).`);
-      }
-      return id;
-    });
+    );
   }
   if (options.keyName !== undefined) fields.keyName = options.keyName;
   Object.assign(fields, userDataFields(options, ctx));
@@ -244,9 +234,6 @@ function userDataFields(options: Options, ctx: PlanContext): Partial<CreateBody>
     file !== undefined
       ? readFile(ctx, file, "user data file")
       : ((options.userData ?? options.defaultUserData) as string);
-  if (Buffer.byteLength(text) > USER_DATA_MAX_BYTES) {
-    throw new UsageError("user data is larger than EC2's 16 KB limit.");
-  }
   const isDefault =
     options.defaultUserData !== undefined || options.defaultUserDataFile !== undefined;
   return isDefault ? { defaultUserData: text } : { userData: text };
@@ -261,32 +248,21 @@ function splitList(value: string, flag: string): string[] {
   return items;
 }
 
-function checkOwners(list: string | undefined, username: string): string[] {
-  const owners = list === undefined ? [username] : splitList(list, "owner");
-  for (const owner of owners) {
-    if (!OWNER_PATTERN.test(owner)) {
-      throw new UsageError(
-        list === undefined
-          ? `your user name '${owner}' is not an HTCondor user name; give -owner USER or -no-owner.`
-          : `-owner: '${owner}' is not an HTCondor user name (letters, digits, '.', '_', '-').`,
-      );
-    }
+/** condor_annex's default owner: the caller, as HTCondor will see them in a job's Owner. */
+function defaultOwner(username: string): string {
+  if (!OWNER_PATTERN.test(username)) {
+    throw new UsageError(
+      `your user name '${username}' is not an HTCondor user name; give -owner USER or -no-owner.`,
+    );
   }
-  return owners;
+  return username;
 }
 
-function checkTags(pairs: Array<[string, string]>): Record<string, string> {
+/** The -tag pairs as the request's record; the service checks names and values. */
+function tagRecord(pairs: Array<[string, string]>): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const [key, value] of pairs) {
-    if (key.length === 0 || key.length > 128) {
-      throw new UsageError(`tag name '${key}' must be 1 to 128 characters.`);
-    }
-    if (/^(aws|annex):/i.test(key)) {
-      throw new UsageError(`tag name '${key}' is reserved (aws: and annex: prefixes).`);
-    }
-    if (value.length > 256)
-      throw new UsageError(`the value of tag '${key}' is over 256 characters.`);
-    if (key in tags) throw new UsageError(`tag '${key}' was given twice.`);
+    if (Object.hasOwn(tags, key)) throw new UsageError(`-tag '${key}' was given twice.`);
     tags[key] = value;
   }
   return tags;

@@ -9,7 +9,8 @@ export const handler = apiHandler({
   auth: "iam",
   pathParams: ["name"],
   run: async ({ owner, params, now }) => {
-    const annex = await stopAnnex(annexPorts, owner, params.name ?? "", now);
-    return { status: 200, body: { annex: await describeAnnex(annexPorts, annex, now) } };
+    const { annex, terminated } = await stopAnnex(annexPorts, owner, params.name ?? "", now);
+    const view = await describeAnnex(annexPorts, annex, now);
+    return { status: 200, body: { annex: view, terminatedInstanceIds: terminated } };
   },
 });

@@ -4,9 +4,9 @@
  * same handlers that run in Lambda. One stack per process (handlers read the environment).
  */
 
-import { mkdir, mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -25,7 +25,7 @@ export interface LocalStackOptions {
   awsPort?: number;
   /** Port of the HTTP API; 0 picks a free one. Default 3000. */
   apiPort?: number;
-  /** Where state persists (default `.annex`); ignored when `inMemory`. */
+  /** Where state persists (default `.annex`, relative to `root`); ignored when `inMemory`. */
   dataDir?: string;
   inMemory?: boolean;
   /** Seconds between runs of the scheduled functions; 0 runs them only when asked. Default 10. */
@@ -77,11 +77,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
   }
   started = true;
-  const root = options.root ?? process.cwd();
-  const definition = readServiceDefinition(`${root}/serverless.yml`);
+  const root = resolve(options.root ?? process.cwd());
+  // Resolved once: every process the stack starts (simulated instances) runs elsewhere.
+  const dataDir = resolve(root, options.dataDir ?? ".annex");
+  const definition = readServiceDefinition(join(root, "serverless.yml"));
   const aws = await startLocalAws({
     port: options.awsPort ?? 4566,
-    dataDir: options.dataDir === undefined ? undefined : `${options.dataDir}/aws`,
+    dataDir: join(dataDir, "aws"),
     inMemory: options.inMemory,
     ec2: options.ec2,
   });
@@ -109,14 +111,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       aws.ec2,
       options.tickSeconds ?? 10,
     );
-    const instances = options.simulateInstances
-      ? await startInstanceSimulator({
-          awsEndpoint: aws.endpoint,
-          sandboxRoot: await sandboxFolder(options),
-          heartbeatSeconds: options.simulateInstances.heartbeatSeconds,
-          clock: options.ec2?.clock,
-        })
-      : undefined;
+    const simulate = options.simulateInstances;
+    const sandboxRoot = simulate ? await sandboxFolder(dataDir, options.inMemory) : undefined;
+    const instances =
+      simulate && sandboxRoot
+        ? await startInstanceSimulator({
+            awsEndpoint: aws.endpoint,
+            sandboxRoot,
+            heartbeatSeconds: simulate.heartbeatSeconds,
+            clock: options.ec2?.clock,
+          })
+        : undefined;
     return {
       apiUrl: api.url,
       awsEndpoint: aws.endpoint,
@@ -130,6 +135,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         await scheduler.stop();
         await api.stop();
         await aws.stop();
+        // In memory, nothing is kept: not even the sandboxes' copies of the pool secret.
+        if (options.inMemory && sandboxRoot)
+          await rm(sandboxRoot, { recursive: true, force: true });
       },
     };
   } catch (error) {
@@ -139,9 +147,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 }
 
 /** Where simulated instances keep their sandboxes: under the data folder, or a temporary one. */
-async function sandboxFolder(options: LocalStackOptions): Promise<string> {
-  if (options.inMemory) return mkdtemp(join(tmpdir(), "annex-instances-"));
-  const folder = join(options.dataDir ?? ".annex", "instances");
+async function sandboxFolder(dataDir: string, inMemory = false): Promise<string> {
+  if (inMemory) return mkdtemp(join(tmpdir(), "annex-instances-"));
+  const folder = join(dataDir, "instances");
   await mkdir(folder, { recursive: true });
   return folder;
 }

@@ -4,7 +4,12 @@
  * (or ANNEX_IN_MEMORY=1) keeps nothing between runs.
  */
 
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { startLocalStack } from "./stack.ts";
+
+/** The repository (serverless.yml, the default `.annex/`), wherever `npm start` was typed. */
+const root = fileURLToPath(new URL("..", import.meta.url));
 
 // Lambda runs nodejs22.x; the SDK's notice that Node 20 support ends in 2027 is noise locally.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -21,7 +26,10 @@ const numberFromEnv = (name: string, fallback: number): number => {
 };
 
 const inMemory = process.argv.includes("--in-memory") || process.env.ANNEX_IN_MEMORY === "1";
-const dataDir = process.env.ANNEX_DATA_DIR || ".annex";
+// Resolved once, here: a relative ANNEX_DATA_DIR is taken from the folder npm was run in.
+const dataDir = process.env.ANNEX_DATA_DIR
+  ? resolve(process.env.INIT_CWD ?? process.cwd(), process.env.ANNEX_DATA_DIR)
+  : resolve(root, ".annex");
 const tickSeconds = numberFromEnv("ANNEX_TICK_SECONDS", 10);
 
 try {
@@ -30,6 +38,7 @@ try {
     awsPort: numberFromEnv("ANNEX_AWS_PORT", 4566),
     tickSeconds,
     dataDir,
+    root,
     inMemory,
     simulateInstances: { heartbeatSeconds: numberFromEnv("ANNEX_HEARTBEAT_SECONDS", 5) },
   });

@@ -1,6 +1,7 @@
 /** `annex check-setup` / `-check-setup`: GET /setup, "Checking for … OK." per component. */
 import { checkSetupAnswer } from "../api.ts";
 import { NotDoneError } from "../errors.ts";
+import { mentionsAsFlags } from "../flag-issues.ts";
 import { plural } from "../format.ts";
 import { type CommandContext, printJson, printLines } from "./context.ts";
 
@@ -15,7 +16,7 @@ export async function checkSetup(ctx: CommandContext): Promise<void> {
   const lines = answer.components.map((c) => {
     const label = c.label ?? c.name;
     if (c.status === "ok") return `Checking for ${label}... OK.`;
-    const hint = c.hint ? `: ${c.hint}` : ".";
+    const hint = c.hint ? `: ${mentionsAsFlags(c.hint)}` : ".";
     return `Checking for ${label}... ${c.status.toUpperCase()}${hint}`;
   });
   const missing = answer.components.filter((c) => c.status !== "ok").length;

@@ -8,8 +8,6 @@ export interface CommandContext {
   now: () => number;
   /** Print the API's JSON instead of the human text. */
   json: boolean;
-  /** A fresh idempotency token per create. */
-  newToken: () => string;
   /** Writes a secret file (0600) under the user's annex directory; returns its path. */
   saveSecret: (fileName: string, text: string) => string;
   /** Milliseconds between progress dots. */

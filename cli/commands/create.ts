@@ -38,9 +38,9 @@ export function declineHints(plan: CreatePlan): string[] {
   return hints;
 }
 
-/** condor_annex accepted "yes" (any case); so do we, and "y". */
+/** What the prompt asks for: "yes" (any case, blanks around it ignored). "y" is not yes. */
 export function saidYes(answer: string | undefined): boolean {
-  return /^\s*y(es)?\s*$/i.test(answer ?? "");
+  return /^\s*yes\s*$/i.test(answer ?? "");
 }
 
 /** The pool's default instance type (setup's, or the service's fallback), for the summary line. */
@@ -70,8 +70,7 @@ export async function create(plan: CreatePlan, ctx: CommandContext): Promise<voi
     printLines(ctx, declineHints(plan));
     throw new NotDoneError("");
   }
-  const body = { ...plan.body, clientToken: ctx.newToken() };
-  const send = ctx.api.call("POST", "/annexes", oneAnnexAnswer, body);
+  const send = ctx.api.call("POST", "/annexes", oneAnnexAnswer, plan.body);
   if (ctx.json) {
     const answer = await send;
     printJson(ctx, answer);

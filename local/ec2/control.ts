@@ -5,6 +5,7 @@
 
 import type { Clock } from "../clock.ts";
 import { Ec2ControlError, type MarketControl, marketControl } from "./control-market.ts";
+import { type InstanceSummary, summary } from "./control-summary.ts";
 import type { Ec2Context } from "./core/context.ts";
 import { interrupt, isEnding, powerOff, recommendRebalance } from "./core/lifecycle.ts";
 import type { InstanceRecord } from "./core/state.ts";
@@ -13,6 +14,7 @@ import type { Bucket, FaultSettings, QueuedFailure } from "./faults.ts";
 import type { IdentitySigner } from "./identity.ts";
 import { statusOf } from "./protocol/errors.ts";
 
+export type { InstanceSummary };
 export { Ec2ControlError };
 
 /** Fault changes; `spotPrices` (a price per type, all zones) is kept for older callers. */
@@ -20,27 +22,6 @@ export type FaultChanges = Partial<FaultSettings> & {
   seed?: number;
   spotPrices?: Record<string, number>;
 };
-
-/** An instance as the control interface shows it. */
-export interface InstanceSummary {
-  instanceId: string;
-  state: string;
-  instanceType: string;
-  imageId: string;
-  launchTime: string;
-  privateIp: string;
-  availabilityZone: string;
-  lifecycle: "spot" | "on-demand";
-  shutdownBehavior: "stop" | "terminate";
-  tags: Record<string, string>;
-  fleetId?: string;
-  interruption?: { noticeTime: string; terminationTime: string };
-  /** When EC2 recommended rebalancing it, if it did. */
-  rebalanceRecommendation?: { noticeTime: string };
-  iamInstanceProfileArn?: string;
-  /** Decoded user data (UTF-8). */
-  userData?: string;
-}
 
 export interface FailNextOptions {
   count?: number;
@@ -78,35 +59,6 @@ export interface Ec2Control extends MarketControl {
   events(): Ec2EventBridgeEvent[];
   /** Signs any text with the identity key, as `instance-identity/signature` would (for forgery tests). */
   signIdentityDocument(document: string): string;
-}
-
-const iso = (at: number) => new Date(at).toISOString();
-
-export function summary(i: InstanceRecord): InstanceSummary {
-  return {
-    instanceId: i.id,
-    state: i.state,
-    instanceType: i.instanceType,
-    imageId: i.imageId,
-    launchTime: iso(i.launchTime),
-    privateIp: i.privateIp,
-    availabilityZone: i.availabilityZone,
-    lifecycle: i.lifecycle ?? "on-demand",
-    shutdownBehavior: i.shutdownBehavior,
-    tags: Object.fromEntries(i.tags.map((t) => [t.Key, t.Value])),
-    fleetId: i.fleetId,
-    interruption: i.interruption
-      ? {
-          noticeTime: iso(i.interruption.noticeAt),
-          terminationTime: iso(i.interruption.terminateAt),
-        }
-      : undefined,
-    rebalanceRecommendation:
-      i.rebalanceAt === undefined ? undefined : { noticeTime: iso(i.rebalanceAt) },
-    iamInstanceProfileArn: i.iamInstanceProfile?.arn,
-    userData:
-      i.userData === undefined ? undefined : Buffer.from(i.userData, "base64").toString("utf8"),
-  };
 }
 
 /** Builds the control interface over an emulator's context, event bus and identity signer. */
@@ -164,8 +116,9 @@ export function createControl(ctx: Ec2Context, bus: EventBus, signer: IdentitySi
     },
     faults: () => faults.snapshot(),
     setFaults: ({ spotPrices, ...changes }) => {
-      for (const [type, price] of Object.entries(spotPrices ?? {}))
-        market.setSpotPrice(type, price);
+      const prices = Object.entries(spotPrices ?? {});
+      for (const [type] of prices) market.spotPrices(type); // refuses an unknown type first
+      for (const [type, price] of prices) market.setSpotPrice(type, price);
       faults.update(changes);
     },
     setThrottling: (throttling) => faults.update({ throttling }),

@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { delimiter, dirname, join } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const STUB = fileURLToPath(new URL("./stub.mjs", import.meta.url));
@@ -88,8 +88,13 @@ export interface Sandbox {
   console(): Promise<string>;
 }
 
-/** Creates (or reuses) a sandbox in `dir` with its stubs and state files. */
-export async function createSandbox(dir: string, options: SandboxOptions): Promise<Sandbox> {
+/**
+ * Creates (or reuses) a sandbox in `folder` with its stubs and state files. The folder is made
+ * absolute first: the sandbox's processes run from inside `root/`, so every path they are handed
+ * must not depend on the caller's working directory.
+ */
+export async function createSandbox(folder: string, options: SandboxOptions): Promise<Sandbox> {
+  const dir = resolve(folder);
   const root = join(dir, "root");
   const bin = join(dir, "bin");
   await mkdir(root, { recursive: true });

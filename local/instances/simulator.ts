@@ -8,7 +8,7 @@
  */
 
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { extractBootstrapScript } from "../../instance/user-data.ts";
 import type { Clock } from "../clock.ts";
 import { InstanceDriver, type InstancePhase, type SimulatedInstance } from "./instance.ts";
@@ -18,7 +18,7 @@ import { type CondorState, createSandbox } from "./sandbox.ts";
 export interface InstanceSimulatorOptions {
   /** The local AWS endpoint: `/_ec2/instances`, `/_imds/<id>`, `/_ec2/instances/<id>/power-off`. */
   awsEndpoint: string;
-  /** Folder holding one sandbox per instance (`<sandboxRoot>/<instance-id>`). */
+  /** Folder holding one sandbox per instance (`<sandboxRoot>/<instance-id>`); relative to the working directory at start. */
   sandboxRoot: string;
   /** Seconds between heartbeats (the script's timer says 60 on a real instance). Default 5. */
   heartbeatSeconds?: number;
@@ -67,12 +67,14 @@ export async function startInstanceSimulator(
     options.onError ?? ((error) => process.stderr.write(`instance simulator: ${String(error)}\n`));
   const drivers = new Map<string, InstanceDriver>();
   const ignored = new Set<string>();
-  await mkdir(options.sandboxRoot, { recursive: true });
+  // Resolved once: a later change of the working directory must not move the sandboxes.
+  const sandboxRoot = resolve(options.sandboxRoot);
+  await mkdir(sandboxRoot, { recursive: true });
 
   const discover = async (id: string, userData: string | undefined) => {
     const script = userData === undefined ? undefined : extractBootstrapScript(userData);
     if (script === undefined) return void ignored.add(id);
-    const sandbox = await createSandbox(join(options.sandboxRoot, id), {
+    const sandbox = await createSandbox(join(sandboxRoot, id), {
       imdsUrl: imdsUrl(id),
       powerOffUrl: powerOffUrl(id),
       env: { ANNEX_HEARTBEAT_SECONDS: String(options.heartbeatSeconds ?? 5), ...options.scriptEnv },

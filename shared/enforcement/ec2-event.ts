@@ -11,8 +11,8 @@ import type { AnnexInstance } from "../domain/annex.ts";
 import { EC2_STATES, isGone } from "../domain/ec2.ts";
 import { terminationReason } from "../domain/lease.ts";
 import { epochFromIso } from "../domain/tags.ts";
-import type { EnforcePorts } from "./ports.ts";
 import { reviseCost } from "../use-cases/annexes/cost.ts";
+import type { EnforcePorts } from "./ports.ts";
 import { audit, closeInstance, endIfNoneLeft, updateInstance } from "./reconcile.ts";
 
 const instanceId = z.string().regex(/^i-[0-9a-f]{8,17}$/);

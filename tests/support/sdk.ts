@@ -5,7 +5,7 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { PricingClient } from "@aws-sdk/client-pricing";
-import { S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
@@ -120,4 +120,18 @@ export function sendSigned(
     req.on("error", reject);
     req.end(signed.body);
   });
+}
+
+/** Every pool object setup stores (settings, secret, heartbeat key) with its content. */
+export async function poolObjects(endpoint: string): Promise<Record<string, string>> {
+  const s3 = s3At(endpoint);
+  const bucket = "cloud-annex-local-config";
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "pool/" }));
+  const objects: Record<string, string> = {};
+  for (const { Key } of listed.Contents ?? []) {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+    objects[Key ?? ""] = (await object.Body?.transformToString()) ?? "";
+  }
+  s3.destroy();
+  return objects;
 }

@@ -9,8 +9,8 @@ import {
 import { strategyOf } from "../core/allocation.ts";
 import type { Ec2Context } from "../core/context.ts";
 import { nextSeq } from "../core/context.ts";
-import { spotFleetPools } from "../core/fleet-pools.ts";
 import { newUuidId } from "../core/ids.ts";
+import { spotFleetPools } from "../core/spot-fleet-pools.ts";
 import { fulfilSpotFleet, scheduleSpotFleet } from "../core/spot-fleets.ts";
 import type { SpotFleetRecord } from "../core/state.ts";
 import { userTags } from "../core/tags.ts";

@@ -10,8 +10,6 @@ import type {
   FleetLaunchTemplateOverridesRequest,
   InstanceRequirements,
   RunInstancesRequest,
-  SpotFleetLaunchSpecification,
-  SpotFleetRequestConfigData,
 } from "@aws-sdk/client-ec2";
 import { instanceTypes } from "../pricing.ts";
 import { invalidCombination, invalidParameter, invalidValue } from "../protocol/errors.ts";
@@ -42,9 +40,9 @@ export interface BasePool {
   };
 }
 
-type Override = FleetLaunchTemplateOverridesRequest & { SpotPrice?: string };
+export type Override = FleetLaunchTemplateOverridesRequest & { SpotPrice?: string };
 
-interface Options {
+export interface Options {
   unitType: UnitType;
   /** Instant fleets: one subnet per override. */
   singleSubnet: boolean;
@@ -57,7 +55,8 @@ const list = (value: string | undefined) =>
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-const priceOf = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+export const priceOf = (value: string | undefined) =>
+  value === undefined ? undefined : Number(value);
 
 function typesOf(
   ctx: Ec2Context,
@@ -113,7 +112,7 @@ function weightOf(type: string, o: Override | undefined, abs: boolean, unitType:
 }
 
 /** The pools of one launch specification (`base`) with one override applied. */
-function expand(
+export function expand(
   ctx: Ec2Context,
   base: Partial<RunInstancesRequest>,
   o: Override | undefined,
@@ -147,55 +146,6 @@ function expand(
       };
     }),
   );
-}
-
-/** A Spot Fleet launch specification in RunInstances' terms. */
-function fromSpotSpec(spec: SpotFleetLaunchSpecification): Partial<RunInstancesRequest> {
-  const groups = spec.SecurityGroups ?? [];
-  return {
-    ImageId: spec.ImageId,
-    InstanceType: spec.InstanceType,
-    KeyName: spec.KeyName,
-    SubnetId: spec.SubnetId,
-    Placement: spec.Placement?.AvailabilityZone
-      ? { AvailabilityZone: spec.Placement.AvailabilityZone }
-      : undefined,
-    SecurityGroupIds: groups.flatMap((g) => (g.GroupId ? [g.GroupId] : [])),
-    SecurityGroups: groups.flatMap((g) => (!g.GroupId && g.GroupName ? [g.GroupName] : [])),
-    UserData: spec.UserData,
-    IamInstanceProfile: spec.IamInstanceProfile,
-    TagSpecifications: spec.TagSpecifications,
-  };
-}
-
-/** The pools of a Spot Fleet request (launch specifications or launch template configs). */
-export function spotFleetPools(ctx: Ec2Context, config: SpotFleetRequestConfigData): BasePool[] {
-  const options: Options = {
-    unitType: (config.TargetCapacityUnitType as UnitType | undefined) ?? "units",
-    singleSubnet: false,
-    fleetMaxPrice: priceOf(config.SpotPrice),
-  };
-  const specs = (config.LaunchSpecifications ?? []).flatMap((spec) =>
-    expand(
-      ctx,
-      fromSpotSpec(spec),
-      {
-        InstanceType: spec.InstanceType,
-        InstanceRequirements: spec.InstanceRequirements,
-        WeightedCapacity: spec.WeightedCapacity,
-        SpotPrice: spec.SpotPrice,
-      } as Override,
-      options,
-    ),
-  );
-  const templated = (config.LaunchTemplateConfigs ?? []).flatMap((c) => {
-    const data = findTemplate(ctx, c.LaunchTemplateSpecification ?? {}).data;
-    const overrides = c.Overrides?.length ? (c.Overrides as Override[]) : [undefined];
-    return overrides.flatMap((o) =>
-      expand(ctx, asRunInput(data), o, options, data.InstanceRequirements),
-    );
-  });
-  return [...specs, ...templated];
 }
 
 /** The pools of an EC2 Fleet request; each remembers the template config and override it came from. */

@@ -4,8 +4,9 @@ import { strategyOf } from "./allocation.ts";
 import type { Ec2Context } from "./context.ts";
 import type { Lifecycle } from "./fleet-launch.ts";
 import { launchShare as planAndLaunch } from "./fleet-plan.ts";
-import { spotFleetPools, type UnitType } from "./fleet-pools.ts";
+import type { UnitType } from "./fleet-pools.ts";
 import { isEnding, terminate, USER_INITIATED } from "./lifecycle.ts";
+import { spotFleetPools } from "./spot-fleet-pools.ts";
 import type { InstanceRecord, SpotFleetRecord } from "./state.ts";
 
 const retryMs = 30_000;

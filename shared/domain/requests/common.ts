@@ -63,7 +63,13 @@ export function formatPath(path: readonly (string | number)[]): string {
 /** How to describe an unknown field (defaults to "unknown field"). */
 export type DescribeUnknown = (key: string) => string;
 
+/**
+ * One issue in the product's words. A message the schema wrote itself is kept; zod's defaults
+ * ("Array must contain at most 50 element(s)") are replaced by what the field must be.
+ */
 function describeIssue(issue: z.ZodIssue): string {
+  const zodDefault = z.defaultErrorMap(issue, { defaultError: issue.message, data: undefined });
+  if (issue.message !== zodDefault.message) return issue.message;
   switch (issue.code) {
     case z.ZodIssueCode.invalid_type:
       if (issue.received === "undefined") return "is required";
@@ -75,14 +81,44 @@ function describeIssue(issue: z.ZodIssue): string {
       return `must be ${JSON.stringify(issue.expected)}`;
     case z.ZodIssueCode.invalid_enum_value:
       return `must be one of ${issue.options.join(", ")}`;
+    case z.ZodIssueCode.too_small:
+    case z.ZodIssueCode.too_big:
+      return describeSize(issue);
+    case z.ZodIssueCode.invalid_string:
+      return issue.validation === "regex"
+        ? "is not in the expected form"
+        : `must be a valid ${issue.validation}`;
+    case z.ZodIssueCode.not_finite:
+      return "must be a finite number";
+    case z.ZodIssueCode.not_multiple_of:
+      return `must be a multiple of ${issue.multipleOf}`;
+    case z.ZodIssueCode.invalid_union:
+      return "does not match any accepted form";
     default:
       return issue.message;
   }
 }
 
-/** Flattens zod issues into domain validation issues, one per unknown field. */
+/** A length, count or value bound: "must list at most 50 items", "must be greater than 0". */
+function describeSize(issue: z.ZodTooSmallIssue | z.ZodTooBigIssue): string {
+  const small = issue.code === z.ZodIssueCode.too_small;
+  const bound = Number(small ? issue.minimum : issue.maximum);
+  const unit = { array: "item", set: "item", string: "character" }[issue.type as string];
+  if (unit === undefined) {
+    if (issue.exact) return `must be ${bound}`;
+    if (issue.inclusive) return `must be at ${small ? "least" : "most"} ${bound}`;
+    return `must be ${small ? "greater" : "less"} than ${bound}`;
+  }
+  if (small && bound === 1 && !issue.exact) return "must not be empty";
+  const amount = `${bound} ${unit}${bound === 1 ? "" : "s"}`;
+  const verb = unit === "item" ? "list" : "be";
+  if (issue.exact) return `must ${verb} exactly ${amount}`;
+  return `must ${verb} at ${small ? "least" : "most"} ${amount}`;
+}
+
+/** Flattens zod issues into domain validation issues, one per unknown field, each one once. */
 export function toIssues(error: z.ZodError, describeUnknown?: DescribeUnknown): ValidationIssue[] {
-  return error.issues.flatMap((issue) =>
+  const issues = error.issues.flatMap((issue) =>
     issue.code === z.ZodIssueCode.unrecognized_keys
       ? issue.keys.map((key) => ({
           path: formatPath([...issue.path, key]),
@@ -90,6 +126,13 @@ export function toIssues(error: z.ZodError, describeUnknown?: DescribeUnknown): 
         }))
       : [{ path: formatPath(issue.path), message: describeIssue(issue) }],
   );
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.path}\n${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /**

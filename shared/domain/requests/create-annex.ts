@@ -73,7 +73,8 @@ interface CommonRequest {
 }
 
 function crossChecks(request: CommonRequest, ctx: z.RefinementCtx): void {
-  if (request.idleHours > request.durationHours) {
+  // Only against a valid duration: an invalid one is already its own issue.
+  if (request.durationHours > 0 && request.idleHours > request.durationHours) {
     addIssue(ctx, ["idleHours"], `must not exceed durationHours (${request.durationHours})`);
   }
   if (request.noOwner && request.owners !== undefined) {

@@ -6,6 +6,7 @@
 
 import { randomBytes } from "node:crypto";
 import { ValidationError } from "../../domain/errors.ts";
+import { LaunchRejectedError } from "../../domain/launch-errors.ts";
 import { parseSetup, type SetupRequest } from "../../domain/requests/setup.ts";
 import { DEFAULT_LIMITS, type PoolSecret, type PoolSettings } from "../../domain/settings.ts";
 import {
@@ -24,13 +25,19 @@ export interface SetupResult {
 const HTCONDOR_PORT = 9618;
 const SSH_PORT = 22;
 
-/** Runs setup; stops at the first component that fails (later ones depend on it). */
+/**
+ * Runs setup; stops at the first component that fails (later ones depend on it). The whole
+ * request is checked first, so a refused setup (ValidationError: no pool secret, no such VPC)
+ * leaves the security group, settings and secrets as they were.
+ */
 export async function runSetup(
   setupPorts: SetupPorts,
   request: SetupRequest,
 ): Promise<SetupResult> {
   const ports: SetupRun = { ...setupPorts, memo: {} };
   const { names } = ports;
+  const secret = await poolSecretFor(ports, request);
+  const vpcId = await vpcFor(ports, request);
   const components: Component[] = [];
   const steps: Array<() => Promise<Component>> = [
     () =>
@@ -39,7 +46,7 @@ export async function runSetup(
           ? ["unchanged", `verified bucket ${ports.store.bucket}`]
           : [
               "failed",
-              `bucket ${ports.store.bucket} is missing: deploy the stack (npm run deploy)`,
+              `bucket ${ports.store.bucket} is missing: deploy the stack (see README, Deploying)`,
             ],
       ),
     () =>
@@ -68,9 +75,9 @@ export async function runSetup(
           ? ["unchanged", "verified the configured certificate"]
           : ["failed", IDENTITY_CERTIFICATE_HINT],
       ),
-    () => timed(ports, "security-group", () => ensureSecurityGroup(ports, request)),
+    () => timed(ports, "security-group", () => ensureSecurityGroup(ports, request, vpcId)),
     ...(request.createKeyPair ? [() => timed(ports, "key-pair", () => ensureKeyPair(ports))] : []),
-    () => timed(ports, "pool-settings", () => storePoolSettings(ports, request)),
+    () => timed(ports, "pool-settings", () => storePoolSettings(ports, request, secret)),
   ];
   for (const step of steps) {
     const component = await step();
@@ -80,11 +87,49 @@ export async function runSetup(
   return { ok: true, components };
 }
 
+/** The VPC the security group goes in: the one asked for, else the default; refused if none. */
+async function vpcFor(ports: SetupPorts, request: SetupRequest): Promise<string> {
+  try {
+    return await ports.network.vpcId(request.vpcId);
+  } catch (error) {
+    if (!(error instanceof LaunchRejectedError)) throw error;
+    const message = request.vpcId
+      ? "does not exist in this region"
+      : "is required: this region has no default VPC";
+    throw new ValidationError([{ path: "vpcId", message }], { cause: error });
+  }
+}
+
+/** The secret given with this setup, the one stored before, and the one the pool will use. */
+interface PoolSecrets {
+  given?: PoolSecret;
+  stored?: PoolSecret;
+  secret: PoolSecret;
+}
+
+/** The pool's secrets for this setup; refused (before any change) when there is none at all. */
+async function poolSecretFor(ports: SetupPorts, request: SetupRequest): Promise<PoolSecrets> {
+  const given: PoolSecret | undefined =
+    request.poolPassword !== undefined
+      ? { poolPassword: request.poolPassword }
+      : request.poolToken !== undefined
+        ? { poolToken: request.poolToken }
+        : undefined;
+  const stored = await ports.store.getPoolSecret();
+  const secret = given ?? stored;
+  if (secret === undefined) {
+    throw new ValidationError([
+      { path: "poolPassword", message: "is required (or poolToken): no pool secret is stored yet" },
+    ]);
+  }
+  return { given, stored, secret };
+}
+
 async function ensureSecurityGroup(
   ports: SetupRun,
   request: SetupRequest,
+  vpcId: string,
 ): Promise<[Component["status"], string]> {
-  const vpcId = await ports.network.vpcId(request.vpcId);
   const existing = await ports.network.findGroup(vpcId, ports.names.securityGroup);
   const groupId =
     existing ??
@@ -135,17 +180,8 @@ async function ensureKeyPair(ports: SetupRun): Promise<[Component["status"], str
 async function storePoolSettings(
   ports: SetupRun,
   request: SetupRequest,
+  { given: newSecret, stored: storedSecret, secret }: PoolSecrets,
 ): Promise<[Component["status"], string]> {
-  const storedSecret = await ports.store.getPoolSecret();
-  const newSecret: PoolSecret | undefined =
-    request.poolPassword !== undefined
-      ? { poolPassword: request.poolPassword }
-      : request.poolToken !== undefined
-        ? { poolToken: request.poolToken }
-        : undefined;
-  const secret = newSecret ?? storedSecret;
-  if (secret === undefined)
-    return ["failed", "no pool secret stored yet: give poolPassword or poolToken"];
   const previous = await ports.store.getSettings();
   const settings: PoolSettings = {
     collectorHost: request.collectorHost,
@@ -189,10 +225,17 @@ function pinnedPrices(request: SetupRequest, previous: PoolSettings | undefined)
 function checkLimits(request: SetupRequest, previous: PoolSettings | undefined): void {
   const limits = { ...previous?.limits, ...request.limits };
   const { defaultBudgetUsd, maxBudgetUsd } = limits;
-  if (defaultBudgetUsd !== undefined && maxBudgetUsd !== undefined && defaultBudgetUsd > maxBudgetUsd)
+  if (
+    defaultBudgetUsd !== undefined &&
+    maxBudgetUsd !== undefined &&
+    defaultBudgetUsd > maxBudgetUsd
+  )
     throw new ValidationError([
       {
-        path: request.limits?.defaultBudgetUsd === undefined ? "limits.maxBudgetUsd" : "limits.defaultBudgetUsd",
+        path:
+          request.limits?.defaultBudgetUsd === undefined
+            ? "limits.maxBudgetUsd"
+            : "limits.defaultBudgetUsd",
         message: `the default budget (${defaultBudgetUsd}) must not exceed the maximum (${maxBudgetUsd})`,
       },
     ]);

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { LocalStack } from "../../../local/stack.ts";
 import {
   type Backend,
   makeHome,
@@ -20,7 +21,7 @@ const PROMPT_TAIL = "Is that OK?  (Type 'yes' or 'no'): ";
 const STARTED =
   "Annex started. It will take about six minutes for the new machines to join the pool.";
 
-let backend: Backend;
+let backend: Backend & { stack: LocalStack };
 let proxy: RecordingProxy;
 let home: ReturnType<typeof makeHome>;
 let counter = 0;
@@ -43,10 +44,21 @@ beforeEach(() => {
 });
 
 describe("annex check-setup and setup", () => {
+  const setupArgs = [
+    "-setup",
+    "-collector-host",
+    "cm.example.org:9618",
+    "-allow-cidr",
+    "10.0.0.0/8",
+  ];
+
   it("reports what is missing before setup, and exits 1", async () => {
     const result = await annex(["-check-setup"]);
     expect(result.stdout).toContain("Checking for configuration bucket... OK.\n");
     expect(result.stdout).toMatch(/Checking for security group\.\.\. MISSING: .+\n/);
+    expect(result.stdout).toContain(
+      "Checking for pool settings... MISSING: pool settings or secrets not stored: run `annex setup` (POST /setup) with -collector-host and -pool-password-file or -pool-token-file\n",
+    );
     expect(result.stdout).toMatch(/^Your setup is incomplete .*\n$/m);
     expect(result.code).toBe(1);
   });
@@ -58,18 +70,24 @@ describe("annex check-setup and setup", () => {
     expect(proxy.requests).toHaveLength(0);
   });
 
+  it("refuses a first setup without a pool secret in the CLI's words, and creates nothing", async () => {
+    const result = await annex(setupArgs);
+    expect(result.code).toBe(3);
+    const lines = result.stderr.split("\n").filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^annex: -pool-password-file is required \(or -pool-token-file\): no pool secret is stored yet \(-pool-password-file FILE: a file holding the pool password.*; -pool-token-file FILE: a file holding an HTCondor IDTOKEN.*\)$/,
+    );
+    expect(result.stderr).not.toMatch(/poolPassword|poolToken/);
+    const check = await annex(["-check-setup"]);
+    expect(check.stdout).toMatch(/Checking for security group\.\.\. MISSING/);
+    expect(check.stdout).toMatch(/Checking for pool settings\.\.\. MISSING/);
+  });
+
   it("prints one line per component and 'Setup successful.'", async () => {
     const secret = join(home.home, "pool-password");
     writeFileSync(secret, "s3cret\n");
-    const result = await annex([
-      "-setup",
-      "-collector-host",
-      "cm.example.org:9618",
-      "-allow-cidr",
-      "10.0.0.0/8",
-      "-pool-password-file",
-      secret,
-    ]);
+    const result = await annex([...setupArgs, "-pool-password-file", secret]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split("\n");
@@ -203,6 +221,20 @@ describe("annex create (condor_annex -count …)", () => {
     expect(body).toMatchObject({ name, count: 2, durationHours: 2, tags: { Project: "demo" } });
   });
 
+  it("starts nothing on 'y': only what the prompt asks for, 'yes', says yes", async () => {
+    const name = unique("Hasty");
+    const result = await annex(["-count", "1", "-annex-name", name], "y\n");
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("Not starting an annex; user did not confirm.");
+    expect(proxy.seen("POST", "/annexes")).toHaveLength(0);
+  });
+
+  it("says a limit the pool enforces with the flag and the limit, once", async () => {
+    const result = await annex(["-count", "51", "-annex-name", unique("Big"), "-yes"]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe("annex: -count must be at most 50\n");
+  });
+
   it("uses a fresh client token per create", async () => {
     await annex(["-count", "1", "-annex-name", unique("TokenA"), "-yes"]);
     await annex(["-count", "1", "-annex-name", unique("TokenB"), "-yes"]);
@@ -267,6 +299,17 @@ describe("annex create (condor_annex -count …)", () => {
     const body = JSON.parse(proxy.seen("POST", "/annexes")[0]?.body ?? "{}");
     expect(body).toMatchObject({ name, kind: "spot-fleet", slots: 5, spotFleetConfig: config });
     expect(body).not.toHaveProperty("count");
+
+    // None of the fleet's instances bootstrapped (nothing runs them here); EC2 still has them.
+    const { annex: started } = JSON.parse((await annex(["status", name, "--json"])).stdout);
+    const fleetInstances = backend.stack.aws.ec2.control
+      .instances()
+      .filter((i) => i.tags["annex:id"] === started.id && i.state === "running");
+    expect(fleetInstances.length).toBeGreaterThan(1);
+    const off = await annex(["off", name]);
+    expect(off.stdout).toBe(
+      `Annex ${name} is shutting down: terminating ${fleetInstances.length} instances.\n`,
+    );
   });
 });
 
@@ -283,11 +326,7 @@ describe("bad command lines: one line on stderr, exit 2, nothing sent", () => {
       ["-count", "1", "-annex-name"],
       /^annex: -annex-name requires an argument\.$/,
     ],
-    [
-      "-count 0",
-      ["-count", "0", "-annex-name", "X"],
-      /^annex: the number of requested instances must be greater than zero\.$/,
-    ],
+    ["-count 0", ["-count", "0", "-annex-name", "X"], /^annex: -count must be at least 1$/],
     [
       "-count abc",
       ["--count=abc", "-annex-name", "X"],
@@ -296,12 +335,12 @@ describe("bad command lines: one line on stderr, exit 2, nothing sent", () => {
     [
       "-duration -1",
       ["-count", "1", "-annex-name", "X", "-duration", "-1"],
-      /^annex: the duration must be greater than zero\.$/,
+      /^annex: -duration must be greater than 0$/,
     ],
     [
       "-idle longer than -duration",
       ["-count", "1", "-annex-name", "X", "-duration", "1", "-idle", "2"],
-      /^annex: the idle time \(2\.00 hours\) must not be longer than the duration \(1\.00 hours\)\.$/,
+      /^annex: -idle must not exceed -duration \(1\)$/,
     ],
     [
       "an unreadable fleet file",
@@ -319,9 +358,9 @@ describe("bad command lines: one line on stderr, exit 2, nothing sent", () => {
       /^annex: -count does not apply to 'annex status'\.$/,
     ],
     [
-      "-annex-name without -count or -duration",
+      "-annex-name alone (condor_status -annex X), pointing to annex status",
       ["-annex-name", "X"],
-      /^annex: To change the lease duration of an existing annex, use -duration\./,
+      /^annex: to see annex X, run 'annex status X' \(condor_status -annex\)\./,
     ],
     [
       "a reset that also sets -idle",
@@ -332,7 +371,7 @@ describe("bad command lines: one line on stderr, exit 2, nothing sent", () => {
     [
       "extend -duration -1",
       ["extend", "X", "-duration", "-1"],
-      /^annex: the duration must be greater than zero\.$/,
+      /^annex: -duration must be greater than 0$/,
     ],
   ];
 
@@ -458,6 +497,21 @@ describe("annex status, extend, history, off", () => {
     const result = await annex(["extend", name, "-duration", "1"]);
     expect(result.code).toBe(3);
     expect(result.stderr.split("\n").filter(Boolean)).toHaveLength(1);
+  });
+
+  it("lists live annexes by default, and ended ones only with --all, marked", async () => {
+    const live = await annex(["status"]);
+    expect(live.code).toBe(0);
+    expect(live.stdout).toContain(other);
+    expect(live.stdout).not.toMatch(new RegExp(`^${name}\\s`, "m"));
+    expect(live.stdout).toMatch(
+      /^\d+ ended annex(es)? not shown \('annex status --all' lists them\)\.$/m,
+    );
+    const all = await annex(["status", "--all"]);
+    expect(all.stdout).toMatch(
+      new RegExp(`^${name}\\s+-\\s+\\S+\\s+\\(ended\\)\\s.*ended \\(off\\)$`, "m"),
+    );
+    expect(all.stdout).not.toMatch(/not shown/);
   });
 });
 

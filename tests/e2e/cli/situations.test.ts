@@ -35,16 +35,11 @@ const setupArgs = [
 ];
 
 describe("annex in arranged situations", () => {
-  it("names the failing setup component and exits 1", async () => {
+  it("refuses a VPC that does not exist before setting anything up, naming -vpc-id", async () => {
     const result = await annex(["setup", ...setupArgs, "-vpc-id", "vpc-0000000000000dead"]);
-    expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(
-      /security group.*FAILED: VPC vpc-0000000000000dead does not exist/,
-    );
-    expect(result.stdout).not.toContain("Setup successful.");
-    expect(result.stderr).toContain(
-      "annex: setup failed (security group: VPC vpc-0000000000000dead does not exist",
-    );
+    expect(result.code).toBe(3);
+    expect(result.stdout).toMatch(/\(this takes less than a minute\)\.*\s*failed\.\n$/);
+    expect(result.stderr).toBe("annex: -vpc-id does not exist in this region\n");
   });
 
   it("saves a new key pair's private key where only the user can read it", async () => {

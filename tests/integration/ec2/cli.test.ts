@@ -184,6 +184,75 @@ describe("the AWS CLI against the emulator", { timeout: 120_000 }, () => {
     expect(fleet.json.SpotFleetRequestConfigs[0].SpotFleetRequestState).toBe("cancelled");
   });
 
+  it("creates a tagged launch template and an instant fleet from it, then deletes the fleet", async () => {
+    const template = await aws(
+      "create-launch-template",
+      "--launch-template-name",
+      "cli-fleet",
+      "--launch-template-data",
+      JSON.stringify({ ImageId: "ami-12345678", UserData: Buffer.from("boot").toString("base64") }),
+      "--tag-specifications",
+      "ResourceType=launch-template,Tags=[{Key=annex:id,Value=CLI-F}]",
+    );
+    expect(template.code, template.stderr).toBe(0);
+    const described = await aws(
+      "describe-launch-templates",
+      "--filters",
+      "Name=tag:annex:id,Values=CLI-F",
+    );
+    expect(
+      described.json.LaunchTemplates.map(
+        (l: { LaunchTemplateName: string }) => l.LaunchTemplateName,
+      ),
+    ).toEqual(["cli-fleet"]);
+    const input = join(dir, "create-fleet.json");
+    writeFileSync(
+      input,
+      JSON.stringify({
+        Type: "instant",
+        LaunchTemplateConfigs: [
+          {
+            LaunchTemplateSpecification: { LaunchTemplateName: "cli-fleet", Version: "$Latest" },
+            Overrides: [
+              {
+                InstanceRequirements: { VCpuCount: { Min: 4, Max: 4 }, MemoryMiB: { Min: 16384 } },
+              },
+            ],
+          },
+        ],
+        TargetCapacitySpecification: {
+          TotalTargetCapacity: 8,
+          DefaultTargetCapacityType: "spot",
+          TargetCapacityUnitType: "vcpu",
+        },
+        SpotOptions: { AllocationStrategy: "price-capacity-optimized" },
+      }),
+    );
+    const fleet = await aws("create-fleet", "--cli-input-json", `file://${input}`);
+    expect(fleet.code, fleet.stderr).toBe(0);
+    const launched = fleet.json.Instances.flatMap((i: { InstanceIds: string[] }) => i.InstanceIds);
+    expect(launched).toHaveLength(2);
+    const types = await aws(
+      "get-instance-types-from-instance-requirements",
+      "--architecture-types",
+      "x86_64",
+      "--virtualization-types",
+      "hvm",
+      "--instance-requirements",
+      "VCpuCount={Min=4,Max=4},MemoryMiB={Min=16384}",
+    );
+    const matching = types.json.InstanceTypes.map((i: { InstanceType: string }) => i.InstanceType);
+    expect(matching).toEqual(expect.arrayContaining(["m5.xlarge", "r5.xlarge"]));
+    expect(matching).toContain(fleet.json.Instances[0].InstanceType);
+    const deleted = await aws(
+      "delete-fleets",
+      "--fleet-ids",
+      fleet.json.FleetId,
+      "--terminate-instances",
+    );
+    expect(deleted.json.SuccessfulFleetDeletions[0].CurrentFleetState).toBe("deleted_terminating");
+  });
+
   it("shows EC2's error codes", async () => {
     const authorize = [
       "authorize-security-group-ingress",

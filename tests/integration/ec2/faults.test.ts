@@ -247,20 +247,9 @@ describe("rebalance recommendation", () => {
   });
 });
 
-async function statusOf(instanceId: string, path: string): Promise<number> {
-  const base = `${t.endpoint}/_imds/${instanceId}`;
-  const token = await (
-    await fetch(`${base}/latest/api/token`, {
-      method: "PUT",
-      headers: { "x-aws-ec2-metadata-token-ttl-seconds": "60" },
-    })
-  ).text();
-  return (await fetch(`${base}${path}`, { headers: { "x-aws-ec2-metadata-token": token } })).status;
-}
-
 const seconds = (at: number) => new Date(at).toISOString().replace(/\.\d{3}Z$/, "Z");
 
-async function fetchWithToken(instanceId: string, path: string): Promise<string> {
+async function imds(instanceId: string, path: string): Promise<{ status: number; body: string }> {
   const base = `${t.endpoint}/_imds/${instanceId}`;
   const token = await (
     await fetch(`${base}/latest/api/token`, {
@@ -269,6 +258,13 @@ async function fetchWithToken(instanceId: string, path: string): Promise<string>
     })
   ).text();
   const res = await fetch(`${base}${path}`, { headers: { "x-aws-ec2-metadata-token": token } });
-  expect(res.status).toBe(200);
-  return res.text();
+  return { status: res.status, body: await res.text() };
+}
+
+const statusOf = async (instanceId: string, path: string) => (await imds(instanceId, path)).status;
+
+async function fetchWithToken(instanceId: string, path: string): Promise<string> {
+  const { status, body } = await imds(instanceId, path);
+  expect(status).toBe(200);
+  return body;
 }

@@ -231,6 +231,11 @@ describe("prices and images over HTTP", () => {
     expect(
       (await control("PUT", "/spot-prices", { instanceType: "c4.xlarge", price: -1 })).status,
     ).toBe(400);
+    const mixed = await control("PUT", "/faults", {
+      spotPrices: { "c4.xlarge": 0.5, "t9.mega": 1 },
+    });
+    expect(mixed.status).toBe(400);
+    expect(t.emulator.control.spotPrices("c4.xlarge")["us-east-1f"]).toBe(0.09);
     const pinned = await control("PUT", "/on-demand-prices", {
       instanceType: "c4.xlarge",
       price: 0.15,

@@ -6,6 +6,7 @@ import {
   DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSpotFleetRequestsCommand,
+  DescribeSpotPriceHistoryCommand,
   RequestSpotFleetCommand,
   RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
@@ -81,6 +82,58 @@ describe("state directory", () => {
       }),
     );
     expect(expired.SpotFleetRequestConfigs?.[0]?.SpotFleetRequestState).toBe("cancelled");
+    await second.stop();
+  });
+
+  it("keeps spot price history, pinned prices, image architectures and rebalance notices", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "ec2-market-"));
+    dirs.push(dataDir);
+    const first = await startEc2({ dataDir });
+    const origin = first.clock.now();
+    first.clock.advance(60_000);
+    first.emulator.control.setSpotPrice("m5.large", 0.05, { availabilityZone: "us-east-1a" });
+    first.emulator.control.setOnDemandPrice("m5.large", 0.08);
+    first.emulator.control.setImageArchitecture("ami-0ccccccccccccccc3", "arm64");
+    const spot = await first.client().send(
+      new RunInstancesCommand({
+        ImageId: "ami-12345678",
+        MinCount: 1,
+        MaxCount: 1,
+        InstanceMarketOptions: { MarketType: "spot" },
+      }),
+    );
+    const id = spot.Instances?.[0]?.InstanceId ?? "";
+    first.emulator.control.recommendRebalance(id);
+    const savedAt = first.clock.now();
+    await first.stop();
+
+    const second = await startEc2({ dataDir, clock: new ManualClock(savedAt + 1000) });
+    const history = await second.client().send(
+      new DescribeSpotPriceHistoryCommand({
+        InstanceTypes: ["m5.large"],
+        AvailabilityZone: "us-east-1a",
+        ProductDescriptions: ["Linux/UNIX"],
+        StartTime: new Date(origin),
+      }),
+    );
+    expect(history.SpotPriceHistory?.map((p) => [p.SpotPrice, p.Timestamp?.getTime()])).toEqual([
+      ["0.050000", origin + 60_000],
+      [expect.any(String), origin],
+    ]);
+    expect(second.emulator.control.onDemandPrice("m5.large")).toBe(0.08);
+    await expect(
+      second.client().send(
+        new RunInstancesCommand({
+          ImageId: "ami-0ccccccccccccccc3",
+          InstanceType: "c5.large",
+          MinCount: 1,
+          MaxCount: 1,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "InvalidParameterValue" });
+    expect(second.emulator.control.instance(id)?.rebalanceRecommendation?.noticeTime).toBe(
+      new Date(savedAt).toISOString(),
+    );
     await second.stop();
   });
 });

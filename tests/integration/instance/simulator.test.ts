@@ -44,10 +44,10 @@ describe("the instance simulator", () => {
     await cloud.stop();
   });
 
-  const start = async () => {
+  const start = async (sandboxRoot?: string) => {
     simulator = await startInstanceSimulator({
       awsEndpoint: cloud.url,
-      sandboxRoot: await temporaryFolder("annex-sim-"),
+      sandboxRoot: sandboxRoot ?? (await temporaryFolder("annex-sim-")),
       heartbeatSeconds: 1,
       pollMs: 200,
       scriptEnv: FAST_ENV,
@@ -77,6 +77,29 @@ describe("the instance simulator", () => {
     const count = heartbeats().length;
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(heartbeats()).toHaveLength(count);
+  });
+
+  it("runs the script in a sandbox folder given relative to where it started, with spaces", async () => {
+    const base = await temporaryFolder("annex sim base ");
+    const previous = process.cwd();
+    process.chdir(base);
+    try {
+      await start("data dir/instances");
+    } finally {
+      // Where the process goes after the start must not move the sandboxes.
+      process.chdir(previous);
+    }
+    await waitFor("the instance to join", () => phase() === "joined");
+    await waitFor("a heartbeat", () => heartbeats().length >= 1);
+    const sandbox = simulator.get(INSTANCE_ID)?.sandbox;
+    expect(sandbox?.dir).toBe(join(base, "data dir", "instances", INSTANCE_ID));
+    expect(await sandbox?.console()).not.toMatch(/No such file/);
+  });
+
+  it("runs the script in an absolute sandbox folder with spaces", async () => {
+    await start(join(await temporaryFolder("annex sim "), "state folder", "instances"));
+    await waitFor("the instance to join", () => phase() === "joined");
+    await waitFor("a heartbeat", () => heartbeats().length >= 1);
   });
 
   it("powers the instance off when the armed lease timer elapses, without the backend", async () => {

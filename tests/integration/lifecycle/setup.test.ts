@@ -2,7 +2,7 @@ import { DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../local/stack.ts";
-import { ec2At, s3At } from "../../support/sdk.ts";
+import { ec2At, poolObjects as poolObjectsAt, s3At } from "../../support/sdk.ts";
 import { apiClient, POOL_PASSWORD, SETUP, startTestStack } from "../../support/stack.ts";
 
 let stack: LocalStack;
@@ -34,6 +34,8 @@ const annexGroups = async () =>
     )
   ).SecurityGroups ?? [];
 
+const poolObjects = () => poolObjectsAt(stack.awsEndpoint);
+
 describe("setup and check-setup", () => {
   it("check-setup before setup names each missing piece and what to do", async () => {
     const answer = await api<Components>("GET", "/setup");
@@ -55,6 +57,29 @@ describe("setup and check-setup", () => {
     expect(answer.status).toBe(422);
     expect(answer.text).toContain("allowCidr");
     expect(await annexGroups()).toHaveLength(0);
+  });
+
+  it("refuses a first setup without a pool secret before creating anything", async () => {
+    const { poolPassword: _omitted, ...withoutSecret } = SETUP;
+    const answer = await api<{ error: { message: string; issues: unknown[] } }>(
+      "POST",
+      "/setup",
+      withoutSecret,
+    );
+    expect(answer.status).toBe(422);
+    expect(answer.body.error.issues).toEqual([
+      { path: "poolPassword", message: "is required (or poolToken): no pool secret is stored yet" },
+    ]);
+    expect(await annexGroups()).toHaveLength(0);
+    expect(await poolObjects()).toEqual({});
+  });
+
+  it("refuses a VPC that does not exist before creating anything", async () => {
+    const answer = await api("POST", "/setup", { ...SETUP, vpcId: "vpc-0000000000000dead" });
+    expect(answer.status).toBe(422);
+    expect(answer.text).toContain('"path":"vpcId","message":"does not exist in this region"');
+    expect(await annexGroups()).toHaveLength(0);
+    expect(await poolObjects()).toEqual({});
   });
 
   it("sets up every component, opening HTCondor's port only to the stated CIDR, and never returns the secret", async () => {
@@ -98,6 +123,23 @@ describe("setup and check-setup", () => {
     expect(answer.body.ok).toBe(true);
     expect(answer.body.components.every((c) => c.status === "unchanged")).toBe(true);
     expect(await annexGroups()).toEqual(before);
+  });
+
+  it("a refused setup leaves the security group, settings and secrets as they were", async () => {
+    const before = { groups: await annexGroups(), pool: await poolObjects() };
+    expect(Object.keys(before.pool).length).toBeGreaterThanOrEqual(3);
+    const elsewhere = { collectorHost: "cm.other.org", allowCidr: "192.0.2.0/24" };
+    const refusals = [
+      { ...SETUP, ...elsewhere, vpcId: "vpc-0000000000000dead" },
+      { ...SETUP, ...elsewhere, poolPassword: undefined, poolToken: "not a token" },
+      { ...SETUP, ...elsewhere, sshCidr: "10.0.0.1/8" },
+      { ...SETUP, ...elsewhere, limits: { maxCount: 0 } },
+    ];
+    for (const body of refusals) {
+      const answer = await api("POST", "/setup", body);
+      expect(answer.status).toBe(422);
+      expect({ groups: await annexGroups(), pool: await poolObjects() }).toEqual(before);
+    }
   });
 
   it("check-setup after setup reports every component OK", async () => {

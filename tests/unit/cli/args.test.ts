@@ -137,8 +137,17 @@ describe("parseArgs", () => {
     expect(usage(["-setup", "-status"])).toMatch(/conflicts with 'setup'/);
   });
 
+  it("points -annex X alone (condor_status -annex X) to 'annex status X'", () => {
+    expect(usage(["-annex", "X"])).toBe(
+      "to see annex X, run 'annex status X' (condor_status -annex). To reset its lease, add -duration HOURS; to start a new annex, use -count.",
+    );
+    expect(usage(["-annex-name", "X", "--url", "http://127.0.0.1:3000"])).toMatch(
+      /^to see annex X, run 'annex status X'/,
+    );
+  });
+
   it("says what condor_annex said when the command cannot be told", () => {
-    expect(usage(["-annex-name", "X"])).toMatch(
+    expect(usage(["-annex-name", "X", "-aws-on-demand-ami-id", "ami-12345678"])).toMatch(
       /^To change the lease duration of an existing annex/,
     );
     expect(usage(["-annex-name", "X", "-duration", "1", "-idle", "1"])).toMatch(

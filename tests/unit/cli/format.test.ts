@@ -87,7 +87,28 @@ describe("status formatting", () => {
     const ended = annex({ name: "Old", state: "ended", endReason: "expired", instances: [] });
     const [, row] = formatStatus([ended], NOW);
     expect(row).toMatch(/^Old\s+-\s+m4\.large\s+\(ended\)\s+-\s+-\s+ended \(expired\)$/);
-    expect(statusSummary([ended])).toBe("1 annex, 0 instances.");
+    expect(statusSummary([ended])).toBe("1 annex (1 ended), 0 instances.");
+  });
+
+  it("marks an ended annex with one row beside its live namesake, counting none of its instances", () => {
+    const failed = annex({ id: "01J0000000000000000000000B", state: "ended", endReason: "failed" });
+    const lines = formatStatus([annex(), failed], NOW);
+    const rows = lines.slice(1, -2);
+    expect(rows).toHaveLength(3);
+    expect(rows[2]).toMatch(
+      /^MyFirstAnnex\s+-\s+m4\.large\s+\(ended\)\s+-\s+-\s+ended \(failed\)$/,
+    );
+    expect(lines.at(-1)).toBe("2 annexes (1 ended), 2 instances: 1 pending, 1 running.");
+  });
+
+  it("says how many ended annexes it does not show, and where to see them", () => {
+    expect(formatStatus([annex()], NOW, 2).at(-1)).toBe(
+      "2 ended annexes not shown ('annex status --all' lists them).",
+    );
+    expect(formatStatus([], NOW, 1)).toEqual([
+      "No live annexes.",
+      "1 ended annex not shown ('annex status --all' lists them).",
+    ]);
   });
 
   it("says 'expired' for a live annex past its lease and computes time left without the field", () => {
@@ -140,6 +161,7 @@ describe("history formatting", () => {
 describe("create wording", () => {
   const body: CreateBody = {
     name: "A",
+    clientToken: "t",
     kind: "on-demand",
     count: 1,
     instanceType: "m4.large",
@@ -156,14 +178,10 @@ describe("create wording", () => {
     );
   });
 
-  it("accepts yes and y, in any case; anything else is no", () => {
-    expect([saidYes("yes"), saidYes("YES "), saidYes("y")]).toEqual([true, true, true]);
-    expect([saidYes("no"), saidYes(""), saidYes(undefined), saidYes("yess")]).toEqual([
-      false,
-      false,
-      false,
-      false,
-    ]);
+  it("accepts what the prompt asks for, yes in any case; anything else, y included, is no", () => {
+    expect([saidYes("yes"), saidYes("YES "), saidYes(" Yes\r")]).toEqual([true, true, true]);
+    const others = ["y", "Y", "no", "", undefined, "yess", "yes please"];
+    expect(others.map(saidYes)).toEqual(others.map(() => false));
   });
 
   it("hints at the instance type only for on-demand annexes", () => {
@@ -223,24 +241,18 @@ describe("setup and off wording", () => {
     );
   });
 
-  it("confirms off with the number of instances being terminated", () => {
-    expect(
-      offLine({
-        name: "A",
-        state: "stopping",
-        instances: [{ state: "shutting-down" }, { state: "terminated" }],
-      }),
-    ).toBe("Annex A is shutting down: terminating 1 instance.");
-    expect(offLine({ name: "A", state: "ended", endReason: "expired", instances: [] })).toBe(
+  it("confirms off with the number of instances EC2 is terminating", () => {
+    expect(offLine({ name: "A", state: "ended", endReason: "off" }, 3)).toBe(
+      "Annex A is shutting down: terminating 3 instances.",
+    );
+    expect(offLine({ name: "A", state: "stopping" }, 1)).toBe(
+      "Annex A is shutting down: terminating 1 instance.",
+    );
+    expect(offLine({ name: "A", state: "ended", endReason: "expired" }, 0)).toBe(
       "Annex A had already ended (expired).",
     );
-    expect(
-      offLine({
-        name: "A",
-        state: "ended",
-        endReason: "off",
-        instances: [{ state: "terminated" }],
-      }),
-    ).toBe("Annex A is off; no instances are left.");
+    expect(offLine({ name: "A", state: "ended", endReason: "off" }, 0)).toBe(
+      "Annex A is off; no instances are left.",
+    );
   });
 });

@@ -67,6 +67,31 @@ const ROUTES = {
       },
     },
   },
+  "POST /setup": {
+    status: 422,
+    body: {
+      error: {
+        code: "ValidationFailed",
+        message: "poolPassword: is required (or poolToken): no pool secret is stored yet",
+        issues: [
+          {
+            path: "poolPassword",
+            message: "is required (or poolToken): no pool secret is stored yet",
+          },
+        ],
+      },
+    },
+  },
+  "PATCH /annexes/Limited": {
+    status: 422,
+    body: {
+      error: {
+        code: "ValidationFailed",
+        message: "durationHours: must be at most 24 hours",
+        issues: [{ path: "durationHours", message: "must be at most 24 hours" }],
+      },
+    },
+  },
   "GET /annexes/NoSuch": {
     status: 404,
     body: { error: { code: "NotFound", message: 'annex "NoSuch" not found' } },
@@ -176,6 +201,21 @@ describe("run", () => {
     });
     expect(code).toBe(1);
     expect(io.stderr).toEqual(["annex: unexpected error: boom at somewhere (file.ts:1:1)\n"]);
+  });
+
+  it("says a refused field with the flag that was typed, exit code 3", async () => {
+    const io = memoryIo();
+    expect(await run(["-annex-name", "Limited", "-duration", "48"], deps(io))).toBe(3);
+    expect(io.stderr).toEqual(["annex: -duration must be at most 24 hours\n"]);
+  });
+
+  it("names the secret flags and what each is for when setup needs a pool secret", async () => {
+    const io = memoryIo();
+    const argv = ["-setup", "-collector-host", "cm.example.org", "-allow-cidr", "10.0.0.0/8"];
+    expect(await run(argv, deps(io))).toBe(3);
+    expect(io.stderr).toEqual([
+      "annex: -pool-password-file is required (or -pool-token-file): no pool secret is stored yet (-pool-password-file FILE: a file holding the pool password, for HTCondor's PASSWORD authentication; -pool-token-file FILE: a file holding an HTCondor IDTOKEN the instances join the pool with)\n",
+    ]);
   });
 
   it("reports a 4xx with exit code 3 and the server's words", async () => {

@@ -1,17 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { parseArgs } from "../../../cli/args.ts";
 import { UsageError } from "../../../cli/errors.ts";
-import { checkCidr } from "../../../cli/setup-request.ts";
 import { type PlanContext, planFor } from "../../../cli/validate.ts";
+import { DEFAULT_DURATION_HOURS } from "../../../shared/domain/lease.ts";
 
 const files: Record<string, string> = {
   "fleet.json": JSON.stringify({
     IamFleetRole: "arn:aws:iam::123456789012:role/r",
     TargetCapacity: 5,
+    LaunchSpecifications: [{ InstanceType: "c3.large", WeightedCapacity: 2 }],
   }),
   "array.json": "[1, 2]",
   "broken.json": "{ nope",
   "ud.sh": "#!/bin/sh\necho hi\n",
+  "nofleetrole.json": JSON.stringify({ LaunchSpecifications: [{ InstanceType: "c3.large" }] }),
   pw: "secret\n",
 };
 
@@ -24,6 +26,7 @@ const ctx: PlanContext = {
   defaults: {},
   username: "alice",
   findCollector: () => undefined,
+  newToken: () => "token-1",
 };
 
 function plan(argv: string[], context: PlanContext = ctx) {
@@ -43,16 +46,17 @@ function usage(argv: string[], context: PlanContext = ctx): string {
 }
 
 describe("planFor create", () => {
-  it("applies condor_annex's durations and the caller as owner, and leaves the type to the pool", () => {
+  it("applies the domain's default durations and the caller as owner, and leaves the type to the pool", () => {
     expect(plan(["-count", "2", "-annex-name", "A"])).toEqual({
       command: "create",
       yes: false,
       specified: { duration: false, idle: false, instanceType: false },
       body: {
         name: "A",
+        clientToken: "token-1",
         kind: "on-demand",
         count: 2,
-        durationHours: 50 / 60,
+        durationHours: DEFAULT_DURATION_HOURS,
         idleHours: 0.25,
         owners: ["alice"],
       },
@@ -139,32 +143,23 @@ describe("planFor create", () => {
   });
 
   it.each([
-    [
-      ["-count", "0", "-annex-name", "A"],
-      "the number of requested instances must be greater than zero.",
-    ],
+    [["-count", "0", "-annex-name", "A"], "-count must be at least 1"],
     [["-count", "1.5", "-annex-name", "A"], "-count requires an integer argument."],
-    [
-      ["-count", "1", "-annex-name", "A", "-duration", "-1"],
-      "the duration must be greater than zero.",
-    ],
+    [["-count", "1", "-annex-name", "A", "-duration", "-1"], "-duration must be greater than 0"],
     [
       ["-count", "1", "-annex-name", "A", "-duration", "soon"],
       "-duration accepts a decimal number of hours.",
     ],
-    [["-count", "1", "-annex-name", "A", "-idle", "0"], "the idle time must be greater than zero."],
+    [["-count", "1", "-annex-name", "A", "-idle", "0"], "-idle must be greater than 0"],
     [
       ["-count", "1", "-annex-name", "A", "-duration", "1", "-idle", "2"],
-      "the idle time (2.00 hours) must not be longer than the duration (1.00 hours).",
+      "-idle must not exceed -duration (1)",
     ],
-    [
-      ["-count", "1", "-annex-name", "A", "-idle", "1"],
-      "the idle time (1.00 hours) must not be longer than the duration (0.83 hours).",
-    ],
+    [["-count", "1", "-annex-name", "A", "-idle", "1"], "-idle must not exceed -duration (0.83)"],
     [["-count", "1"], "you must specify -annex-name."],
     [
       ["-annex-name", "S", "-slots", "0", "-aws-spot-fleet-config-file", "fleet.json"],
-      "the number of requested slots must be greater than zero.",
+      "-slots must be at least 1",
     ],
     [
       ["-annex-name", "S", "-slots", "5"],
@@ -188,26 +183,51 @@ describe("planFor create", () => {
     ],
     [
       ["-count", "1", "-annex-name", "A", "-owner", "bob", "-no-owner"],
-      "-owner and -no-owner contradict each other; give one.",
+      "-owner must not be given with -no-owner",
     ],
     [
       ["-count", "1", "-annex-name", "A", "-tag", "aws:x", "1"],
-      "tag name 'aws:x' is reserved (aws: and annex: prefixes).",
+      '-tag "aws:x" key must not start with aws: or annex:',
+    ],
+    [
+      ["-count", "1", "-annex-name", "A", "-tag", "Project", "x", "-tag", "Project", "y"],
+      "-tag 'Project' was given twice.",
     ],
     [
       ["-count", "1", "-annex-name", "A", "-aws-on-demand-ami-id", "ami-xyz"],
-      "'ami-xyz' is not an AMI id (like ami-0123456789abcdef0).",
+      "-aws-on-demand-ami-id must be an AMI id such as ami-0123456789abcdef0",
     ],
     [
       ["-count", "1", "-annex-name", "A", "-aws-on-demand-instance-type", "large"],
-      "'large' is not an EC2 instance type (like m4.large).",
+      "-aws-on-demand-instance-type must be an instance type such as m5.large",
     ],
     [
-      ["-count", "1", "-annex-name", "A", "-aws-on-demand-security-group-ids", "default"],
-      "'default' is not a security group id (like sg-0123456789abcdef0).",
+      [
+        "-count",
+        "1",
+        "-annex-name",
+        "A",
+        "-aws-on-demand-security-group-ids",
+        "sg-01234567,default",
+      ],
+      "-aws-on-demand-security-group-ids (item 2) must be a security group id such as sg-0123456789abcdef0",
+    ],
+    [
+      ["-count", "1", "-annex-name", "A", "-aws-user-data", "x".repeat(16 * 1024 + 1)],
+      "-aws-user-data must be at most 16384 bytes",
+    ],
+    [
+      ["-annex-name", "S", "-slots", "5", "-aws-spot-fleet-config-file", "nofleetrole.json"],
+      "-aws-spot-fleet-config-file IamFleetRole is required",
     ],
   ])("rejects %j", (argv, message) => {
     expect(usage(argv)).toBe(message);
+  });
+
+  it("leaves the pool's limits to the service (setup may have raised them)", () => {
+    expect(
+      plan(["-count", "500", "-annex-name", "A", "-duration", "9000", "-idle", "1"]),
+    ).toMatchObject({ body: { count: 500, durationHours: 9000 } });
   });
 
   it("rejects annex names the service would refuse", () => {
@@ -218,7 +238,7 @@ describe("planFor create", () => {
       /^the annex name 'a b' is not valid/,
     );
     expect(usage(["-count", "1", "-annex-name", "x".repeat(33)])).toMatch(
-      /is not valid: it must be 1 to 32/,
+      /is not valid: it must be at most 32 characters\.$/,
     );
     expect(plan(["-count", "1", "-annex-name", "x".repeat(32)])).toMatchObject({
       body: { name: "x".repeat(32) },
@@ -259,7 +279,13 @@ describe("planFor other commands", () => {
   });
 
   it("lists everything for status without a name", () => {
-    expect(plan(["status"])).toEqual({ command: "status", name: undefined, classad: false });
+    expect(plan(["status"])).toEqual({
+      command: "status",
+      name: undefined,
+      classad: false,
+      all: false,
+    });
+    expect(plan(["status", "--all"])).toMatchObject({ command: "status", all: true });
   });
 
   it("builds the setup body, reading the pool password file", () => {
@@ -309,12 +335,34 @@ describe("planFor other commands", () => {
   });
 });
 
-describe("checkCidr", () => {
-  it("accepts IPv4 and IPv6 blocks and rejects the rest", () => {
-    expect(checkCidr("203.0.113.0/24")).toBe("203.0.113.0/24");
-    expect(checkCidr("2001:db8::/32")).toBe("2001:db8::/32");
-    expect(() => checkCidr("10.0.0.0")).toThrow(UsageError);
-    expect(() => checkCidr("300.0.0.0/8")).toThrow(UsageError);
-    expect(() => checkCidr("10.0.0.0/33")).toThrow(UsageError);
+describe("planFor setup", () => {
+  const setup = (...extra: string[]) =>
+    usage(["setup", "-collector-host", "cm:9618", "-allow-cidr", "10.0.0.0/8", ...extra]);
+
+  it.each([
+    [
+      ["-ssh-cidr", "10.0.0.0"],
+      "-ssh-cidr must be a CIDR block such as 192.0.2.0/24 or 2001:db8::/32",
+    ],
+    [["-ssh-cidr", "10.0.0.1/8"], "-ssh-cidr has host bits set (did you mean 10.0.0.0/8?)"],
+    [["-ssh-cidr", "10.0.0.0/33"], "-ssh-cidr prefix length must be at most 32"],
+    [["-vpc-id", "default"], "-vpc-id must be a VPC id such as vpc-0123456789abcdef0"],
+    [["-max-count", "0"], "-max-count must be at least 1"],
+    [
+      ["-default-ami-id", "ami-1"],
+      "-default-ami-id must be an AMI id such as ami-0123456789abcdef0",
+    ],
+    [
+      ["-pool-password-file", "pw", "-pool-token-file", "pw"],
+      "-pool-token-file must be an HTCondor IDTOKEN (a JWT); -pool-token-file must not be given with -pool-password-file",
+    ],
+  ])("rejects %j in the flags' words", (extra, message) => {
+    expect(setup(...extra)).toBe(message);
+  });
+
+  it("accepts IPv4 and IPv6 blocks", () => {
+    expect(plan(["setup", "-collector-host", "cm", "-allow-cidr", "2001:db8::/32"])).toMatchObject({
+      body: { allowCidr: "2001:db8::/32" },
+    });
   });
 });
