@@ -29,6 +29,31 @@ export const eventSchema = z
   .passthrough();
 export type AnnexEvent = z.infer<typeof eventSchema>;
 
+/** What create (and its dry run) estimated an annex can cost at most. */
+export const estimateSchema = z
+  .object({
+    maxUsd: z.number().nullish(),
+    perHourUsd: z.number().nullish(),
+    firstMinuteUsd: z.number().nullish(),
+    hours: z.number().nullish(),
+    basis: optionalText,
+    unknownTypes: z.array(text).nullish(),
+  })
+  .passthrough();
+export type Estimate = z.infer<typeof estimateSchema>;
+
+/** An annex's spend: so far, per hour now, projected at its end (final once ended). */
+export const costSchema = z
+  .object({
+    spentUsd: z.number(),
+    burnUsdPerHour: z.number().nullish(),
+    projectedUsd: z.number().nullish(),
+    budgetEndsAt: optionalText,
+    final: z.boolean().nullish(),
+    unknownTypes: z.array(text).nullish(),
+  })
+  .passthrough();
+
 export const annexSchema = z
   .object({
     id: text,
@@ -45,11 +70,27 @@ export const annexSchema = z
     leaseExpiresAt: optionalText,
     leaseRemainingSeconds: z.number().nullish(),
     idleTimeoutSeconds: z.number().nullish(),
+    endsAt: optionalText,
+    budgetUsd: z.number().nullish(),
+    estimate: estimateSchema.nullish(),
+    cost: costSchema.nullish(),
     instances: z.array(instanceSchema).nullish(),
     events: z.array(eventSchema).nullish(),
   })
   .passthrough();
 export type Annex = z.infer<typeof annexSchema>;
+
+/** POST /annexes with `dryRun: true`: the request as the service reads it, and its estimate. */
+export const dryRunAnswer = z
+  .object({
+    dryRun: z.literal(true),
+    estimate: estimateSchema,
+    request: z
+      .object({ instanceType: optionalText, budgetUsd: z.number().nullish() })
+      .passthrough(),
+  })
+  .passthrough();
+export type DryRunAnswer = z.infer<typeof dryRunAnswer>;
 
 export const oneAnnexAnswer = z.object({ annex: annexSchema }).passthrough();
 /** DELETE /annexes/{name}: the annex, and the instances this call had EC2 terminate. */
