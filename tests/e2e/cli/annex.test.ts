@@ -572,7 +572,10 @@ describe("annex status, extend, history, off", () => {
     const all = await annex(["status", "--all"]);
     expect(all.stdout).toMatch(
       // The ended annex keeps its final cost; it had no budget.
-      new RegExp(`^${name}\\s+-\\s+\\S+\\s+\\(ended\\)\\s.*ended \\(off\\)\\s+\\$\\d+\\.\\d+\\s+-$`, "m"),
+      new RegExp(
+        `^${name}\\s+-\\s+\\S+\\s+\\(ended\\)\\s.*ended \\(off\\)\\s+\\$\\d+\\.\\d+\\s+-$`,
+        "m",
+      ),
     );
     expect(all.stdout).not.toMatch(/not shown/);
   });
