@@ -24,6 +24,9 @@ export interface AnnexCost extends SpendCurve {
   final?: boolean;
 }
 
+/** The latest time a deadline is kept at (9999-12-31T23:59:59Z): a far budget is as good as none. */
+const LATEST = 253_402_300_799;
+
 const minOf = (...times: (number | undefined)[]): number | undefined => {
   const known = times.filter((t): t is number => t !== undefined);
   return known.length > 0 ? Math.min(...known) : undefined;
@@ -48,9 +51,13 @@ export function costOf(
       : BUDGET_MARKS.filter((mark) => !before.includes(mark) && reachedBy(mark));
   const marksReached = [...before, ...reached].sort((a, b) => a - b);
   const pending = BUDGET_MARKS.filter((mark) => !marksReached.includes(mark));
-  const budgetEndsAt = budgetUsd === undefined ? undefined : whenSpent(curve, budgetUsd);
+  const until = (usd: number) => {
+    const at = whenSpent(curve, usd);
+    return at === undefined ? undefined : Math.min(at, LATEST);
+  };
+  const budgetEndsAt = budgetUsd === undefined ? undefined : until(budgetUsd);
   const nextMarkAt =
-    budgetUsd === undefined ? undefined : minOf(...pending.map((m) => whenSpent(curve, share(m))));
+    budgetUsd === undefined ? undefined : minOf(...pending.map((m) => until(share(m))));
   return {
     cost: {
       ...curve,

@@ -50,7 +50,12 @@ export class DynamoDbPriceCache implements PriceCache, SpotWatchList {
   async watch(annexId: string, types: readonly string[]): Promise<void> {
     await Promise.all(
       types.map((type) =>
-        this.db.send(new PutCommand({ TableName: this.table, Item: spotWatchKey(type, annexId) })),
+        this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...spotWatchKey(type, annexId), instanceType: type, annexId },
+          }),
+        ),
       ),
     );
   }
@@ -65,18 +70,18 @@ export class DynamoDbPriceCache implements PriceCache, SpotWatchList {
     );
   }
 
-  /** Every watched type with its annexes (keys only: one small item per annex and type). */
+  /** Every watched type with its annexes (one small item per annex and type). */
   async watched(): Promise<Map<string, string[]>> {
-    const items = await queryAll<Record<string, unknown>>(this.db, {
+    const items = await queryAll<{ instanceType?: unknown; annexId?: unknown }>(this.db, {
       TableName: this.table,
       KeyConditionExpression: "pk = :pk",
       ExpressionAttributeValues: { ":pk": SPOT_WATCH_PARTITION },
-      ProjectionExpression: "sk",
+      ProjectionExpression: "instanceType, annexId",
     });
     const out = new Map<string, string[]>();
-    for (const item of items) {
-      const [type, annexId] = String(item.sk).split("#");
-      if (type && annexId) out.set(type, [...(out.get(type) ?? []), annexId]);
+    for (const { instanceType, annexId } of items) {
+      if (typeof instanceType !== "string" || typeof annexId !== "string") continue;
+      out.set(instanceType, [...(out.get(instanceType) ?? []), annexId]);
     }
     return out;
   }
