@@ -40,7 +40,6 @@ export const estimateSchema = z
     unknownTypes: z.array(text).nullish(),
   })
   .passthrough();
-export type Estimate = z.infer<typeof estimateSchema>;
 
 /** An annex's spend: so far, per hour now, projected at its end (final once ended). */
 export const costSchema = z
