@@ -5,7 +5,7 @@
  */
 
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import {
   CreateTableCommand,
@@ -63,6 +63,8 @@ export const LOCAL_NAMES = {
   instanceRole: "cloud-annex-local-instance-role",
   functionPrefix: "cloud-annex-local-",
 } as const;
+
+const LOCAL_ACCOUNT = "000000000000";
 
 let started = false;
 
@@ -170,10 +172,14 @@ function handlerEnvironment(
     ANNEX_BUCKET: LOCAL_NAMES.bucket,
     ANNEX_STAGE: LOCAL_NAMES.stage,
     ANNEX_INSTANCE_PROFILE: LOCAL_NAMES.instanceProfile,
+    ANNEX_INSTANCE_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${LOCAL_NAMES.instanceRole}`,
+    ANNEX_SPOT_FLEET_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/aws-ec2-spot-fleet-tagging-role`,
+    ANNEX_ADMINS: process.env.ANNEX_ADMINS ?? userInfo().username,
+    ANNEX_SERVER_ID: `${LOCAL_NAMES.functionPrefix}api`,
     ANNEX_FUNCTION_PREFIX: LOCAL_NAMES.functionPrefix,
     ANNEX_FUNCTIONS: functions.map((fn) => fn.name).join(","),
     ANNEX_IDENTITY_CERT: aws.ec2.identityCertificatePem,
-    ANNEX_ACCOUNT_ID: "000000000000",
+    ANNEX_ACCOUNT_ID: LOCAL_ACCOUNT,
     ANNEX_API_URL: `http://127.0.0.1:${apiPort}`,
     POWERTOOLS_SERVICE_NAME: "cloud-annex",
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",

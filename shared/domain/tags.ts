@@ -19,6 +19,8 @@ export const ANNEX_TAG_KEYS = {
   name: "annex:name",
   owner: "annex:owner",
   leaseExpires: "annex:lease-expires",
+  /** On the instances' security group, its own name: the stack's IAM lets setup edit only that group. */
+  securityGroup: "annex:security-group",
 } as const;
 
 /** The DescribeInstances filter names that match one of those tags' value exactly (or by wildcard). */

@@ -12,6 +12,7 @@ import {
   RevokeSecurityGroupIngressCommand,
 } from "@aws-sdk/client-ec2";
 import { LaunchRejectedError } from "../../domain/launch-errors.ts";
+import { ANNEX_TAG_KEYS } from "../../domain/tags.ts";
 import type { Ec2Network, IngressRule } from "../../ports/ec2.ts";
 import { errorName } from "./sdk-errors.ts";
 
@@ -75,9 +76,20 @@ export class AwsEc2Network implements Ec2Network {
     }
   }
 
+  /** Creates the group tagged with its name (`annex:security-group`), the tag IAM lets setup edit. */
   async createGroup(vpcId: string, name: string, description: string): Promise<string> {
     const result = await this.ec2.send(
-      new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: name, Description: description }),
+      new CreateSecurityGroupCommand({
+        VpcId: vpcId,
+        GroupName: name,
+        Description: description,
+        TagSpecifications: [
+          {
+            ResourceType: "security-group",
+            Tags: [{ Key: ANNEX_TAG_KEYS.securityGroup, Value: name }],
+          },
+        ],
+      }),
     );
     return result.GroupId ?? "";
   }
