@@ -1,13 +1,11 @@
-/** The annex life-cycle functions (create, list, status, reset, off): storage, EC2 instances, spot fleets and prices. */
+/** The annex life-cycle functions (create, list, status, reset, off): storage, EC2 instances and spot fleets. */
 
 import { ec2 } from "../adapters/aws/ec2-client.ts";
 import { AwsEc2Instances } from "../adapters/aws/ec2-instances.ts";
 import { AwsSpotFleets } from "../adapters/aws/ec2-spot-fleets.ts";
-import { AwsSpotPrices } from "../adapters/aws/spot-prices.ts";
 import { log } from "../adapters/http/logger.ts";
 import { getStringFromEnv } from "../config.ts";
 import type { AnnexPorts } from "../use-cases/annexes/ports.ts";
-import { priceCache, pricePorts } from "./prices.ts";
 import { annexRepository, claimRepository, configStore, instanceRepository } from "./storage.ts";
 
 export const annexPorts: AnnexPorts = {
@@ -19,7 +17,5 @@ export const annexPorts: AnnexPorts = {
   fleets: new AwsSpotFleets(ec2),
   apiUrl: getStringFromEnv("ANNEX_API_URL"),
   instanceProfileName: getStringFromEnv("ANNEX_INSTANCE_PROFILE"),
-  prices: pricePorts(new AwsSpotPrices(ec2)),
-  watch: priceCache,
   log,
 };

@@ -7,8 +7,7 @@ import type { Estimate } from "../../domain/estimate.ts";
 import { launchFailure } from "../../domain/launch-errors.ts";
 import { type AnnexView, presentAnnex } from "../../domain/tags.ts";
 import { currentInstances } from "./annex-status.ts";
-import { createPrepared, prepareCreate } from "./create-annex.ts";
-import type { AnnexPorts } from "./ports.ts";
+import { type CreatePorts, createPrepared, prepareCreate } from "./create-annex.ts";
 
 /** A dry run's answer: what would be requested and what it can cost. */
 export interface DryRunView {
@@ -31,7 +30,7 @@ export interface DryRunView {
  * the annex in the answer beside it. A dry run answers the estimate and changes nothing.
  */
 export async function createAndDescribe(
-  ports: AnnexPorts,
+  ports: CreatePorts,
   owner: string,
   body: unknown,
   now: number,

@@ -28,8 +28,11 @@ import { isoFromEpoch } from "../../domain/tags.ts";
 import { reviseCost } from "./cost.ts";
 import { estimateRequest } from "./estimate-annex.ts";
 import { type Launched, launchInstances, recordLaunch, requestFleet } from "./launch-annex.ts";
-import type { AnnexPorts } from "./ports.ts";
+import type { AnnexPorts, PricedPorts } from "./ports.ts";
 import { instanceUserData } from "./user-data.ts";
+
+/** What create works through: the annex ports, and prices for the estimate and the spend. */
+export type CreatePorts = AnnexPorts & PricedPorts;
 
 export interface CreateResult {
   annex: Annex;
@@ -49,7 +52,7 @@ export interface PreparedCreate {
 
 /** Validates a create body against the pool's settings and estimates it (a budget it cannot keep is a 422). */
 export async function prepareCreate(
-  ports: Pick<AnnexPorts, "store" | "apiUrl" | "prices">,
+  ports: Pick<AnnexPorts, "store" | "apiUrl"> & Pick<PricedPorts, "prices">,
   body: unknown,
   now: number,
 ): Promise<PreparedCreate> {
@@ -102,7 +105,7 @@ export async function prepareCreate(
 
 /** Creates (or, for a replayed client token, returns) the caller's annex. */
 export async function createAnnex(
-  ports: AnnexPorts,
+  ports: CreatePorts,
   owner: string,
   body: unknown,
   now: number,
@@ -112,7 +115,7 @@ export async function createAnnex(
 
 /** Creates the annex of a prepared request (never a dry run). */
 export async function createPrepared(
-  ports: AnnexPorts,
+  ports: CreatePorts,
   owner: string,
   prepared: PreparedCreate,
   now: number,
@@ -198,7 +201,7 @@ function newAnnex(
 
 /** Carries a `requested` annex through upload and launch; any other state is returned as it is. */
 async function resume(
-  ports: AnnexPorts,
+  ports: CreatePorts,
   settings: PoolSettings,
   request: Exclude<CreateAnnexRequest, { kind: "fleet" }>,
   annex: Annex,

@@ -1,4 +1,4 @@
-/** The ports the annex life-cycle use-cases (create, status, reset, off) work through. */
+/** The ports the annex life-cycle use-cases (create, status, reset, off) work through; create and off price too. */
 
 import type { ConfigStore } from "../../ports/config-store.ts";
 import type { Ec2Instances, SpotFleets } from "../../ports/ec2.ts";
@@ -23,10 +23,13 @@ export interface AnnexPorts {
   apiUrl: string;
   /** The instance profile instances launch with. */
   instanceProfileName?: string | undefined;
-  /** Prices, for estimates and spend; the annexes whose spot prices the enforcer watches. */
+  log: Log;
+}
+
+/** Prices, for estimates and spend; the annexes whose spot prices the enforcer watches. */
+export interface PricedPorts {
   prices: PricePorts;
   watch: SpotWatchList;
-  log: Log;
 }
 
 /** What ending an annex (`off`, the lease, no instance left) works through. */

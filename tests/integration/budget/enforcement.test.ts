@@ -74,7 +74,9 @@ describe("budget: the enforcer ends an annex `budget`", () => {
       "budget",
     ]);
     const { getAnnexStatus } = await import("../../../shared/use-cases/annexes/annex-status.ts");
-    const { annexPorts } = await import("../../../shared/composition/annexes.ts");
+    const { pricedAnnexPorts: annexPorts } = await import(
+      "../../../shared/composition/priced-annexes.ts"
+    );
     const view = await getAnnexStatus(annexPorts, OWNER, annex.name, at + 3600);
     expect(view.cost).toMatchObject({ final: true, spentUsd: Math.round(spent * 1e6) / 1e6 });
   });
@@ -117,7 +119,9 @@ describe("budget: a lease reset cannot carry an annex past its budget", () => {
     const start = annex.createdAt;
     await s.bootstrapped(annex, id, start);
     const { resetLease } = await import("../../../shared/use-cases/annexes/reset-lease.ts");
-    const { annexPorts } = await import("../../../shared/composition/annexes.ts");
+    const { pricedAnnexPorts: annexPorts } = await import(
+      "../../../shared/composition/priced-annexes.ts"
+    );
     s.moveTo(start + 60);
     await s.heartbeat(annex, id, "busy", start + 60);
     const reset = await resetLease(annexPorts, OWNER, annex.name, { durationHours: 5 }, start + 60);
@@ -157,7 +161,9 @@ describe("budget: a lease reset cannot carry an annex past its budget", () => {
 
 /** Records a spot fleet's instances as bootstrap does (type, market, zone from EC2), spend re-computed. */
 async function recordFleet(annex: Annex, at: number) {
-  const { annexPorts } = await import("../../../shared/composition/annexes.ts");
+  const { pricedAnnexPorts: annexPorts } = await import(
+    "../../../shared/composition/priced-annexes.ts"
+  );
   const { reviseCost } = await import("../../../shared/use-cases/annexes/cost.ts");
   const found = await annexPorts.ec2.findByAnnex(annex.id);
   await s.instances.addInstances(
@@ -180,7 +186,9 @@ async function recordFleet(annex: Annex, at: number) {
 
 describe("budget: spot price changes move the budget deadline", () => {
   it("moves it earlier when the price rises and later when it falls, at the enforcer's poll", async () => {
-    const { annexPorts } = await import("../../../shared/composition/annexes.ts");
+    const { pricedAnnexPorts: annexPorts } = await import(
+      "../../../shared/composition/priced-annexes.ts"
+    );
     const { createAnnex } = await import("../../../shared/use-cases/annexes/create-annex.ts");
     const config = {
       IamFleetRole: "arn:aws:iam::000000000000:role/aws-ec2-spot-fleet-tagging-role",
