@@ -7,7 +7,8 @@ import type { Estimate } from "../../domain/estimate.ts";
 import { launchFailure } from "../../domain/launch-errors.ts";
 import { type AnnexView, presentAnnex } from "../../domain/tags.ts";
 import { currentInstances } from "./annex-status.ts";
-import { type CreatePorts, createPrepared, prepareCreate } from "./create-annex.ts";
+import { type CreatePorts, createPrepared } from "./create-annex.ts";
+import { prepareCreate } from "./prepare-create.ts";
 
 /** A dry run's answer: what would be requested and what it can cost. */
 export interface DryRunView {

@@ -9,27 +9,19 @@
 import { ulid } from "ulid";
 import type { Annex } from "../../domain/annex.ts";
 import { buildConfigBundle } from "../../domain/condor-config.ts";
-import {
-  ConflictError,
-  IdempotencyMismatchError,
-  NameInUseError,
-  ValidationError,
-} from "../../domain/errors.ts";
-import { type Estimate, estimateMessage } from "../../domain/estimate.ts";
+import { ConflictError, IdempotencyMismatchError, NameInUseError } from "../../domain/errors.ts";
+import { estimateMessage } from "../../domain/estimate.ts";
 import { CapacityError, LaunchRejectedError } from "../../domain/launch-errors.ts";
 import { DEFAULT_BOOT_GRACE_SECONDS, hoursToSeconds, leaseExpiry } from "../../domain/lease.ts";
-import type { PriceTable } from "../../domain/prices.ts";
-import { type CreateAnnexRequest, parseCreateAnnex } from "../../domain/requests/create-annex.ts";
+import type { CreateAnnexRequest } from "../../domain/requests/create-annex.ts";
 import { requestHash } from "../../domain/requests/request-hash.ts";
-import { FALLBACK_INSTANCE_TYPE, type PoolSettings } from "../../domain/settings.ts";
-import { fleetSummary } from "../../domain/spot-fleet.ts";
+import type { PoolSettings } from "../../domain/settings.ts";
 import { transition } from "../../domain/state-machine.ts";
 import { isoFromEpoch } from "../../domain/tags.ts";
 import { reviseCost } from "./cost.ts";
-import { estimateRequest } from "./estimate-annex.ts";
 import { type Launched, launchInstances, recordLaunch, requestFleet } from "./launch-annex.ts";
 import type { AnnexPorts, PricedPorts } from "./ports.ts";
-import { instanceUserData } from "./user-data.ts";
+import { type PreparedCreate, prepareCreate } from "./prepare-create.ts";
 
 /** What create works through: the annex ports, and prices for the estimate and the spend. */
 export type CreatePorts = AnnexPorts & PricedPorts;
@@ -38,69 +30,6 @@ export interface CreateResult {
   annex: Annex;
   /** False when this call replayed an earlier one with the same client token. */
   created: boolean;
-}
-
-/** A create request validated, shaped and estimated: everything decided before any side effect. */
-export interface PreparedCreate {
-  settings: PoolSettings;
-  request: Exclude<CreateAnnexRequest, { kind: "fleet" }>;
-  shape: { imageId: string; instanceType: string };
-  userData: string;
-  estimate: Estimate;
-  pinnedPrices?: PriceTable;
-}
-
-/** Validates a create body against the pool's settings and estimates it (a budget it cannot keep is a 422). */
-export async function prepareCreate(
-  ports: Pick<AnnexPorts, "store" | "apiUrl"> & Pick<PricedPorts, "prices">,
-  body: unknown,
-  now: number,
-): Promise<PreparedCreate> {
-  const settings = await ports.store.getSettings();
-  if (settings === undefined)
-    throw new ConflictError("setup has not been run: run `annex setup` first");
-  const request = parseCreateAnnex(body, settings.limits);
-  if (request.kind === "fleet") {
-    throw new ValidationError([
-      {
-        path: "kind",
-        message: `${request.kind} annexes are not available yet: use on-demand (count) or spot-fleet (slots)`,
-      },
-    ]);
-  }
-  const launchShape =
-    request.kind === "spot-fleet"
-      ? fleetSummary(request, settings.defaults.imageId)
-      : {
-          imageId: request.imageId ?? settings.defaults.imageId,
-          instanceType:
-            request.instanceType ?? settings.defaults.instanceType ?? FALLBACK_INSTANCE_TYPE,
-        };
-  const imageId = launchShape.imageId;
-  if (imageId === undefined) {
-    throw new ValidationError([
-      { path: "imageId", message: "is required: setup stored no default image" },
-    ]);
-  }
-  const userData = instanceUserData(
-    ports.apiUrl,
-    request.userData ?? request.defaultUserData,
-    DEFAULT_BOOT_GRACE_SECONDS,
-  );
-  const priced = await estimateRequest(
-    ports.prices,
-    request,
-    launchShape.instanceType,
-    settings,
-    now,
-  );
-  return {
-    settings,
-    request,
-    shape: { imageId, instanceType: launchShape.instanceType },
-    userData,
-    ...priced,
-  };
 }
 
 /** Creates (or, for a replayed client token, returns) the caller's annex. */

@@ -2,12 +2,13 @@
  * The estimate of a create request, before anything is written: on-demand, `count` instances of
  * one type; spot-fleet, the dearest of its launch specifications filling every slot (its
  * on-demand share at on-demand prices, the rest at today's spot price in the dearest zone).
- * A budget is checked against it here, so a refused one creates nothing.
+ * A budget is checked against it here, so a refused one creates nothing; with a budget, prices
+ * that cannot be had are a 503, without one they leave the estimate unknown.
  */
 
 import { checkBudget, type Estimate, estimateOf, type PricedLine } from "../../domain/estimate.ts";
 import { hoursToSeconds } from "../../domain/lease.ts";
-import type { PriceTable } from "../../domain/prices.ts";
+import { PricesUnavailableError, type PriceTable } from "../../domain/prices.ts";
 import type { CreateAnnexRequest } from "../../domain/requests/create-annex.ts";
 import type { PoolSettings } from "../../domain/settings.ts";
 import { onDemandQuotes, type Quote } from "../prices/on-demand.ts";
@@ -55,11 +56,18 @@ export async function estimateRequest(
         .map((l) => l.instanceType),
     ),
   ];
+  const none = new Map<string, Quote>();
+  // Without a budget, an outage of the price sources leaves the estimate unknown, not the create refused.
+  const orNone = (quotes: Promise<Map<string, Quote>>) =>
+    request.budgetUsd !== undefined
+      ? quotes
+      : quotes.catch((error: unknown) => {
+          if (!(error instanceof PricesUnavailableError)) throw error;
+          return none;
+        });
   const [onDemand, spot] = await Promise.all([
-    onDemandQuotes(prices, settings.prices, typesIn("on-demand"), now),
-    typesIn("spot").length > 0
-      ? spotQuotes(prices, typesIn("spot"), now)
-      : new Map<string, Quote>(),
+    orNone(onDemandQuotes(prices, settings.prices, typesIn("on-demand"), now)),
+    typesIn("spot").length > 0 ? orNone(spotQuotes(prices, typesIn("spot"), now)) : none,
   ]);
   const priced = fills.map((fill) =>
     fill.map((line) => ({
