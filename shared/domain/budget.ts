@@ -4,8 +4,9 @@
  * and its effective end — the lease end or the budget deadline, whichever comes first.
  */
 
-import type { Annex } from "./annex.ts";
+import type { Annex, AnnexInstance } from "./annex.ts";
 import { burnOf, type SpendCurve, spendAt, whenSpent } from "./cost.ts";
+import { type Market, poolKey } from "./prices.ts";
 
 /** Percentages of the budget the audit trail records when spend reaches them. */
 export const BUDGET_MARKS = [50, 80, 100] as const;
@@ -20,6 +21,8 @@ export interface AnnexCost extends SpendCurve {
   nextMarkAt?: number;
   /** Instance types with no known price: their instances are not counted. */
   unknownTypes?: string[];
+  /** USD per hour now of each pool the annex runs in (`poolKey`: type, market, spot zone). */
+  rates?: Record<string, number>;
   /** Set when the annex ended: the spend is its final cost. */
   final?: boolean;
 }
@@ -127,4 +130,18 @@ export function presentCost(
     final,
     ...(cost.unknownTypes ? { unknownTypes: [...cost.unknownTypes] } : {}),
   };
+}
+
+/** How a record is bought: as recorded, else as the annex kind buys. */
+export const marketOf = (annex: Pick<Annex, "kind">, record: AnnexInstance): Market =>
+  record.market ?? (annex.kind === "on-demand" ? "on-demand" : "spot");
+
+/** What a running instance costs per hour now, as the annex's spend last priced it. */
+export function instanceRate(
+  annex: Pick<Annex, "kind" | "cost">,
+  record: AnnexInstance,
+): number | undefined {
+  if (record.endedAt !== undefined) return undefined;
+  const key = poolKey(record.instanceType, marketOf(annex, record), record.availabilityZone);
+  return annex.cost?.rates?.[key];
 }

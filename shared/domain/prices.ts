@@ -30,6 +30,11 @@ export const SPOT_POINTS_KEPT = 500;
 /** Where a price came from, as estimates and status report it. */
 export type PriceSource = "pinned" | "price-list" | "spot-now";
 
+/** Where an instance's price is the same: its type and market, and for spot its zone. */
+export function poolKey(type: string, market: Market, zone: string | undefined): string {
+  return market === "spot" ? `${type} spot ${zone ?? "?"}` : `${type} on-demand`;
+}
+
 /** The price in force at `at` in a history sorted oldest first (before the first point: the first). */
 export function priceAt(history: readonly PricePoint[], at: number): number | undefined {
   let price = history[0]?.usdPerHour;

@@ -8,7 +8,7 @@ import type {
   AnnexState,
   EndReason,
 } from "./annex.ts";
-import { type CostView, effectiveEnd, presentCost } from "./budget.ts";
+import { type CostView, effectiveEnd, instanceRate, presentCost } from "./budget.ts";
 import { isStoppedOrGone } from "./ec2.ts";
 import type { Estimate } from "./estimate.ts";
 import { leaseRemaining } from "./lease.ts";
@@ -76,6 +76,8 @@ export interface InstanceView {
   launchedAt: string;
   joined: boolean;
   idleSince?: string;
+  /** What it costs per hour now (its type's price, on its market and in its zone). */
+  usdPerHour?: number;
 }
 
 /** An audit-trail entry as the API shows it. */
@@ -121,8 +123,9 @@ export function idleSince(instance: AnnexInstance): number | undefined {
   return instance.lastBusyAt ?? instance.bootstrappedAt ?? instance.lastHeartbeatAt;
 }
 
-function presentInstance(instance: AnnexInstance): InstanceView {
+function presentInstance(annex: Annex, instance: AnnexInstance): InstanceView {
   const since = idleSince(instance);
+  const rate = isStoppedOrGone(instance.ec2State) ? undefined : instanceRate(annex, instance);
   return {
     id: instance.instanceId,
     type: instance.instanceType,
@@ -130,6 +133,7 @@ function presentInstance(instance: AnnexInstance): InstanceView {
     launchedAt: isoFromEpoch(instance.launchedAt),
     joined: instance.bootstrappedAt !== undefined || instance.lastHeartbeatAt !== undefined,
     ...(since === undefined ? {} : { idleSince: isoFromEpoch(since) }),
+    ...(rate === undefined ? {} : { usdPerHour: rate }),
   };
 }
 
@@ -176,7 +180,7 @@ export function presentAnnex(
     ...(annex.budgetUsd === undefined ? {} : { budgetUsd: annex.budgetUsd }),
     ...(annex.estimate ? { estimate: annex.estimate } : {}),
     ...costField(annex, now),
-    instances: byLaunch.map(presentInstance),
+    instances: byLaunch.map((instance) => presentInstance(annex, instance)),
     ...(events ? { events: [...events].sort((a, b) => a.at - b.at).map(presentEvent) } : {}),
   };
 }

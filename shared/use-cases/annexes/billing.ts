@@ -5,8 +5,9 @@
  */
 
 import type { Annex, AnnexInstance } from "../../domain/annex.ts";
+import { marketOf } from "../../domain/budget.ts";
 import type { BilledInstance } from "../../domain/cost.ts";
-import { type Market, type PricePoint, priceAt } from "../../domain/prices.ts";
+import { type Market, type PricePoint, poolKey, priceAt } from "../../domain/prices.ts";
 import { onDemandQuotes } from "../prices/on-demand.ts";
 import type { PricePorts } from "../prices/ports.ts";
 import { spotHistories, type ZoneHistories } from "../prices/spot.ts";
@@ -16,11 +17,9 @@ export interface Billing {
   instances: BilledInstance[];
   unknownTypes: string[];
   spotTypes: string[];
+  /** USD per hour now of each pool (`poolKey`) its records run in. */
+  rates: Record<string, number>;
 }
-
-/** How a record is bought: as recorded, else as the annex kind buys. */
-export const marketOf = (annex: Pick<Annex, "kind">, record: AnnexInstance): Market =>
-  record.market ?? (annex.kind === "on-demand" ? "on-demand" : "spot");
 
 /** A zone's history, or (zone unknown) the history of the zone dearest now. */
 function historyIn(zones: ZoneHistories, zone: string | undefined, now: number): PricePoint[] {
@@ -47,16 +46,21 @@ export async function billingOf(
   ]);
   const unknown = new Set<string>();
   const instances: BilledInstance[] = [];
+  const rates: Record<string, number> = {};
   for (const record of records) {
+    const market = marketOf(annex, record);
     const usd = onDemand.get(record.instanceType)?.usdPerHour;
     const prices =
-      marketOf(annex, record) === "spot"
+      market === "spot"
         ? historyIn(spot.get(record.instanceType) ?? {}, record.availabilityZone, now)
         : usd === undefined
           ? []
           : [{ at: record.launchedAt, usdPerHour: usd }];
+    const rate = priceAt(prices, now);
+    if (rate !== undefined)
+      rates[poolKey(record.instanceType, market, record.availabilityZone)] = rate;
     if (prices.length === 0) unknown.add(record.instanceType);
     else instances.push({ start: record.launchedAt, end: record.endedAt, prices });
   }
-  return { instances, unknownTypes: [...unknown].sort(), spotTypes };
+  return { instances, unknownTypes: [...unknown].sort(), spotTypes, rates };
 }

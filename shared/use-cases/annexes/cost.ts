@@ -6,7 +6,7 @@
  */
 
 import type { Annex, AnnexInstance } from "../../domain/annex.ts";
-import { type AnnexCost, costOf, spentBy } from "../../domain/budget.ts";
+import { type AnnexCost, costOf, marketOf, spentBy } from "../../domain/budget.ts";
 import { spendCurve } from "../../domain/cost.ts";
 import { formatUsd } from "../../domain/estimate.ts";
 import { PricesUnavailableError } from "../../domain/prices.ts";
@@ -16,7 +16,7 @@ import type { SpotWatchList } from "../../ports/prices.ts";
 import type { AnnexRepository, InstanceRepository } from "../../ports/repositories.ts";
 import type { PricePorts } from "../prices/ports.ts";
 import { freshAnnex, retryOnStale } from "../retry-on-stale.ts";
-import { type Billing, billingOf, marketOf } from "./billing.ts";
+import { type Billing, billingOf } from "./billing.ts";
 
 /** What keeping the spend works through. */
 export interface CostPorts {
@@ -69,7 +69,8 @@ export async function reviseCost(
       if (current.state === "ended" || (current.cost?.asOf ?? 0) > now)
         return { saved: current, reached: [] };
       const next = costOf(curve, current.budgetUsd, current.cost, billing.unknownTypes);
-      const saved = await ports.annexes.saveAnnex({ ...current, cost: next.cost }, now);
+      const cost = { ...next.cost, rates: billing.rates };
+      const saved = await ports.annexes.saveAnnex({ ...current, cost }, now);
       return { saved, reached: next.reached };
     },
   );

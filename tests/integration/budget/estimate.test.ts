@@ -203,17 +203,17 @@ describe("pinned prices", () => {
       200,
     );
     const body = createRequest("Pinned", { count: 2 });
-    const created = await api<AnnexAnswer & { annex: { cost?: { burnUsdPerHour: number } } }>(
-      "POST",
-      "/annexes",
-      body,
-    );
+    type Priced = {
+      annex: { cost?: { burnUsdPerHour: number }; instances: Array<{ usdPerHour?: number }> };
+    };
+    const created = await api<AnnexAnswer & Priced>("POST", "/annexes", body);
     expect(created.status).toBe(201);
     expect(created.body.annex.estimate).toMatchObject({
       perHourUsd: 0.17,
       basis: "prices pinned by setup",
     });
     expect(created.body.annex.cost?.burnUsdPerHour).toBeCloseTo(0.17, 9);
+    expect(created.body.annex.instances.map((i) => i.usdPerHour)).toEqual([0.085, 0.085]);
     await api("DELETE", "/annexes/Pinned");
     const refusedTable = await api<ErrorAnswer>("POST", "/setup", {
       ...SETUP,

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { presentCost } from "../../../../shared/domain/budget.ts";
-import { isoFromEpoch } from "../../../../shared/domain/tags.ts";
+import { isoFromEpoch, presentAnnex } from "../../../../shared/domain/tags.ts";
 import { ec2EventSchema, handleEc2Event } from "../../../../shared/enforcement/ec2-event.ts";
 import { runSweep } from "../../../../shared/enforcement/sweep.ts";
 import { finalCost, reviseCost } from "../../../../shared/use-cases/annexes/cost.ts";
@@ -58,6 +58,14 @@ describe("reviseCost", () => {
     seed(table, ec2, annex, 1, { market: "spot", availabilityZone: "us-east-1a" });
     const revised = await reviseCost(ports, annex.id, 3600);
     expect(revised?.cost?.spentUsd).toBeCloseTo(0.03, 9);
+    expect(revised?.cost?.rates).toEqual({ "m5.large spot us-east-1a": 0.03 });
+    const [shown] = presentAnnex(
+      revised ?? annex,
+      [...table.records.values()],
+      undefined,
+      3600,
+    ).instances;
+    expect(shown?.usdPerHour).toBe(0.03);
     expect([...(await prices.watch.watched())]).toEqual([["m5.large", [annex.id]]]);
     await endAnnex(ports, revised ?? annex, "off", 7200);
     expect(table.annexes.get(annex.id)?.cost).toMatchObject({ final: true });
