@@ -202,6 +202,12 @@ describe("pinned prices", () => {
     expect((await api("POST", "/setup", { ...SETUP, prices: { "m5.large": 0.085 } })).status).toBe(
       200,
     );
+    const check = await api<{ money: Record<string, unknown> }>("GET", "/setup");
+    expect(check.body.money).toEqual({
+      defaultBudgetUsd: 1e9,
+      maxBudgetUsd: 1e9,
+      prices: { "m5.large": 0.085 },
+    });
     const body = createRequest("Pinned", { count: 2 });
     type Priced = {
       annex: { cost?: { burnUsdPerHour: number }; instances: Array<{ usdPerHour?: number }> };
