@@ -4,6 +4,7 @@ import { z } from "zod";
 import { isHostPort, parseCidr } from "../net.ts";
 import type { PriceTable } from "../prices.ts";
 import { addIssue, imageId, instanceType, isJsonObject, parseBody } from "./common.ts";
+import { MAX_BUDGET_USD } from "./create-annex.ts";
 
 /** A CIDR block, normalized to canonical text; host bits must be zero. */
 const cidr = z.string().transform((text, ctx) => {
@@ -15,8 +16,12 @@ const cidr = z.string().transform((text, ctx) => {
   return parsed.cidr;
 });
 
-/** A sum of US dollars. */
-const usd = z.number().finite().positive("must be greater than 0").max(1e9, "must be at most 1e9");
+/** A sum of US dollars, at most what a create may name. */
+const usd = z
+  .number()
+  .finite()
+  .positive("must be greater than 0")
+  .max(MAX_BUDGET_USD, `must be at most ${MAX_BUDGET_USD}`);
 
 /** Pinned prices: instance type → USD per hour, at most 500 of them. */
 function checkPriceTable(table: unknown, ctx: z.RefinementCtx): void {
