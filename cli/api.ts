@@ -52,6 +52,27 @@ export const costSchema = z
     unknownTypes: z.array(text).nullish(),
   })
   .passthrough();
+/** A fleet annex's capacity: target, fulfilled, by pool, and what its launch got. */
+export const fleetSchema = z
+  .object({
+    capacityUnit: text,
+    targetCapacity: z.number(),
+    fulfilledCapacity: z.number(),
+    pools: z.array(
+      z
+        .object({
+          instanceType: text,
+          availabilityZone: text,
+          market: text,
+          instances: z.number(),
+          capacity: z.number(),
+        })
+        .passthrough(),
+    ),
+    launch: z.object({ fellBack: z.number().nullish() }).passthrough().nullish(),
+  })
+  .passthrough();
+export type Fleet = z.infer<typeof fleetSchema>;
 
 export const annexSchema = z
   .object({
@@ -74,6 +95,7 @@ export const annexSchema = z
     estimate: estimateSchema.nullish(),
     cost: costSchema.nullish(),
     instances: z.array(instanceSchema).nullish(),
+    fleet: fleetSchema.nullish(),
     events: z.array(eventSchema).nullish(),
   })
   .passthrough();

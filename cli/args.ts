@@ -4,6 +4,7 @@
  * Parsing only checks the shape of the command line; values are checked in validate.ts.
  */
 import { UsageError } from "./errors.ts";
+import { FLEET_OPTIONS } from "./fleet-options.ts";
 import {
   SPEC_BY_NAME as BY_NAME,
   COMMANDS,
@@ -171,6 +172,7 @@ function inferCommand(
     "aws-spot-fleet-config-file",
     "aws-on-demand",
     "aws-spot-fleet",
+    ...FLEET_OPTIONS,
   ];
   if (creates.some((name) => given.has(name))) return "create";
   if (given.has("duration")) {

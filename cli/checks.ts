@@ -26,7 +26,7 @@ export function checkName(name: string): string {
 }
 
 /** A whole number, in condor_annex's words; its range is the service's rule. */
-export function parseCount(value: string, flag: "count" | "slots" | "max-count"): number {
+export function parseCount(value: string, flag: "count" | "slots" | "max-count" | "cores"): number {
   if (!/^[+-]?\d+$/.test(value.trim())) {
     throw new UsageError(`-${flag} requires an integer argument.`);
   }

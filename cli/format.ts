@@ -1,6 +1,7 @@
 /** Pure text formatting for status tables, ClassAd-style listings and the audit trail. */
 import type { Annex, AnnexEvent, Instance } from "./api.ts";
 import { formatBudget, formatCost } from "./cost-format.ts";
+import { formatFleetPools } from "./format-fleet.ts";
 
 /** A span of seconds, compactly: `<1m`, `47m`, `1h05m`, `2d03h`. */
 export function formatSpan(seconds: number): string {
@@ -134,6 +135,7 @@ export function formatStatus(annexes: Annex[], now: number, hiddenEnded = 0): st
     return [hiddenEnded > 0 ? "No live annexes." : "No annexes.", ...hidden];
   return [
     ...formatTable(STATUS_HEADER, statusRows(annexes, now)),
+    ...formatFleetPools(annexes),
     "",
     statusSummary(annexes),
     ...hidden,

@@ -18,6 +18,7 @@ Usage:
   annex check-setup                                     verify the setup       (annex -check-setup)
   annex create -count N -annex-name NAME [options]      start an annex         (annex -count N -annex-name NAME)
   annex create -slots N -aws-spot-fleet-config-file F -annex-name NAME         (spot fleet)
+  annex create -cores N -aws-instance-types T1,T2 -annex-name NAME             (EC2 Fleet)
   annex status [NAME] [--all] [-classad]                instances and leases   (annex -status [-annex-name NAME])
   annex extend NAME -duration HOURS                     reset the lease to now + HOURS  (annex -annex-name NAME -duration HOURS)
   annex off NAME                                        terminate the annex now (condor_off -annex NAME)
@@ -61,8 +62,9 @@ Exits 1 when something is missing.`,
   create: `Usage: annex create -count N -annex-name NAME [options]
        annex -count N -annex-name NAME [options]
        annex -slots N -aws-spot-fleet-config-file FILE -annex-name NAME [options]
+       annex -cores N -aws-instance-types T1,T2,… -annex-name NAME [options]   (EC2 Fleet)
 
-  -count N                         on-demand instances
+  -count N                         on-demand instances (with the fleet options: fleet instances)
   -slots N                         spot fleet weighted capacity (with -aws-spot-fleet-config-file,
                                    the console's "JSON config")
   -duration HOURS                  lease: every instance is gone after this (default ${DEFAULT_DURATION_HOURS})
@@ -78,6 +80,18 @@ Exits 1 when something is missing.`,
   -owner USER[,USER…] | -no-owner  who may run jobs on the annex (default: you)
   -budget USD                      end the annex when it has spent USD (default: the pool's)
   -yes                             do not ask "Is that OK?" (only "yes" says yes)
+
+EC2 Fleet (the cheapest capacity per core across types and zones):
+  -cores N                         capacity in vCPUs, each type weighted by its vCPUs
+                                   (or -count N: capacity in instances)
+  -aws-instance-types T1,T2,…      the types to mix
+  -aws-vcpus MIN[-MAX]             or any type with this many vCPUs (attribute-based) …
+  -aws-memory-per-vcpu MIN[-MAX]   … and this much memory (GiB) per vCPU
+  -spot                            spot only (default: spot, falling back to on-demand)
+  -on-demand                       on-demand only
+  -spot-percent N                  N% on spot (falling back to on-demand), the rest on demand
+  -replace-interrupted             replace an interrupted spot instance while the lease allows
+  -aws-ami-id AMI                  image (default: setup -default-ami-id)
 
 The question says what the annex can cost at most (the service's estimate of this request).`,
   status: `Usage: annex status [NAME] [--all] [-classad] [--json]

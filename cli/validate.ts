@@ -11,6 +11,7 @@ import type { Limits } from "../shared/domain/settings.ts";
 import type { Invocation } from "./args.ts";
 import { checked, checkName, parseCount, parseHours, parseUsd, readFile } from "./checks.ts";
 import { UsageError } from "./errors.ts";
+import { type FleetBody, fleetFields, isFleet } from "./fleet-options.ts";
 import type { CommandName, Options } from "./options.ts";
 import { type SetupBody, setupBody } from "./setup-request.ts";
 
@@ -21,9 +22,12 @@ const NO_LIMITS: Limits = { maxCount: Number.MAX_SAFE_INTEGER, maxDurationHours:
 export interface CreateBody {
   name: string;
   clientToken: string;
-  kind: "on-demand" | "spot-fleet";
+  kind: "on-demand" | "spot-fleet" | "fleet";
   count?: number;
   slots?: number;
+  /** Fleet annexes: capacity in vCPUs (else `count` instances), and what to launch. */
+  cores?: number;
+  fleet?: FleetBody;
   instanceType?: string;
   imageId?: string;
   durationHours: number;
@@ -135,7 +139,7 @@ function createPlan(invocation: Invocation & { command: CommandName }, ctx: Plan
     clientToken: ctx.newToken(),
     ...leaseHours(options),
     ...sharedCreateFields(options, ctx),
-    ...(kind === "spot-fleet" ? spotFleetFields(invocation, ctx) : onDemandFields(options, ctx)),
+    ...kindFields(kind, invocation, ctx),
   };
   checked(given, () => parseCreateAnnex(body, NO_LIMITS));
   return {
@@ -150,7 +154,25 @@ function createPlan(invocation: Invocation & { command: CommandName }, ctx: Plan
   };
 }
 
-function annexKind({ options, given }: Invocation): CreateBody["kind"] {
+function kindFields(
+  kind: CreateBody["kind"],
+  invocation: Invocation,
+  ctx: PlanContext,
+): Partial<CreateBody> {
+  if (kind === "fleet") return fleetFields(invocation);
+  if (kind === "spot-fleet") return spotFleetFields(invocation, ctx);
+  return onDemandFields(invocation.options, ctx);
+}
+
+function annexKind(invocation: Invocation): CreateBody["kind"] {
+  const { options, given } = invocation;
+  if (isFleet(invocation)) {
+    if (options.onDemand || options.spotFleet)
+      throw new UsageError(
+        `-${options.onDemand ? "aws-on-demand" : "aws-spot-fleet"} is not for fleet annexes (-cores, -aws-instance-types, …).`,
+      );
+    return "fleet";
+  }
   const spot = given.has("slots") || given.has("aws-spot-fleet-config-file") || options.spotFleet;
   const onDemand = given.has("count") || options.onDemand;
   if (spot && onDemand) {

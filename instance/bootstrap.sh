@@ -219,16 +219,29 @@ boot() {
   "$ROOT$AGENT" heartbeat || log "first heartbeat failed; the timer retries"
 }
 
+# What this instance's metadata warns of: a spot interruption, else a rebalance recommendation.
+interruption_warning() {
+  local out=$STATE/imds.out
+  if [[ $(imds /latest/meta-data/spot/instance-action "$out") == 200 ]]; then
+    echo spot-interruption
+  elif [[ $(imds /latest/meta-data/events/recommendations/rebalance "$out") == 200 ]]; then
+    echo rebalance-recommendation
+  fi
+  rm -f "$out"
+}
+
 heartbeat() {
   [[ -f $STATE/heartbeat.curl ]] || die "not bootstrapped"
-  local slots total=0 busy=0 state=idle s lease='' says='' resp=$STATE/heartbeat.resp
+  local slots total=0 busy=0 state=idle s lease='' says='' warning resp=$STATE/heartbeat.resp
   if slots=$(condor_status -startd -direct "$(host)" -af State 2>/dev/null); then
     total=$(grep -c . <<<"$slots" || true)
     busy=$(grep -c '^Claimed' <<<"$slots" || true)
   fi
   ((busy == 0)) || state=busy
-  printf '{"annexId":"%s","instanceId":"%s","state":"%s","slots":{"total":%d,"claimed":%d}}\n' \
-    "$(<"$STATE/annex-id")" "$(<"$STATE/instance-id")" "$state" "$total" "$busy" >"$STATE/heartbeat.req"
+  warning=$(interruption_warning)
+  printf '{"annexId":"%s","instanceId":"%s","state":"%s","slots":{"total":%d,"claimed":%d}%s}\n' \
+    "$(<"$STATE/annex-id")" "$(<"$STATE/instance-id")" "$state" "$total" "$busy" \
+    "${warning:+,\"interruption\":\"$warning\"}" >"$STATE/heartbeat.req"
   s=$({
     cat "$STATE/heartbeat.curl"
     cfg url "$(<"$STATE/api-url")/heartbeat"

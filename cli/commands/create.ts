@@ -7,6 +7,7 @@ import { formatUsd } from "../../shared/domain/estimate.ts";
 import { type Annex, type DryRunAnswer, dryRunAnswer, oneAnnexAnswer } from "../api.ts";
 import { formatHours } from "../checks.ts";
 import { NotDoneError } from "../errors.ts";
+import { fleetCapacityLines, fleetSummary } from "../fleet-options.ts";
 import { plural } from "../format.ts";
 import { withDots } from "../io.ts";
 import type { CreateBody, Plan } from "../validate.ts";
@@ -33,6 +34,7 @@ export function requestSummary(
   dryRun?: Pick<DryRunAnswer, "estimate" | "request">,
 ): string {
   const lease = `for ${formatHours(body.durationHours)} hours${costClause(dryRun)}.  Each instance will terminate after being idle for ${formatHours(body.idleHours)} hours.`;
+  if (body.kind === "fleet") return fleetSummary(body, lease).join("\n");
   if (body.kind === "spot-fleet") {
     const slots = body.slots ?? 0;
     return `Will request ${slots} spot slot${slots === 1 ? "" : "s"} ${lease}`;
@@ -105,6 +107,7 @@ export async function create(plan: CreatePlan, ctx: CommandContext): Promise<voi
   ];
   const partial = partialCapacityLine(annex, plan.body);
   if (partial) lines.push(partial);
+  lines.push(...fleetCapacityLines(annex));
   printLines(ctx, lines);
 }
 

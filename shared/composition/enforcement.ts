@@ -3,15 +3,24 @@
  * retry only, so throttling leaves work due for the next tick instead of spending the budget).
  */
 
+import { AwsEc2Catalog } from "../adapters/aws/ec2-catalog.ts";
 import { ec2ForSweeps } from "../adapters/aws/ec2-client.ts";
+import { AwsEc2Fleets } from "../adapters/aws/ec2-fleets.ts";
 import { AwsEc2Instances } from "../adapters/aws/ec2-instances.ts";
+import { AwsLaunchTemplates } from "../adapters/aws/ec2-launch-templates.ts";
 import { AwsSpotFleets } from "../adapters/aws/ec2-spot-fleets.ts";
 import { AwsSpotPrices } from "../adapters/aws/spot-prices.ts";
 import { log } from "../adapters/http/logger.ts";
 import { getNumberFromEnv } from "../config.ts";
 import type { EnforcePorts } from "../enforcement/ports.ts";
 import { priceCache, pricePorts } from "./prices.ts";
-import { annexRepository, claimRepository, configStore, instanceRepository } from "./storage.ts";
+import {
+  annexRepository,
+  capacityMemory,
+  claimRepository,
+  configStore,
+  instanceRepository,
+} from "./storage.ts";
 
 export const enforcePorts: EnforcePorts = {
   annexes: annexRepository,
@@ -20,6 +29,10 @@ export const enforcePorts: EnforcePorts = {
   store: configStore,
   ec2: new AwsEc2Instances(ec2ForSweeps),
   fleets: new AwsSpotFleets(ec2ForSweeps),
+  ec2Fleets: new AwsEc2Fleets(ec2ForSweeps),
+  launchTemplates: new AwsLaunchTemplates(ec2ForSweeps),
+  catalog: new AwsEc2Catalog(ec2ForSweeps),
+  capacityMemory,
   prices: pricePorts(new AwsSpotPrices(ec2ForSweeps)),
   watch: priceCache,
   log,

@@ -4,6 +4,7 @@
  */
 
 import { DynamoDbAnnexRepository } from "../adapters/aws/annex-repository.ts";
+import { DynamoDbCapacityMemory } from "../adapters/aws/capacity-memory.ts";
 import { DynamoDbClaimRepository } from "../adapters/aws/claim-repository.ts";
 import { S3ConfigStore } from "../adapters/aws/config-store.ts";
 import { dynamoDb } from "../adapters/aws/dynamodb-client.ts";
@@ -19,6 +20,7 @@ export const annexRepository = new DynamoDbAnnexRepository(dynamoDb, table);
 export const claimRepository = new DynamoDbClaimRepository(dynamoDb, table);
 export const instanceRepository = new DynamoDbInstanceRepository(dynamoDb, table);
 export const configStore = new S3ConfigStore(s3, bucket);
+export const capacityMemory = new DynamoDbCapacityMemory(dynamoDb, table);
 
 /** Proves the function reaches its table and bucket (GET /health). */
 export const storageHealth = () => checkStorage({ db: dynamoDb, s3 }, { table, bucket });

@@ -2,7 +2,8 @@
 
 import type { AnnexCost } from "./budget.ts";
 import type { Estimate } from "./estimate.ts";
-import type { Market, PriceTable } from "./prices.ts";
+import type { FleetAsk, FleetOutcome, Market, Pool } from "./fleet.ts";
+import type { PriceTable } from "./prices.ts";
 
 /** How an annex gets its instances: RunInstances, a spot fleet request, or an EC2 Fleet. */
 export const ANNEX_KINDS = ["on-demand", "spot-fleet", "fleet"] as const;
@@ -49,6 +50,12 @@ export interface Annex {
   fleetId?: string;
   /** The spot fleet's ValidUntil (the lease it was created with): a lease reset may not go past it. */
   fleetValidUntil?: number;
+  /** Kind `fleet`: what was asked (capacity, types or ranges, markets), kept so a resumed create asks the same. */
+  fleet?: FleetAsk;
+  /** Kind `fleet`: what the create's launch asked and got per market, and what fell back. */
+  fleetOutcome?: FleetOutcome;
+  /** Kind `fleet`: the annex's launch template (replacements launch from it too). */
+  fleetLaunchTemplateId?: string;
   configKey: string;
   /** The most the annex may spend (USD); the enforcer ends it `budget` when its spend gets there. */
   budgetUsd?: number;
@@ -68,9 +75,6 @@ export interface AnnexInstance {
   annexId: string;
   instanceId: string;
   instanceType: string;
-  /** How it is bought (absent on records from before markets were recorded: the annex kind's). */
-  market?: Market;
-  availabilityZone?: string;
   ec2State: string;
   launchedAt: number;
   bootstrappedAt?: number;
@@ -82,10 +86,41 @@ export interface AnnexInstance {
   idleDeadline?: number;
   /** When the instance is due to be terminated if it has not bootstrapped. */
   bootDeadline?: number;
+  /** Where it runs and on which market (for every kind; the budget prices each instance by them;
+   * absent on records from before markets were recorded: the annex kind's). */
+  availabilityZone?: string;
+  market?: Market;
+  /** Kind `fleet`: the capacity the instance counts for (its vCPUs, or 1 per instance). */
+  capacityUnits?: number;
+  /** When EC2 first warned of an interruption (the two-minute warning or a rebalance recommendation). */
   interruptionNoticeAt?: number;
+  /** The most serious warning seen: the interruption itself, or the recommendation to rebalance. */
+  interruptionKind?: InterruptionKind;
+  /** A replacement for this interrupted instance: due, launched (with its ids) or not wanted. */
+  replacement?: Replacement;
+  /** The interrupted instance this one replaced. */
+  replacementFor?: string;
   endedAt?: number;
   /** Optimistic-locking counter, as for annexes. */
   version: number;
+}
+
+/** What EC2 warned of: a spot interruption (two minutes) or a rebalance recommendation. */
+export type InterruptionKind = "spot-interruption" | "rebalance-recommendation";
+
+/** The replacement of an interrupted instance: due until launched (written ahead with its client token). */
+export interface Replacement {
+  /** When it became due (the enforcer's deadline index holds it until it is done). */
+  dueAt: number;
+  /** The EC2 client token of its launch, written before the launch so a retry never launches twice. */
+  clientToken?: string;
+  /** Pools left out (remembered capacity errors) when the token was written: a retry asks the same. */
+  skippedPools?: Pool[];
+  /** When it was done: launched, or given up (lease too short, annex ended, no capacity). */
+  doneAt?: number;
+  instanceIds?: string[];
+  /** Why no replacement was launched. */
+  skippedBecause?: string;
 }
 
 /** One entry of an annex's audit trail. */

@@ -6,7 +6,8 @@
 
 import type { Annex, AnnexInstance } from "./annex.ts";
 import { burnOf, type SpendCurve, spendAt, whenSpent } from "./cost.ts";
-import { type Market, poolKey } from "./prices.ts";
+import type { Market } from "./fleet.ts";
+import { rateKey } from "./prices.ts";
 
 /** Percentages of the budget the audit trail records when spend reaches them. */
 export const BUDGET_MARKS = [50, 80, 100] as const;
@@ -21,7 +22,7 @@ export interface AnnexCost extends SpendCurve {
   nextMarkAt?: number;
   /** Instance types with no known price: their instances are not counted. */
   unknownTypes?: string[];
-  /** USD per hour now of each pool the annex runs in (`poolKey`: type, market, spot zone). */
+  /** USD per hour now of each pool the annex runs in (`rateKey`: type, market, spot zone). */
   rates?: Record<string, number>;
   /** Set when the annex ended: the spend is its final cost. */
   final?: boolean;
@@ -142,6 +143,6 @@ export function instanceRate(
   record: AnnexInstance,
 ): number | undefined {
   if (record.endedAt !== undefined) return undefined;
-  const key = poolKey(record.instanceType, marketOf(annex, record), record.availabilityZone);
+  const key = rateKey(record.instanceType, marketOf(annex, record), record.availabilityZone);
   return annex.cost?.rates?.[key];
 }

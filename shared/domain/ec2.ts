@@ -33,3 +33,14 @@ export const IDS_PER_CALL = 1000;
 const stoppedOrGone: ReadonlySet<string> = new Set([...STOPPED_STATES, ...GONE_STATES]);
 /** Whether an instance in `state` is not working: stopping, stopped or gone. */
 export const isStoppedOrGone = (state: string): boolean => stoppedOrGone.has(state);
+
+/** Where an instance runs and on which market, as its record keeps them (EC2 says spot, or else on-demand). */
+export function placementOf(instance: {
+  availabilityZone?: string | undefined;
+  market?: "spot" | "on-demand" | undefined;
+}): { availabilityZone?: string; market: "spot" | "on-demand" } {
+  return {
+    ...(instance.availabilityZone ? { availabilityZone: instance.availabilityZone } : {}),
+    market: instance.market ?? "on-demand",
+  };
+}

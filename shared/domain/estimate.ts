@@ -6,7 +6,8 @@
 
 import { MIN_BILLED_SECONDS } from "./cost.ts";
 import { ValidationError } from "./errors.ts";
-import type { Market, PriceSource } from "./prices.ts";
+import type { Market } from "./fleet.ts";
+import type { PriceSource } from "./prices.ts";
 
 /** Instances of one type, bought one way, at a price (undefined: unknown). */
 export interface PricedLine {

@@ -71,6 +71,19 @@ export class UnknownInstancesError extends DomainError {
   }
 }
 
+/** EC2 knows none of these instance types (DescribeInstanceTypes' InvalidInstanceType): 422. */
+export class UnknownInstanceTypesError extends DomainError {
+  readonly code = "UnknownInstanceTypes";
+  readonly status = 422;
+  constructor(
+    readonly instanceTypes: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(`EC2 has no instance type ${instanceTypes.join(", ") || "of these names"}`, options);
+    this.name = "UnknownInstanceTypesError";
+  }
+}
+
 /**
  * The error a create answers with for an annex that ended `failed` (now, or on an earlier call
  * with the same client token): its stored failure code says which, `details` carry the annex.

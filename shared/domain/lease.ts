@@ -2,6 +2,7 @@
 
 import type { Annex, AnnexInstance } from "./annex.ts";
 import { effectiveEnd, isBudgetSpent } from "./budget.ts";
+import { pendingReplacement } from "./interruption.ts";
 import { isLive } from "./state-machine.ts";
 
 /** condor_annex's default lease: 50 minutes. */
@@ -11,11 +12,20 @@ export const DEFAULT_IDLE_HOURS = 0.25;
 /** How long an instance may take to bootstrap before it counts as stuck. */
 export const DEFAULT_BOOT_GRACE_SECONDS = 900;
 
-/** The earliest time the enforcer must look at an instance, or undefined when nothing is pending. */
+/**
+ * The earliest time the enforcer must look at an instance, or undefined when nothing is pending:
+ * its boot or idle deadline while it runs, and a replacement due after an interruption.
+ */
 export function nextDeadline(instance: AnnexInstance): number | undefined {
-  if (instance.endedAt !== undefined) return undefined;
-  if (instance.bootstrappedAt === undefined) return instance.bootDeadline;
-  return instance.idleDeadline;
+  const replacement = pendingReplacement(instance);
+  const own =
+    instance.endedAt !== undefined
+      ? undefined
+      : instance.bootstrappedAt === undefined
+        ? instance.bootDeadline
+        : instance.idleDeadline;
+  if (own === undefined || replacement === undefined) return own ?? replacement;
+  return Math.min(own, replacement);
 }
 
 /** Whole seconds in a number of hours (at least one). */

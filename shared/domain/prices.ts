@@ -4,9 +4,7 @@
  */
 
 import { DomainError, type ErrorOptions } from "./errors.ts";
-
-/** How an instance is bought. */
-export type Market = "on-demand" | "spot";
+import type { Market } from "./fleet.ts";
 
 /** A price in force from `at` (epoch seconds) on, in USD per instance-hour. */
 export interface PricePoint {
@@ -31,7 +29,7 @@ export const SPOT_POINTS_KEPT = 500;
 export type PriceSource = "pinned" | "price-list" | "spot-now";
 
 /** Where an instance's price is the same: its type and market, and for spot its zone. */
-export function poolKey(type: string, market: Market, zone: string | undefined): string {
+export function rateKey(type: string, market: Market, zone: string | undefined): string {
   return market === "spot" ? `${type} spot ${zone ?? "?"}` : `${type} on-demand`;
 }
 

@@ -11,6 +11,7 @@ import type {
 import { type CostView, effectiveEnd, instanceRate, presentCost } from "./budget.ts";
 import { isStoppedOrGone } from "./ec2.ts";
 import type { Estimate } from "./estimate.ts";
+import { type FleetView, presentFleet } from "./fleet-view.ts";
 import { leaseRemaining } from "./lease.ts";
 
 /** The tag keys the service owns; users may not set `annex:` or `aws:` tags. */
@@ -78,6 +79,13 @@ export interface InstanceView {
   idleSince?: string;
   /** What it costs per hour now (its type's price, on its market and in its zone). */
   usdPerHour?: number;
+  availabilityZone?: string;
+  market?: "spot" | "on-demand";
+  /** When EC2 warned of an interruption or recommended rebalancing, and which. */
+  interruptedAt?: string;
+  interruption?: "spot-interruption" | "rebalance-recommendation";
+  /** The interrupted instance this one replaced. */
+  replacementFor?: string;
 }
 
 /** An audit-trail entry as the API shows it. */
@@ -112,6 +120,8 @@ export interface AnnexView {
   /** Spend so far, burn, projection at the end (the final cost once ended). */
   cost?: CostView;
   instances: InstanceView[];
+  /** Kind `fleet`: target and fulfilled capacity, capacity by pool, what the launch got. */
+  fleet?: FleetView;
   events?: EventView[];
 }
 
@@ -134,6 +144,15 @@ function presentInstance(annex: Annex, instance: AnnexInstance): InstanceView {
     joined: instance.bootstrappedAt !== undefined || instance.lastHeartbeatAt !== undefined,
     ...(since === undefined ? {} : { idleSince: isoFromEpoch(since) }),
     ...(rate === undefined ? {} : { usdPerHour: rate }),
+    ...(instance.availabilityZone ? { availabilityZone: instance.availabilityZone } : {}),
+    ...(instance.market ? { market: instance.market } : {}),
+    ...(instance.interruptionNoticeAt === undefined
+      ? {}
+      : {
+          interruptedAt: isoFromEpoch(instance.interruptionNoticeAt),
+          interruption: instance.interruptionKind ?? "spot-interruption",
+        }),
+    ...(instance.replacementFor ? { replacementFor: instance.replacementFor } : {}),
   };
 }
 
@@ -181,6 +200,12 @@ export function presentAnnex(
     ...(annex.estimate ? { estimate: annex.estimate } : {}),
     ...costField(annex, now),
     instances: byLaunch.map((instance) => presentInstance(annex, instance)),
+    ...fleetPart(annex, instances),
     ...(events ? { events: [...events].sort((a, b) => a.at - b.at).map(presentEvent) } : {}),
   };
+}
+
+function fleetPart(annex: Annex, instances: readonly AnnexInstance[]): { fleet?: FleetView } {
+  const fleet = presentFleet(annex, instances);
+  return fleet === undefined ? {} : { fleet };
 }

@@ -1,16 +1,19 @@
 /**
- * The instance-deadline sweep: instances whose idle or boot deadline has passed, read one page at
- * a time from the `instances-by-deadline` index. Each page is re-read consistently, looked up in
- * EC2 once, terminated in one batch, closed and audited; annexes left with no instance end, the
- * others have their spend re-computed.
+ * The instance-deadline sweep: instances whose idle or boot deadline has passed (or whose
+ * replacement is due after an interruption), read one page at a time from the
+ * `instances-by-deadline` index. Due replacements launch first. Each page is re-read
+ * consistently, looked up in EC2 once, terminated in one batch, closed and audited; annexes left
+ * with no instance end, the others have their spend re-computed.
  */
 
 import type { AnnexInstance } from "../domain/annex.ts";
 import { FILTER_VALUES, isGone } from "../domain/ec2.ts";
+import { pendingReplacement } from "../domain/interruption.ts";
 import { type TerminationReason, terminationReason } from "../domain/lease.ts";
 import { chunks, mapLimited } from "../domain/lists.ts";
 import type { PageKey } from "../ports/repositories.ts";
 import { reviseCost } from "../use-cases/annexes/cost.ts";
+import { replaceInterrupted } from "../use-cases/annexes/replace-interrupted.ts";
 import { terminateIsolating } from "./batching.ts";
 import { type EnforcePorts, SWEEP_CONCURRENCY, type TimeLeft } from "./ports.ts";
 import {
@@ -62,6 +65,7 @@ async function enforcePage(
   now: number,
   report: SweepReport,
 ): Promise<void> {
+  await replaceDue(ports, indexed, now, report);
   let due = await whatIsDue(ports, indexed, now);
   if (due.length === 0) return;
   const byId = new Map(due.map((entry) => [entry.instance.instanceId, entry]));
@@ -101,6 +105,34 @@ async function enforcePage(
   // Audited once, by whoever closed the record (a concurrent sweep may have).
   const audited = due.filter((_, i) => closedHere[i]);
   await auditAndEnd(ports, audited, due, now, report);
+}
+
+/** Launches the replacements due on the page (each re-reads its record: the index lags). */
+async function replaceDue(
+  ports: EnforcePorts,
+  indexed: AnnexInstance[],
+  now: number,
+  report: SweepReport,
+): Promise<void> {
+  const due = indexed.filter((instance) => (pendingReplacement(instance) ?? now + 1) <= now);
+  await mapLimited(due, SWEEP_CONCURRENCY, async (instance) => {
+    try {
+      const result = await replaceInterrupted(ports, instance, now);
+      if (result.outcome === "launched") {
+        report.replacementsLaunched += 1;
+        await reviseCost(ports, instance.annexId, now); // the replacement burns too
+      }
+      // An annex that waited for this replacement may have nothing left now.
+      if (result.outcome === "skipped" && (await endIfNoneLeft(ports, instance.annexId, now)))
+        report.annexesEnded += 1;
+    } catch (error) {
+      const { annexId, instanceId } = instance;
+      recordFailure(ports, report, "replacing an interrupted instance", error, {
+        annexId,
+        instanceId,
+      });
+    }
+  });
 }
 
 /** The page's instances, re-read consistently (the index lags), that are due now, with why. */

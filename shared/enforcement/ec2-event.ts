@@ -1,17 +1,21 @@
 /**
  * EC2 events (EventBridge, `source: aws.ec2`) keep instance records true between sweeps: a state
  * change updates the record (and closes it when the instance is going away), a spot interruption
- * warning marks it so its next heartbeat answer is `drain`. An annex left with no instance ends;
+ * warning or rebalance recommendation marks it so its next heartbeat answer is `drain` (and
+ * launches its replacement when the annex asked for one). An annex left with no instance ends;
  * one that goes on has its spend re-computed (its burn changed).
  * Instances the service never recorded are ignored; a repeated or late event changes nothing.
  */
 
 import { z } from "zod";
-import type { AnnexInstance } from "../domain/annex.ts";
+import type { AnnexInstance, InterruptionKind } from "../domain/annex.ts";
 import { EC2_STATES, isGone } from "../domain/ec2.ts";
+import { pendingReplacement, withInterruption } from "../domain/interruption.ts";
 import { terminationReason } from "../domain/lease.ts";
 import { epochFromIso } from "../domain/tags.ts";
 import { reviseCost } from "../use-cases/annexes/cost.ts";
+import { replaceInterrupted } from "../use-cases/annexes/replace-interrupted.ts";
+import { auditInterruption } from "../use-cases/instances/interruption-audit.ts";
 import type { EnforcePorts } from "./ports.ts";
 import { audit, closeInstance, endIfNoneLeft, updateInstance } from "./reconcile.ts";
 
@@ -35,10 +39,18 @@ const interruptionWarning = z.object({
   detail: z.object({ "instance-id": instanceId, "instance-action": z.string() }),
 });
 
+const rebalanceRecommendation = z.object({
+  source: z.literal("aws.ec2"),
+  "detail-type": z.literal("EC2 Instance Rebalance Recommendation"),
+  time,
+  detail: z.object({ "instance-id": instanceId }),
+});
+
 /** The EC2 events the service subscribes to (serverless.yml, handle-ec2-event). */
 export const ec2EventSchema = z.discriminatedUnion("detail-type", [
   stateChange,
   interruptionWarning,
+  rebalanceRecommendation,
 ]);
 export type Ec2Event = z.infer<typeof ec2EventSchema>;
 
@@ -68,10 +80,11 @@ export async function handleEc2Event(
   const record = annexId === undefined ? undefined : await ports.instances.getInstance(annexId, id);
   if (annexId === undefined || record === undefined) return { instanceId: id, outcome: "ignored" };
 
+  const kind = INTERRUPTIONS[event["detail-type"]];
   const saved =
-    event["detail-type"] === "EC2 Spot Instance Interruption Warning"
-      ? await markInterruption(ports, record, now)
-      : await applyState(ports, record, event.detail.state, now);
+    event["detail-type"] === "EC2 Instance State-change Notification"
+      ? await applyState(ports, record, event.detail.state, now)
+      : await markInterruption(ports, record, kind ?? "spot-interruption", now);
   const outcome: Ec2EventOutcome = {
     instanceId: id,
     annexId,
@@ -118,26 +131,34 @@ async function applyState(
   );
 }
 
-/** Marks the spot interruption notice once; the next heartbeat answer is then `drain`. */
+const INTERRUPTIONS: Partial<Record<Ec2Event["detail-type"], InterruptionKind>> = {
+  "EC2 Spot Instance Interruption Warning": "spot-interruption",
+  "EC2 Instance Rebalance Recommendation": "rebalance-recommendation",
+};
+
+/**
+ * Records a spot warning once (a later, more serious one upgrades it); the next heartbeat answer
+ * is then `drain`. A replacement the annex asked for is launched at once (the enforcer retries it).
+ */
 async function markInterruption(
   ports: EnforcePorts,
   record: AnnexInstance,
+  kind: InterruptionKind,
   now: number,
 ): Promise<AnnexInstance | undefined> {
+  const annex = await ports.annexes.getAnnex(record.annexId);
   const saved = await updateInstance(ports, record, (current) =>
-    current.endedAt === undefined && current.interruptionNoticeAt === undefined
-      ? { ...current, interruptionNoticeAt: now }
-      : undefined,
+    withInterruption(current, kind, annex, now),
   );
-  if (saved !== undefined) {
-    await audit(
-      ports,
-      record.annexId,
-      now,
-      "interruption-notice",
-      `spot interruption notice for ${record.instanceId}: draining`,
-      [record.instanceId],
+  if (saved === undefined) return undefined;
+  await auditInterruption(ports, saved, kind, "EventBridge", now);
+  if (pendingReplacement(saved) !== undefined)
+    await replaceInterrupted(ports, saved, now).catch((error: unknown) =>
+      // Still due in the deadline index: the enforcer's next tick launches it.
+      ports.log.warn("replacement left for the enforcer", {
+        instanceId: saved.instanceId,
+        error: error instanceof Error ? error.message : String(error),
+      }),
     );
-  }
   return saved;
 }

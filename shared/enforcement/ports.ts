@@ -1,6 +1,7 @@
 /** What the enforcer and the EC2 event handler work through, and the time budget they keep to. */
 
 import type { Ec2Instances } from "../ports/ec2.ts";
+import type { CapacityMemory, Ec2Catalog, Ec2Fleets } from "../ports/ec2-fleets.ts";
 import type { Log } from "../ports/log.ts";
 import type { AnnexRepository, InstanceRepository } from "../ports/repositories.ts";
 import type { EndPorts } from "../use-cases/annexes/ports.ts";
@@ -12,9 +13,13 @@ export interface EnforcePorts extends EndPorts {
   instances: EndPorts["instances"] &
     Pick<
       InstanceRepository,
-      "dueInstances" | "getInstance" | "annexIdOf" | "listInstancesConsistent"
+      "dueInstances" | "getInstance" | "annexIdOf" | "listInstancesConsistent" | "addInstances"
     >;
   ec2: EndPorts["ec2"] & Pick<Ec2Instances, "findTagged" | "byIds" | "tag">;
+  /** Replacements of interrupted spot instances launch instant EC2 Fleets. */
+  ec2Fleets: EndPorts["ec2Fleets"] & Pick<Ec2Fleets, "launch">;
+  catalog: Pick<Ec2Catalog, "instanceTypes">;
+  capacityMemory: CapacityMemory;
   /** Failed steps are logged here; the work they were doing stays due for the next tick. */
   log: Pick<Log, "warn">;
 }

@@ -7,6 +7,7 @@
 import type { Annex, AnnexInstance, EndReason } from "../domain/annex.ts";
 import { isBudgetSpent } from "../domain/budget.ts";
 import { isUp } from "../domain/ec2.ts";
+import { pendingReplacement } from "../domain/interruption.ts";
 import { isLeaseOver, type TerminationReason } from "../domain/lease.ts";
 import { mapLimited } from "../domain/lists.ts";
 import { endAnnex } from "../use-cases/annexes/end-annex.ts";
@@ -127,7 +128,7 @@ async function fleetStillRuns(ports: EnforcePorts, annexId: string): Promise<boo
 
 /**
  * Ends the annex when it has launched and none of its recorded instances is left (for a spot
- * fleet, none running in EC2 either). Returns the end reason when this call ended it. An annex
+ * fleet, none running in EC2 either; none waiting for its replacement). Returns the end reason when this call ended it. An annex
  * still `requested` (launch in flight), or one with no instance records yet, is left alone.
  */
 export async function endIfNoneLeft(
@@ -138,8 +139,9 @@ export async function endIfNoneLeft(
   const annex = await ports.annexes.getAnnex(annexId);
   if (annex === undefined || !launched(annex)) return undefined;
   const records = await ports.instances.listInstancesConsistent(annexId);
-  if (records.length === 0 || records.some((record) => record.endedAt === undefined))
-    return undefined;
+  const waiting = (record: AnnexInstance) =>
+    record.endedAt === undefined || pendingReplacement(record) !== undefined;
+  if (records.length === 0 || records.some(waiting)) return undefined;
   // A fleet's instances are recorded only as they bootstrap: EC2 may still run some we never saw.
   if (annex.fleetId !== undefined && (await fleetStillRuns(ports, annexId))) return undefined;
   const reason = endReasonWhenEmpty(annex, records, now);

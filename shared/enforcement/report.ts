@@ -16,6 +16,8 @@ export interface SweepReport {
   instancesGone: number;
   /** Instances whose `annex:lease-expires` tag lagged a lease reset and was rewritten. */
   tagsRepaired: number;
+  /** Interrupted spot instances replaced (fleet annexes that asked for it). */
+  replacementsLaunched: number;
   /** Whether this sweep ran the full (hourly) sweep of every tagged instance. */
   fullSweep: boolean;
   /** Instance types whose spot price moved since the last poll (their annexes were re-computed). */
@@ -34,6 +36,7 @@ export function newReport(now: number): SweepReport {
     instancesTerminated: { expired: 0, budget: 0, idle: 0, boot: 0, orphan: 0 },
     instancesGone: 0,
     tagsRepaired: 0,
+    replacementsLaunched: 0,
     fullSweep: false,
     spotTypesMoved: 0,
     failures: 0,

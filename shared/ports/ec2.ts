@@ -3,7 +3,7 @@
  * throw domain errors (launch-errors.ts), never SDK errors, for what the core decides on.
  */
 
-import type { Market } from "../domain/prices.ts";
+import type { Market } from "../domain/fleet.ts";
 import type { Ec2Tag } from "../domain/tags.ts";
 
 /** What the product needs to know of an EC2 instance. Times are epoch seconds. */
@@ -12,10 +12,10 @@ export interface Ec2Instance {
   type: string;
   state: string;
   launchedAt: number;
-  /** How it is bought (EC2's instance lifecycle) and where it runs. */
-  market?: Market;
-  availabilityZone?: string;
   tags: Record<string, string>;
+  /** Where it runs and on which market (EC2's InstanceLifecycle: spot, else on-demand). */
+  availabilityZone?: string;
+  market?: Market;
 }
 
 /** One RunInstances: everything an annex's instances are launched with. */

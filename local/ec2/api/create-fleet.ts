@@ -11,7 +11,7 @@ import { launchShare } from "../core/fleet-plan.ts";
 import { fleetPools } from "../core/fleet-pools.ts";
 import { scheduleFleet } from "../core/fleets.ts";
 import { newUuidId } from "../core/ids.ts";
-import type { FleetRecord } from "../core/state.ts";
+import type { FleetRecord, TagPair } from "../core/state.ts";
 import { tagSpecifications } from "../core/tags.ts";
 import { invalidParameter, missingParameter } from "../protocol/errors.ts";
 import { errorsOf, instancesOf } from "./fleet-answer.ts";
@@ -44,6 +44,12 @@ function newFleet(
   };
 }
 
+/** The launch template's instance tags with the request's on top: a key in both takes the request's value. */
+function mergeTags(template: TagPair[], request: TagPair[]): TagPair[] {
+  const keys = new Set(request.map((t) => t.Key));
+  return [...template.filter((t) => !keys.has(t.Key)), ...request];
+}
+
 /** CreateFleet. */
 export const createFleet = operation(
   CreateFleet$,
@@ -63,7 +69,7 @@ export const createFleet = operation(
       singleSubnet: checked.type === "instant",
     }).map((p) => ({
       ...p,
-      spec: { ...p.spec, instanceTags: [...p.spec.instanceTags, ...(tags.get("instance") ?? [])] },
+      spec: { ...p.spec, instanceTags: mergeTags(p.spec.instanceTags, tags.get("instance") ?? []) },
     }));
     if (pools.length === 0)
       throw invalidParameter("No instance type matches the InstanceRequirements of the request.");

@@ -20,11 +20,11 @@ const toEc2Instance = (instance: Instance): Ec2Instance => ({
   type: instance.InstanceType ?? "",
   state: instance.State?.Name ?? "unknown",
   launchedAt: Math.floor((instance.LaunchTime?.getTime() ?? 0) / 1000),
-  market: instance.InstanceLifecycle === "spot" ? "spot" : "on-demand",
+  tags: Object.fromEntries((instance.Tags ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""])),
   ...(instance.Placement?.AvailabilityZone
     ? { availabilityZone: instance.Placement.AvailabilityZone }
     : {}),
-  tags: Object.fromEntries((instance.Tags ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""])),
+  market: instance.InstanceLifecycle === "spot" ? "spot" : "on-demand",
 });
 
 /** EC2 instances over the SDK. */

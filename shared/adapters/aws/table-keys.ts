@@ -6,6 +6,7 @@
  * (`OD#type`, `SPOT#type`) and `SPOT-WATCH` lists the annexes running spot instances of a type.
  * Two sparse indexes hold only what the enforcer may have to act on: live annexes by their next
  * deadline (effective end or budget mark), instances by deadline.
+ * `CAPACITY-ERRORS` holds one item per pool that lately had no capacity (fleet annexes skip it).
  */
 
 export const INDEX = {
@@ -19,6 +20,12 @@ export const LIVE_SHARD = "LIVE";
 export const DUE_SHARD = "DUE";
 
 export const ENFORCER_MARKS_KEY = { pk: "ENFORCER", sk: "MARKS" } as const;
+/** The partition of the pools that lately had no capacity, and one pool's item in it. */
+export const CAPACITY_ERRORS_PARTITION = "CAPACITY-ERRORS";
+export const capacityErrorKey = (market: string, instanceType: string, zone: string) => ({
+  pk: CAPACITY_ERRORS_PARTITION,
+  sk: `${market}#${instanceType}#${zone}`,
+});
 /** The partition of one annex: the annex, its instances, its audit trail. */
 export const annexPartition = (annexId: string) => `ANNEX#${annexId}`;
 export const annexKey = (annexId: string) => ({ pk: annexPartition(annexId), sk: "A" });

@@ -126,19 +126,3 @@ export const spotFleetConfig = z.preprocess(
       }
     }),
 );
-
-/** EC2 Fleet settings: instance types to mix and the spot share. */
-export const fleet = z
-  .object({
-    instanceTypes: z
-      .array(instanceType)
-      .min(1, "must list at least one instance type")
-      .max(20, "must list at most 20 instance types")
-      .refine((types) => new Set(types).size === types.length, "must not repeat an instance type"),
-    spotPercent: z
-      .number()
-      .int("must be a whole number")
-      .min(0, "must be at least 0")
-      .max(100, "must be at most 100"),
-  })
-  .strict();

@@ -7,7 +7,6 @@ import { DEFAULT_DURATION_HOURS, DEFAULT_IDLE_HOURS } from "../lease.ts";
 import type { Limits } from "../settings.ts";
 import {
   clientToken,
-  fleet,
   keyName,
   ownerList,
   securityGroupIds,
@@ -16,6 +15,10 @@ import {
   userData,
 } from "./annex-fields.ts";
 import { addIssue, annexName, imageId, instanceType, isJsonObject, parseBody } from "./common.ts";
+import { fleet } from "./fleet-fields.ts";
+
+/** Most vCPUs one fleet annex may ask (the pool's count limit, in instances, is checked with the weights). */
+export const MAX_FLEET_CORES = 1_000_000;
 
 function hours(limits: Limits) {
   return z
@@ -127,12 +130,22 @@ export function createAnnexSchemas(limits: Limits) {
       .object({
         ...common,
         kind: z.literal("fleet"),
-        slots: capacity(limits),
+        cores: z
+          .number()
+          .int("must be a whole number")
+          .min(1, "must be at least 1")
+          .max(MAX_FLEET_CORES, `must be at most ${MAX_FLEET_CORES}`)
+          .optional(),
+        count: capacity(limits).optional(),
         imageId: imageId.optional(),
         fleet,
       })
       .strict()
-      .superRefine(crossChecks)
+      .superRefine((request, ctx) => {
+        crossChecks(request, ctx);
+        if ((request.cores === undefined) === (request.count === undefined))
+          addIssue(ctx, ["cores"], "give either cores (vCPUs) or count (instances), not both");
+      })
       .transform(normalize),
   };
 }
@@ -143,11 +156,13 @@ type Schemas = ReturnType<typeof createAnnexSchemas>;
 export type CreateAnnexRequest = { [K in AnnexKind]: z.output<Schemas[K]> }[AnnexKind];
 /** A spot-fleet create request. */
 export type SpotFleetRequest = z.output<Schemas["spot-fleet"]>;
+/** An EC2 Fleet create request. */
+export type FleetRequest = z.output<Schemas["fleet"]>;
 
 const KIND_FIELDS: Record<AnnexKind, readonly string[]> = {
   "on-demand": ["count", "instanceType", "imageId"],
   "spot-fleet": ["slots", "spotFleetConfig"],
-  fleet: ["slots", "imageId", "fleet"],
+  fleet: ["cores", "count", "imageId", "fleet"],
 };
 
 /**

@@ -32,6 +32,8 @@ const heartbeatSchema = z
       .string()
       .regex(INSTANCE_ID_PATTERN, "must be an instance id such as i-0123456789abcdef0"),
     state: z.enum(["idle", "busy"]),
+    /** What the instance's metadata warns of: `spot/instance-action` or `events/recommendations/rebalance`. */
+    interruption: z.enum(["spot-interruption", "rebalance-recommendation"]).optional(),
     slots: z
       .object({ total: count, claimed: count })
       .strict()

@@ -1,6 +1,7 @@
 /** Status (GET /annexes, GET /annexes/{name}): DynamoDB for the annex, EC2 (read live by exact tag) for instance state. */
 
 import type { Annex, AnnexInstance } from "../../domain/annex.ts";
+import { placementOf } from "../../domain/ec2.ts";
 import { NotFoundError } from "../../domain/errors.ts";
 import { ANNEX_TAG_KEYS, type AnnexView, presentAnnex } from "../../domain/tags.ts";
 import type { Ec2Instance } from "../../ports/ec2.ts";
@@ -90,13 +91,14 @@ function merge(annex: Annex, records: AnnexInstance[], live: Ec2Instance[]): Ann
     byId.set(
       instance.id,
       record
-        ? { ...record, ec2State: instance.state }
+        ? { ...placementOf(instance), ...record, ec2State: instance.state }
         : {
             annexId: annex.id,
             instanceId: instance.id,
             instanceType: instance.type,
             ec2State: instance.state,
             launchedAt: instance.launchedAt,
+            ...placementOf(instance),
             version: 0,
           },
     );

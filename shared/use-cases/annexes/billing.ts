@@ -7,7 +7,8 @@
 import type { Annex, AnnexInstance } from "../../domain/annex.ts";
 import { marketOf } from "../../domain/budget.ts";
 import type { BilledInstance } from "../../domain/cost.ts";
-import { type Market, type PricePoint, poolKey, priceAt } from "../../domain/prices.ts";
+import type { Market } from "../../domain/fleet.ts";
+import { type PricePoint, priceAt, rateKey } from "../../domain/prices.ts";
 import { onDemandQuotes } from "../prices/on-demand.ts";
 import type { PricePorts } from "../prices/ports.ts";
 import { spotHistories, type ZoneHistories } from "../prices/spot.ts";
@@ -17,7 +18,7 @@ export interface Billing {
   instances: BilledInstance[];
   unknownTypes: string[];
   spotTypes: string[];
-  /** USD per hour now of each pool (`poolKey`) its records run in. */
+  /** USD per hour now of each pool (`rateKey`) its records run in. */
   rates: Record<string, number>;
 }
 
@@ -58,7 +59,7 @@ export async function billingOf(
           : [{ at: record.launchedAt, usdPerHour: usd }];
     const rate = priceAt(prices, now);
     if (rate !== undefined)
-      rates[poolKey(record.instanceType, market, record.availabilityZone)] = rate;
+      rates[rateKey(record.instanceType, market, record.availabilityZone)] = rate;
     if (prices.length === 0) unknown.add(record.instanceType);
     else instances.push({ start: record.launchedAt, end: record.endedAt, prices });
   }

@@ -17,7 +17,10 @@ export interface DryRunView {
   request: {
     name: string;
     kind: string;
-    count: number;
+    /** What was asked: instances (on-demand, or a fleet in instances), spot slots, or cores. */
+    count?: number;
+    slots?: number;
+    cores?: number;
     instanceType: string;
     durationHours: number;
     idleHours: number;
@@ -45,7 +48,13 @@ export async function createAndDescribe(
       request: {
         name: request.name,
         kind: request.kind,
-        count: request.kind === "spot-fleet" ? request.slots : request.count,
+        ...(request.kind === "spot-fleet" ? { slots: request.slots } : {}),
+        ...(request.kind !== "spot-fleet" && request.count !== undefined
+          ? { count: request.count }
+          : {}),
+        ...(request.kind === "fleet" && request.cores !== undefined
+          ? { cores: request.cores }
+          : {}),
         instanceType: shape.instanceType,
         durationHours: request.durationHours,
         idleHours: request.idleHours,

@@ -1,8 +1,9 @@
 /**
  * Create an annex (POST /annexes), write-ahead so that nothing is lost or doubled:
- * validate → claim the client token → claim the name → annex item (`requested`) → config bundle →
- * RunInstances (on-demand) or RequestSpotFleet (spot-fleet) with an EC2 client token and tags →
- * instance ids or fleet id recorded (`provisioning`).
+ * validate and estimate (prepare-create.ts) → claim the client token → claim the name → annex
+ * item (`requested`) → config bundle → RunInstances (on-demand), RequestSpotFleet (spot-fleet) or
+ * instant EC2 Fleets (fleet, with a launch template) with EC2 client tokens and tags → instance
+ * ids or fleet id recorded (`provisioning`) → the first spend computed.
  * A replay of the same client token resumes or returns the same annex; it never launches twice.
  */
 
@@ -11,6 +12,7 @@ import type { Annex } from "../../domain/annex.ts";
 import { buildConfigBundle } from "../../domain/condor-config.ts";
 import { ConflictError, IdempotencyMismatchError, NameInUseError } from "../../domain/errors.ts";
 import { estimateMessage } from "../../domain/estimate.ts";
+import { marketsPhrase, typesPhrase, unitName } from "../../domain/fleet.ts";
 import { CapacityError, LaunchRejectedError } from "../../domain/launch-errors.ts";
 import { DEFAULT_BOOT_GRACE_SECONDS, hoursToSeconds, leaseExpiry } from "../../domain/lease.ts";
 import type { CreateAnnexRequest } from "../../domain/requests/create-annex.ts";
@@ -20,6 +22,7 @@ import { transition } from "../../domain/state-machine.ts";
 import { isoFromEpoch } from "../../domain/tags.ts";
 import { reviseCost } from "./cost.ts";
 import { type Launched, launchInstances, recordLaunch, requestFleet } from "./launch-annex.ts";
+import { launchFleet } from "./launch-fleet.ts";
 import type { AnnexPorts, PricedPorts } from "./ports.ts";
 import { type PreparedCreate, prepareCreate } from "./prepare-create.ts";
 
@@ -79,7 +82,7 @@ export async function createPrepared(
     annexId: annex.id,
     at: now,
     type: "created",
-    message: `requested ${annex.requestedCount} ${annex.kind === "spot-fleet" ? "spot slots of " : ""}${annex.instanceType} until ${isoFromEpoch(annex.leaseExpiresAt)}`,
+    message: `requested ${whatWasAsked(annex)} until ${isoFromEpoch(annex.leaseExpiresAt)}`,
   });
   await ports.instances.appendEvent({
     annexId: annex.id,
@@ -88,6 +91,16 @@ export async function createPrepared(
     message: estimateMessage(prepared.estimate, annex.budgetUsd),
   });
   return { ...(await resume(ports, settings, request, annex, userData, now)), created: true };
+}
+
+/** "2 m5.large", "6 spot slots of m5.large,m5.xlarge", "100 vCPUs of c5.large or m5.large (spot, …)". */
+function whatWasAsked(annex: Annex): string {
+  if (annex.fleet !== undefined) {
+    const n = annex.fleet.targetCapacity;
+    return `${n} ${unitName(annex.fleet.capacityUnit, n)} of ${typesPhrase(annex.fleet)} (${marketsPhrase(annex.fleet)})`;
+  }
+  const slots = annex.kind === "spot-fleet" ? "spot slots of " : "";
+  return `${annex.requestedCount} ${slots}${annex.instanceType}`;
 }
 
 function newAnnex(
@@ -104,16 +117,19 @@ function newAnnex(
     owner,
     kind: request.kind,
     state: "requested",
-    requestedCount: request.kind === "spot-fleet" ? request.slots : request.count,
+    requestedCount:
+      shape.fleet?.targetCapacity ??
+      (request.kind === "spot-fleet" ? request.slots : (request.count ?? 0)),
     instanceType: shape.instanceType,
     imageId: shape.imageId,
-    securityGroupIds: request.securityGroupIds ?? settings.securityGroupIds ?? [],
+    securityGroupIds: shape.securityGroupIds,
     keyName: request.keyName ?? settings.keyName,
     owners: request.owners,
     noOwner: request.noOwner,
     tags: request.tags,
     leaseExpiresAt,
     ...(request.kind === "spot-fleet" ? { fleetValidUntil: leaseExpiresAt } : {}),
+    ...(shape.fleet ? { fleet: shape.fleet } : {}),
     idleTimeoutSeconds: hoursToSeconds(request.idleHours),
     bootGraceSeconds: DEFAULT_BOOT_GRACE_SECONDS,
     clientToken: request.clientToken,
@@ -132,7 +148,7 @@ function newAnnex(
 async function resume(
   ports: CreatePorts,
   settings: PoolSettings,
-  request: Exclude<CreateAnnexRequest, { kind: "fleet" }>,
+  request: CreateAnnexRequest,
   annex: Annex,
   userData: string,
   now: number,
@@ -150,7 +166,9 @@ async function resume(
     launched =
       request.kind === "spot-fleet"
         ? await requestFleet(ports, annex, request, userData)
-        : await launchInstances(ports, annex, userData, now);
+        : annex.fleet !== undefined
+          ? await launchFleet(ports, { ...annex, fleet: annex.fleet }, userData, now)
+          : await launchInstances(ports, annex, userData, now);
   } catch (error) {
     if (!(error instanceof CapacityError || error instanceof LaunchRejectedError)) throw error;
     const failed = {

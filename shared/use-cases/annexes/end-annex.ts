@@ -1,8 +1,9 @@
 /**
  * Ending an annex — by `off`, by lease expiry, or when nothing is left — the same idempotent
  * way: `stopping` first (so a crash resumes here), cancel the spot fleet if any (terminating its
- * instances, so it launches no more), terminate every instance tagged with the annex id, delete
- * the bundle, close the instance records, then `ended` with the reason and the final cost.
+ * instances, so it launches no more), delete EC2 Fleets and their launch template, terminate every
+ * instance tagged with the annex id, delete the bundle, close the instance records, then `ended`
+ * with the reason and the final cost.
  */
 
 import type { Annex, EndReason } from "../../domain/annex.ts";
@@ -13,6 +14,7 @@ import { StaleInstanceError } from "../../domain/stale.ts";
 import { transition } from "../../domain/state-machine.ts";
 import { freshAnnex, retryOnStale } from "../retry-on-stale.ts";
 import { finalCost } from "./cost.ts";
+import { releaseFleetResources } from "./launch-fleet.ts";
 import type { EndPorts } from "./ports.ts";
 
 /**
@@ -39,6 +41,8 @@ export async function endAnnex(
   const ids = alive.map((instance) => instance.id);
   // Cancelled first so the fleet launches nothing more; terminating its instances again is harmless.
   if (current.fleetId !== undefined) await ports.fleets.cancel(current.fleetId);
+  // EC2 Fleets are found by tag (a crash may have left one unrecorded), deleted with their template.
+  if (current.kind === "fleet") await releaseFleetResources(ports, current.id);
   if (ids.length > 0) await ports.ec2.terminate(ids);
   if (current.configKey) await ports.store.deleteBundle(current.configKey);
   const wentOnTheirOwn = await closeRecords(ports, current.id, ids, now);

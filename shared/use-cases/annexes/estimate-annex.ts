@@ -1,12 +1,13 @@
 /**
  * The estimate of a create request, before anything is written: on-demand, `count` instances of
  * one type; spot-fleet, the dearest of its launch specifications filling every slot (its
- * on-demand share at on-demand prices, the rest at today's spot price in the dearest zone).
+ * on-demand share at on-demand prices, the rest at today's spot price in the dearest zone); an
+ * EC2 Fleet, the dearest of its types for each share (estimate-fleet.ts).
  * A budget is checked against it here, so a refused one creates nothing; with a budget, prices
  * that cannot be had are a 503, without one they leave the estimate unknown.
  */
 
-import { checkBudget, type Estimate, estimateOf, type PricedLine } from "../../domain/estimate.ts";
+import { checkBudget, type Estimate, estimateOf } from "../../domain/estimate.ts";
 import { hoursToSeconds } from "../../domain/lease.ts";
 import { PricesUnavailableError, type PriceTable } from "../../domain/prices.ts";
 import type { CreateAnnexRequest } from "../../domain/requests/create-annex.ts";
@@ -14,13 +15,18 @@ import type { PoolSettings } from "../../domain/settings.ts";
 import { onDemandQuotes, type Quote } from "../prices/on-demand.ts";
 import type { PricePorts } from "../prices/ports.ts";
 import { spotQuotes } from "../prices/spot.ts";
+import { type Fill, fleetFills } from "./estimate-fleet.ts";
+import type { AnnexPorts } from "./ports.ts";
+import type { LaunchShape } from "./prepare-create.ts";
 
-/** One way a request may be filled, before pricing. */
-type Fill = Array<Omit<PricedLine, "usdPerHour" | "source">>;
-
-function fillsOf(request: CreateAnnexRequest, instanceType: string): Fill[] {
+async function fillsOf(
+  catalog: AnnexPorts["catalog"],
+  request: CreateAnnexRequest,
+  shape: Pick<LaunchShape, "instanceType" | "fleet">,
+): Promise<Fill[]> {
+  if (shape.fleet !== undefined) return fleetFills(catalog, shape.fleet);
   if (request.kind === "on-demand")
-    return [[{ instanceType, market: "on-demand", count: request.count }]];
+    return [[{ instanceType: shape.instanceType, market: "on-demand", count: request.count }]];
   if (request.kind !== "spot-fleet") return [];
   const config = request.spotFleetConfig;
   const onDemandUnits = Math.min(request.slots, Number(config.OnDemandTargetCapacity ?? 0) || 0);
@@ -41,13 +47,14 @@ function fillsOf(request: CreateAnnexRequest, instanceType: string): Fill[] {
 
 /** The estimate of `request`, the pinned prices it used, and (with a budget) the budget checked. */
 export async function estimateRequest(
-  prices: PricePorts,
+  ports: { prices: PricePorts; catalog: AnnexPorts["catalog"] },
   request: CreateAnnexRequest,
-  instanceType: string,
+  shape: Pick<LaunchShape, "instanceType" | "fleet">,
   settings: Pick<PoolSettings, "prices">,
   now: number,
 ): Promise<{ estimate: Estimate; pinnedPrices?: PriceTable }> {
-  const fills = fillsOf(request, instanceType);
+  const { prices } = ports;
+  const fills = await fillsOf(ports.catalog, request, shape);
   const typesIn = (market: string) => [
     ...new Set(
       fills

@@ -4,6 +4,7 @@
  */
 
 import type { Annex } from "../../domain/annex.ts";
+import { placementOf } from "../../domain/ec2.ts";
 import { bootDeadline } from "../../domain/lease.ts";
 import type { CreateAnnexRequest } from "../../domain/requests/create-annex.ts";
 import { ec2ClientToken } from "../../domain/requests/request-hash.ts";
@@ -11,12 +12,18 @@ import { fleetRequestConfig } from "../../domain/spot-fleet.ts";
 import { isLive, transition } from "../../domain/state-machine.ts";
 import { isoFromEpoch, launchTags } from "../../domain/tags.ts";
 import { freshAnnex, retryOnStale } from "../retry-on-stale.ts";
+import { releaseFleetResources } from "./launch-fleet.ts";
 import type { AnnexPorts } from "./ports.ts";
 
-/** What the launch step produced: instance ids (on-demand) or a fleet whose instances come later. */
+/** What the launch step produced: instance ids (on-demand, EC2 Fleet) or a spot fleet whose instances come later. */
 export interface Launched {
   ids: string[];
+  /** The spot fleet request (spot-fleet). */
   fleetId?: string;
+  /** The instant EC2 Fleets (fleet), deleted with the instances if the annex ended meanwhile. */
+  fleetIds?: string[];
+  /** What the annex records of the launch (a fleet's outcome). */
+  changes?: Partial<Annex>;
 }
 
 /** RequestSpotFleet for the annex; its instances are recorded when they bootstrap. */
@@ -57,11 +64,10 @@ export async function launchInstances(
       annexId: annex.id,
       instanceId: instance.id,
       instanceType: instance.type,
-      market: instance.market ?? "on-demand",
-      ...(instance.availabilityZone ? { availabilityZone: instance.availabilityZone } : {}),
       ec2State: instance.state,
       launchedAt: instance.launchedAt || now,
       bootDeadline: bootDeadline(instance.launchedAt || now, annex.bootGraceSeconds),
+      ...placementOf(instance),
       version: 1,
     })),
   );
@@ -111,12 +117,18 @@ export async function recordLaunch(
     fresh.state !== "requested"
       ? fresh
       : ports.annexes.saveAnnex(
-          { ...transition(fresh, "provisioning"), configKey, ...(fleetId ? { fleetId } : {}) },
+          {
+            ...transition(fresh, "provisioning"),
+            ...launched.changes,
+            configKey,
+            ...(fleetId ? { fleetId } : {}),
+          },
           now,
         ),
   );
   if (!isLive(current.state)) {
     if (fleetId !== undefined) await ports.fleets.cancel(fleetId);
+    if (current.kind === "fleet") await releaseFleetResources(ports, current.id, launched.fleetIds);
     if (ids.length > 0) await ports.ec2.terminate(ids);
   }
   return current;

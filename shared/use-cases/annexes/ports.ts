@@ -2,6 +2,12 @@
 
 import type { ConfigStore } from "../../ports/config-store.ts";
 import type { Ec2Instances, SpotFleets } from "../../ports/ec2.ts";
+import type {
+  CapacityMemory,
+  Ec2Catalog,
+  Ec2Fleets,
+  LaunchTemplates,
+} from "../../ports/ec2-fleets.ts";
 import type { Log } from "../../ports/log.ts";
 import type { SpotWatchList } from "../../ports/prices.ts";
 import type {
@@ -19,6 +25,12 @@ export interface AnnexPorts {
   ec2: Ec2Instances;
   /** Spot Fleet requests of spot-fleet annexes. */
   fleets: SpotFleets;
+  /** Fleet annexes: instance types and subnets, their launch templates and instant EC2 Fleets. */
+  catalog: Ec2Catalog;
+  launchTemplates: LaunchTemplates;
+  ec2Fleets: Ec2Fleets;
+  /** Pools that lately had no capacity (fleet launches skip them). */
+  capacityMemory: CapacityMemory;
   /** The API's base URL, which instances call to bootstrap (written into their user data). */
   apiUrl: string;
   /** The instance profile instances launch with. */
@@ -43,8 +55,24 @@ export interface EndPorts {
   store: Pick<ConfigStore, "deleteBundle">;
   ec2: Pick<Ec2Instances, "findByAnnex" | "terminate">;
   fleets: Pick<SpotFleets, "cancel">;
+  ec2Fleets: Pick<Ec2Fleets, "findByAnnex" | "delete">;
+  launchTemplates: Pick<LaunchTemplates, "delete">;
   /** For the final cost. */
   prices: PricePorts;
   watch: SpotWatchList;
   log: Pick<Log, "warn">;
+}
+
+/** What replacing an interrupted instance works through (the enforcer and the EC2 event handler). */
+export interface ReplacePorts {
+  annexes: Pick<AnnexRepository, "getAnnex">;
+  instances: Pick<
+    InstanceRepository,
+    "getInstance" | "saveInstance" | "addInstances" | "appendEvent"
+  >;
+  ec2: Pick<Ec2Instances, "terminate">;
+  ec2Fleets: Pick<Ec2Fleets, "launch" | "findByAnnex" | "delete">;
+  launchTemplates: Pick<LaunchTemplates, "delete">;
+  catalog: Pick<Ec2Catalog, "instanceTypes">;
+  capacityMemory: CapacityMemory;
 }

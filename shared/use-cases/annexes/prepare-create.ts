@@ -1,33 +1,47 @@
 /**
  * The first step of create, and all of a dry run: the request validated against the pool's
- * settings, its launch shape (type, image) decided and its estimate made, a budget it cannot keep
- * refused — everything decided before any side effect.
+ * settings, its launch shape (type, image, groups, a fleet's plan) decided and its estimate made,
+ * a budget it cannot keep refused — everything decided before any side effect.
  */
 
 import { ConflictError, ValidationError } from "../../domain/errors.ts";
 import type { Estimate } from "../../domain/estimate.ts";
+import type { FleetAsk } from "../../domain/fleet.ts";
 import { DEFAULT_BOOT_GRACE_SECONDS } from "../../domain/lease.ts";
 import type { PriceTable } from "../../domain/prices.ts";
 import { type CreateAnnexRequest, parseCreateAnnex } from "../../domain/requests/create-annex.ts";
 import { FALLBACK_INSTANCE_TYPE, type PoolSettings } from "../../domain/settings.ts";
 import { fleetSummary } from "../../domain/spot-fleet.ts";
 import { estimateRequest } from "./estimate-annex.ts";
+import { planFleet } from "./plan-fleet.ts";
 import type { AnnexPorts, PricedPorts } from "./ports.ts";
 import { instanceUserData } from "./user-data.ts";
+
+/** What the annex item records of how it launches. */
+export interface LaunchShape {
+  imageId: string;
+  instanceType: string;
+  securityGroupIds: string[];
+  fleet: FleetAsk | undefined;
+}
 
 /** A create request validated, shaped and estimated: everything decided before any side effect. */
 export interface PreparedCreate {
   settings: PoolSettings;
-  request: Exclude<CreateAnnexRequest, { kind: "fleet" }>;
-  shape: { imageId: string; instanceType: string };
+  request: CreateAnnexRequest;
+  shape: LaunchShape;
   userData: string;
   estimate: Estimate;
   pinnedPrices?: PriceTable;
 }
 
+/** What preparing reads: settings, the EC2 catalog and capacity memory (fleets), prices. */
+export type PreparePorts = Pick<AnnexPorts, "store" | "apiUrl" | "catalog" | "capacityMemory"> &
+  Pick<PricedPorts, "prices">;
+
 /** Validates a create body against the pool's settings and estimates it (a budget it cannot keep is a 422). */
 export async function prepareCreate(
-  ports: Pick<AnnexPorts, "store" | "apiUrl"> & Pick<PricedPorts, "prices">,
+  ports: PreparePorts,
   body: unknown,
   now: number,
 ): Promise<PreparedCreate> {
@@ -35,23 +49,7 @@ export async function prepareCreate(
   if (settings === undefined)
     throw new ConflictError("setup has not been run: run `annex setup` first");
   const request = parseCreateAnnex(body, settings.limits);
-  if (request.kind === "fleet") {
-    throw new ValidationError([
-      {
-        path: "kind",
-        message: `${request.kind} annexes are not available yet: use on-demand (count) or spot-fleet (slots)`,
-      },
-    ]);
-  }
-  const launchShape =
-    request.kind === "spot-fleet"
-      ? fleetSummary(request, settings.defaults.imageId)
-      : {
-          imageId: request.imageId ?? settings.defaults.imageId,
-          instanceType:
-            request.instanceType ?? settings.defaults.instanceType ?? FALLBACK_INSTANCE_TYPE,
-        };
-  const imageId = launchShape.imageId;
+  const { imageId, instanceType } = launchShapeOf(request, settings);
   if (imageId === undefined) {
     throw new ValidationError([
       { path: "imageId", message: "is required: setup stored no default image" },
@@ -62,18 +60,29 @@ export async function prepareCreate(
     request.userData ?? request.defaultUserData,
     DEFAULT_BOOT_GRACE_SECONDS,
   );
-  const priced = await estimateRequest(
-    ports.prices,
-    request,
-    launchShape.instanceType,
-    settings,
-    now,
-  );
-  return {
-    settings,
-    request,
-    shape: { imageId, instanceType: launchShape.instanceType },
-    userData,
-    ...priced,
-  };
+  const securityGroupIds = request.securityGroupIds ?? settings.securityGroupIds ?? [];
+  const fleet =
+    request.kind === "fleet"
+      ? await planFleet(ports, request, securityGroupIds, settings.limits, now)
+      : undefined;
+  const shape = { imageId, instanceType, securityGroupIds, fleet };
+  const priced = await estimateRequest(ports, request, shape, settings, now);
+  return { settings, request, shape, userData, ...priced };
+}
+
+/** The image and the instance type(s) the annex item records. */
+function launchShapeOf(
+  request: CreateAnnexRequest,
+  settings: PoolSettings,
+): { imageId: string | undefined; instanceType: string } {
+  if (request.kind === "spot-fleet") return fleetSummary(request, settings.defaults.imageId);
+  const imageId = request.imageId ?? settings.defaults.imageId;
+  if (request.kind === "fleet")
+    return {
+      imageId,
+      instanceType: request.fleet.instanceTypes?.join(",") ?? "attribute-based",
+    };
+  const instanceType =
+    request.instanceType ?? settings.defaults.instanceType ?? FALLBACK_INSTANCE_TYPE;
+  return { imageId, instanceType };
 }

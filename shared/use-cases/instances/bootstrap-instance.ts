@@ -7,6 +7,7 @@
 
 import type { Annex } from "../../domain/annex.ts";
 import { effectiveEnd } from "../../domain/budget.ts";
+import { placementOf } from "../../domain/ec2.ts";
 import { ForbiddenError } from "../../domain/errors.ts";
 import { mintHeartbeatToken } from "../../domain/heartbeat-token.ts";
 import { bootDeadline, idleDeadlineAtBootstrap, isLeaseOver } from "../../domain/lease.ts";
@@ -84,11 +85,10 @@ export async function bootstrapInstance(ports: BootstrapPorts, body: unknown, no
       annexId,
       instanceId,
       instanceType: ec2Instance.type,
-      ...(ec2Instance.market ? { market: ec2Instance.market } : {}),
-      ...(ec2Instance.availabilityZone ? { availabilityZone: ec2Instance.availabilityZone } : {}),
       ec2State: "running",
       launchedAt,
       bootDeadline: bootDeadline(launchedAt, annex.bootGraceSeconds),
+      ...placementOf(ec2Instance),
       version: 1,
     };
     await ports.instances.addInstances([record]);

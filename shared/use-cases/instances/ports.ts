@@ -10,7 +10,7 @@ import type { CostPorts } from "../annexes/cost.ts";
 /** What a heartbeat reads and writes (no EC2: the heartbeat function does not load its client). */
 export interface HeartbeatPorts {
   annexes: Pick<AnnexRepository, "getAnnex">;
-  instances: Pick<InstanceRepository, "getInstance" | "saveInstance">;
+  instances: Pick<InstanceRepository, "getInstance" | "saveInstance" | "appendEvent">;
   store: Pick<ConfigStore, "getHeartbeatKey">;
   log: Log;
 }

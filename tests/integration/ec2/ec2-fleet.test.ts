@@ -296,6 +296,33 @@ describe("CreateFleet (instant): on-demand allocation and options", () => {
     ).toBe(1);
   });
 
+  it("gives a tag key in both the template and the request the request's value, once", async () => {
+    const out = await instant(
+      [{ InstanceType: "t3.micro" }],
+      { onDemand: 1 },
+      {
+        TagSpecifications: [
+          { ResourceType: "instance", Tags: [{ Key: "annex:lease-expires", Value: "later" }] },
+        ],
+      },
+      {
+        TagSpecifications: [
+          {
+            ResourceType: "instance",
+            Tags: [
+              { Key: "annex:id", Value: "F-10" },
+              { Key: "annex:lease-expires", Value: "sooner" },
+            ],
+          },
+        ],
+      },
+    );
+    const [instance] = await instancesOf(out);
+    const keys = (instance?.Tags ?? []).map((tag) => tag.Key).filter((k) => !k?.startsWith("aws:"));
+    expect(keys.sort()).toEqual(["annex:id", "annex:lease-expires"]);
+    expect(instance?.Tags).toContainEqual({ Key: "annex:lease-expires", Value: "later" });
+  });
+
   it("applies the template's user data, profile, tags and metadata options, and the request's tags", async () => {
     const out = await instant(
       [{ InstanceType: "t3.micro" }],

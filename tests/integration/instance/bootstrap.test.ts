@@ -191,6 +191,19 @@ describe("bootstrap.sh: heartbeats", () => {
     expect(await instance.sandbox.poweredOff()).toBeUndefined();
   });
 
+  it("reports the spot warnings its metadata holds: the interruption before a rebalance recommendation", async () => {
+    const reported = () => JSON.parse(lastHeartbeat()?.body ?? "{}").interruption;
+    expect(reported()).toBeUndefined();
+    cloud.metadata["events/recommendations/rebalance"] = '{"noticeTime": "2026-11-25T21:30:00Z"}';
+    expect(await instance.heartbeat()).toBe(0);
+    expect(reported()).toBe("rebalance-recommendation");
+    cloud.metadata["spot/instance-action"] =
+      '{"action": "terminate", "time": "2026-11-25T21:32:00Z"}';
+    expect(await instance.heartbeat()).toBe(0);
+    expect(reported()).toBe("spot-interruption");
+    expect(JSON.parse(lastHeartbeat()?.body ?? "{}")).toMatchObject({ state: "idle" });
+  });
+
   it("powers off at once when the answer's lease is already over", async () => {
     cloud.heartbeatAnswer = { leaseExpiresAtEpoch: nowSeconds() - 1, instruction: "continue" };
     expect(await instance.heartbeat()).toBe(0);

@@ -50,6 +50,8 @@ export interface FakeCloud {
   ec2Running: boolean;
   /** The instance's user data (IMDS /latest/user-data and the control route). */
   userData: string;
+  /** More metadata to serve, by path under `/latest/meta-data/` (e.g. `spot/instance-action`). */
+  metadata: Record<string, string>;
   requestsTo(path: string): RecordedRequest[];
   stop(): Promise<void>;
 }
@@ -74,6 +76,7 @@ export async function startFakeCloud(): Promise<FakeCloud> {
     bootstrapDown: false,
     ec2Running: true,
     userData: "",
+    metadata: {} as Record<string, string>,
     lease,
     heartbeatAnswer: { leaseExpiresAtEpoch: lease, instruction: "continue" } as HeartbeatAnswer,
     bundle: buildConfigBundle({
@@ -119,6 +122,9 @@ export async function startFakeCloud(): Promise<FakeCloud> {
         return res.end("c2lnbmF0dXJl\n");
       if (path === `${IMDS_PATH}/latest/user-data` && cloud.userData)
         return res.end(cloud.userData);
+      const served = cloud.metadata[path.slice(`${IMDS_PATH}/latest/meta-data/`.length)];
+      if (path.startsWith(`${IMDS_PATH}/latest/meta-data/`) && served !== undefined)
+        return res.end(served);
       return json(404, {});
     }
     if (path === "/api/bootstrap" && req.method === "POST") {

@@ -5,8 +5,12 @@
 
 import { actionsOf, resourcesOf, type Statement } from "./template.ts";
 
+/** EC2 reads that take no resource: Describe*, and the instance types matching attributes. */
+export const isEc2Read = (action: string): boolean =>
+  /^ec2:Describe\w+$/.test(action) || action === "ec2:GetInstanceTypesFromInstanceRequirements";
+
 export const isEc2Mutation = (action: string): boolean =>
-  action.startsWith("ec2:") && !/^ec2:Describe\w+$/.test(action);
+  action.startsWith("ec2:") && !isEc2Read(action);
 
 /** What RunInstances, RequestSpotFleet and CreateFleet use without creating or tagging it. */
 const UNTAGGED = new Set([
@@ -62,6 +66,8 @@ const namedOnly = (statement: Statement) =>
 const RULES: Record<string, (statement: Statement) => string[]> = {
   "ec2:TerminateInstances": onTagged("annex:id"),
   "ec2:CancelSpotFleetRequests": onTagged("annex:id"),
+  "ec2:DeleteFleets": onTagged("annex:id"),
+  "ec2:DeleteLaunchTemplate": onTagged("annex:id"),
   "ec2:DeleteTags": onTagged("annex:id"),
   "ec2:CreateTags": tagging,
   "ec2:RunInstances": creating(["instance"], "annex:id"),

@@ -3,7 +3,7 @@
  * (an empty list when all hold), so that a deliberately widened policy is caught by the same code.
  */
 
-import { ec2Violations, isEc2Mutation } from "./ec2-rules.ts";
+import { ec2Violations, isEc2Mutation, isEc2Read } from "./ec2-rules.ts";
 import {
   actionsOf,
   type FunctionView,
@@ -98,7 +98,7 @@ function grantsMatch(fn: FunctionView, expected: readonly string[]): string[] {
 
 /** Actions IAM cannot scope to a resource: EC2's Describe* and the Price List's reads. */
 const takesNoResource = (action: string) =>
-  /^ec2:Describe\w+$/.test(action) || /^pricing:(GetProducts|GetAttributeValues)$/.test(action);
+  isEc2Read(action) || /^pricing:(GetProducts|GetAttributeValues)$/.test(action);
 
 function statementViolations(fn: FunctionView, statement: Statement): string[] {
   const actions = actionsOf(statement);
@@ -108,7 +108,7 @@ function statementViolations(fn: FunctionView, statement: Statement): string[] {
     found.push(`${fn.name}: wildcard action ${action}`);
   if (resources.includes("*") && !actions.every(takesNoResource))
     found.push(
-      `${fn.name}: Resource "*" for ${actions.join(", ")} (only Describe* and the Price List take no resource)`,
+      `${fn.name}: Resource "*" for ${actions.join(", ")} (only EC2 reads and the Price List take no resource)`,
     );
   if (
     actions.some((a) => a.startsWith("logs:")) &&

@@ -388,7 +388,7 @@ describe("parseCreateAnnex", () => {
             {
               ...without("count"),
               kind: "fleet",
-              slots: 2,
+              cores: 2,
               fleet: { instanceTypes: ["m5.large"], spotPercent: 50, x: 1 },
             },
             limits,
@@ -509,13 +509,71 @@ describe("parseCreateAnnex", () => {
     const fleetBody = {
       ...without("count"),
       kind: "fleet",
-      slots: 4,
+      cores: 4,
       fleet: { instanceTypes: ["m5.large", "c5.large"], spotPercent: 50 },
     };
-    it("accepts slots, instance types and a spot percentage", () => {
+    const withFleet = (fleet: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+      parseCreateAnnex({ ...fleetBody, ...extra, fleet }, limits);
+    it("accepts cores, instance types and a spot percentage", () => {
       const request = parseCreateAnnex(fleetBody, limits);
-      expect(request).toMatchObject({ kind: "fleet", slots: 4, fleet: { spotPercent: 50 } });
+      expect(request).toMatchObject({ kind: "fleet", cores: 4, fleet: { spotPercent: 50 } });
     });
+    it("defaults to spot with on-demand fallback and no replacement", () => {
+      const request = withFleet({ instanceTypes: ["m5.large"] });
+      expect(request.kind === "fleet" && request.fleet).toEqual({
+        instanceTypes: ["m5.large"],
+        spotPercent: 100,
+        onDemandFallback: true,
+        replaceInterrupted: false,
+      });
+    });
+    it("accepts a count of instances instead of cores, within the pool's limit", () => {
+      const { cores: _, ...byCount } = fleetBody;
+      expect(parseCreateAnnex({ ...byCount, count: 3 }, limits)).toMatchObject({ count: 3 });
+      expectIssue(() => parseCreateAnnex({ ...byCount, count: 21 }, limits), "count", "at most 20");
+    });
+    it("wants exactly one of cores and count", () => {
+      expectIssue(() => withFleet(fleetBody.fleet, { count: 2 }), "cores", "not both");
+      const { cores: _, ...neither } = fleetBody;
+      expectIssue(() => parseCreateAnnex(neither, limits), "cores", "either cores");
+    });
+    it("accepts vCPU and memory-per-vCPU ranges instead of types", () => {
+      const request = withFleet({
+        vcpus: { min: 2, max: 8 },
+        memoryPerVcpuGiB: { min: 2, max: 4 },
+      });
+      expect(request).toMatchObject({
+        fleet: { vcpus: { min: 2, max: 8 }, memoryPerVcpuGiB: { min: 2, max: 4 } },
+      });
+    });
+    it("wants exactly one of instance types and a vCPU range", () => {
+      expectIssue(
+        () => withFleet({ instanceTypes: ["m5.large"], vcpus: { min: 2 } }),
+        "fleet.instanceTypes",
+        "not both",
+      );
+      expectIssue(() => withFleet({}), "fleet.instanceTypes", "either instanceTypes or vcpus");
+    });
+    it("refuses reversed or fractional ranges, and memory without vCPUs", () => {
+      expectIssue(() => withFleet({ vcpus: { min: 8, max: 2 } }), "fleet.vcpus.max", "below min");
+      expectIssue(() => withFleet({ vcpus: { min: 1.5 } }), "fleet.vcpus.min", "whole");
+      expectIssue(
+        () => withFleet({ vcpus: { min: 2 }, memoryPerVcpuGiB: { min: 4, max: 2 } }),
+        "fleet.memoryPerVcpuGiB.max",
+        "below min",
+      );
+      expectIssue(
+        () => withFleet({ instanceTypes: ["m5.large"], memoryPerVcpuGiB: { min: 2 } }),
+        "fleet.memoryPerVcpuGiB",
+        "attribute-based",
+      );
+    });
+    it("refuses replacement of interrupted instances when nothing runs on spot", () =>
+      expectIssue(
+        () => withFleet({ instanceTypes: ["m5.large"], spotPercent: 0, replaceInterrupted: true }),
+        "fleet.replaceInterrupted",
+        "spot",
+      ));
     it("refuses a spot percentage over 100 or fractional", () => {
       expectIssue(
         () =>

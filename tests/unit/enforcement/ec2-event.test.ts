@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import type { FleetAsk } from "../../../shared/domain/fleet.ts";
 import { heartbeatInstruction } from "../../../shared/domain/lease.ts";
 import {
   type Ec2Event,
@@ -7,6 +8,7 @@ import {
   eventTime,
   handleEc2Event,
 } from "../../../shared/enforcement/ec2-event.ts";
+import { runSweep } from "../../../shared/enforcement/sweep.ts";
 import { anAnnex, fakePorts, seed } from "./fakes.ts";
 
 /** A sample event from events/ec2/, about `instanceId`. */
@@ -38,6 +40,7 @@ describe("handleEc2Event", () => {
       "state-change-shutting-down",
       "state-change-terminated",
       "spot-interruption-warning",
+      "rebalance-recommendation",
     ]) {
       expect(sample(name, "i-0abcdef1234567890").detail["instance-id"]).toBe("i-0abcdef1234567890");
     }
@@ -109,6 +112,123 @@ describe("handleEc2Event", () => {
     expect(record?.interruptionNoticeAt).toBe(NOW);
     expect(record && heartbeatInstruction(annex, record, NOW + 10)).toBe("drain");
     expect(table.eventTypes(annex.id)).toEqual(["interruption-notice"]);
+  });
+
+  it("drains on a rebalance recommendation too; a later interruption warning upgrades it", async () => {
+    const { ports, table, annex, id } = oneInstanceAnnex();
+    await handleEc2Event(ports, sample("rebalance-recommendation", id), NOW);
+    expect(table.record(annex.id, id)).toMatchObject({
+      interruptionNoticeAt: NOW,
+      interruptionKind: "rebalance-recommendation",
+    });
+    await handleEc2Event(ports, sample("spot-interruption-warning", id), NOW + 30);
+    const record = table.record(annex.id, id);
+    expect(record).toMatchObject({
+      interruptionNoticeAt: NOW,
+      interruptionKind: "spot-interruption",
+    });
+    expect(record && heartbeatInstruction(annex, record, NOW + 40)).toBe("drain");
+    expect(table.eventTypes(annex.id)).toEqual(["interruption-notice", "interruption-notice"]);
+  });
+
+  describe("replacing an interrupted instance of a fleet annex", () => {
+    const fleet: FleetAsk = {
+      capacityUnit: "vcpu",
+      targetCapacity: 4,
+      weights: { "m5.large": 2, "c5.large": 2 },
+      spotPercent: 100,
+      onDemandFallback: true,
+      replaceInterrupted: true,
+      subnets: [
+        { subnetId: "subnet-a", availabilityZone: "us-east-1a" },
+        { subnetId: "subnet-b", availabilityZone: "us-east-1b" },
+      ],
+      skippedPools: [],
+    };
+    const fleetAnnex = (overrides: Partial<FleetAsk> = {}, annexOverrides = {}) => {
+      const fakes = oneInstanceAnnex({
+        kind: "fleet",
+        fleet: { ...fleet, ...overrides },
+        fleetLaunchTemplateId: "lt-0123456789abcdef0",
+        ...annexOverrides,
+      });
+      const key = `${fakes.annex.id} ${fakes.id}`;
+      const record = fakes.table.records.get(key);
+      if (record)
+        fakes.table.records.set(key, {
+          ...record,
+          market: "spot",
+          availabilityZone: "us-east-1a",
+          capacityUnits: 2,
+        });
+      return fakes;
+    };
+
+    it("launches one replacement from another pool, tagged for the annex, and records it", async () => {
+      const { ports, table, fleets, annex, id } = fleetAnnex();
+      await handleEc2Event(ports, sample("spot-interruption-warning", id), NOW);
+      await handleEc2Event(ports, sample("spot-interruption-warning", id), NOW + 5);
+      expect(fleets.launches).toHaveLength(1);
+      const [launch] = fleets.launches;
+      expect(launch).toMatchObject({
+        market: "spot",
+        targetCapacity: 2,
+        launchTemplateId: "lt-0123456789abcdef0",
+      });
+      expect(launch?.overrides).not.toContainEqual(
+        expect.objectContaining({ subnetId: "subnet-a", instanceType: "m5.large" }),
+      );
+      expect(launch?.instanceTags).toContainEqual({
+        Key: "annex:lease-expires",
+        Value: new Date(annex.leaseExpiresAt * 1000).toISOString().replace(".000Z", "Z"),
+      });
+      expect(launch?.instanceTags).toContainEqual({ Key: "annex:id", Value: annex.id });
+      const replaced = table.record(annex.id, id)?.replacement;
+      expect(replaced).toMatchObject({ doneAt: NOW, instanceIds: [expect.any(String)] });
+      const [newId = ""] = replaced?.instanceIds ?? [];
+      expect(table.record(annex.id, newId)).toMatchObject({ replacementFor: id, market: "spot" });
+      expect(table.eventTypes(annex.id)).toContain("replacement");
+    });
+
+    it("launches none when the annex did not ask for replacements", async () => {
+      const { ports, table, fleets, annex, id } = fleetAnnex({ replaceInterrupted: false });
+      await handleEc2Event(ports, sample("spot-interruption-warning", id), NOW);
+      expect(fleets.launches).toEqual([]);
+      expect(table.record(annex.id, id)?.replacement).toBeUndefined();
+    });
+
+    it("launches none when no more than the boot grace is left on the lease", async () => {
+      const { ports, table, fleets, annex, id } = fleetAnnex({}, { leaseExpiresAt: NOW + 600 });
+      await handleEc2Event(ports, sample("spot-interruption-warning", id), NOW);
+      expect(fleets.launches).toEqual([]);
+      expect(table.record(annex.id, id)?.replacement).toMatchObject({
+        doneAt: NOW,
+        skippedBecause: expect.stringContaining("boot grace"),
+      });
+      expect(table.eventTypes(annex.id)).toContain("replacement-skipped");
+    });
+
+    it("leaves a replacement that failed due, and the sweep launches it with the same client token", async () => {
+      const { ports, table, fleets, annex, id } = fleetAnnex();
+      const launch = ports.ec2Fleets.launch;
+      let failing = true;
+      ports.ec2Fleets.launch = async (request) => {
+        if (!failing) return launch(request);
+        failing = false;
+        fleets.launches.push(structuredClone(request));
+        throw new Error("EC2 is unavailable");
+      };
+      await handleEc2Event(ports, sample("spot-interruption-warning", id), NOW);
+      const pending = table.record(annex.id, id)?.replacement;
+      expect(pending).toMatchObject({ dueAt: NOW, clientToken: `${annex.id}.r.${id}` });
+      expect(pending?.doneAt).toBeUndefined();
+      const report = await runSweep(ports, { now: NOW + 60, timeLeft: () => 1000 });
+      expect(report.replacementsLaunched).toBe(1);
+      expect(fleets.launches.map((l) => l.clientToken)).toEqual([
+        `${annex.id}.r.${id}`,
+        `${annex.id}.r.${id}`,
+      ]);
+    });
   });
 
   it("rejects events that are not the EC2 events it subscribes to", () => {

@@ -12,6 +12,7 @@ import { StaleAnnexError, StaleInstanceError } from "../../../shared/domain/stal
 import { ANNEX_TAG_KEYS, launchTags } from "../../../shared/domain/tags.ts";
 import type { EnforcePorts } from "../../../shared/enforcement/ports.ts";
 import type { Ec2Filter, Ec2Instance } from "../../../shared/ports/ec2.ts";
+import type { FleetLaunchRequest, FleetLaunchResult } from "../../../shared/ports/ec2-fleets.ts";
 import type { SweepMarks } from "../../../shared/ports/repositories.ts";
 import { FakePrices } from "../../support/fake-prices.ts";
 
@@ -89,6 +90,12 @@ export class FakeTable {
     },
     appendEvent: async (event) => {
       this.events.push(structuredClone(event));
+    },
+    addInstances: async (instances) => {
+      for (const instance of instances) {
+        const key = `${instance.annexId} ${instance.instanceId}`;
+        if (!this.records.has(key)) this.records.set(key, structuredClone(instance));
+      }
     },
   };
 
@@ -220,8 +227,73 @@ export class FakeEc2 {
   };
 }
 
-/** Ports over a fake table, fake EC2 and fake prices; warnings are collected. */
-export function fakePorts(table = new FakeTable(), ec2 = new FakeEc2(), prices = new FakePrices()) {
+/**
+ * Instant EC2 Fleets over a FakeEc2: each launch fills its target from the first override whose
+ * pool is not `short` (instances tagged for the annex named in the fleet tags); calls are kept.
+ */
+export class FakeEc2Fleets {
+  readonly launches: FleetLaunchRequest[] = [];
+  readonly deleted: string[] = [];
+  /** Pools (`market/type/zone-subnet`) with no capacity. */
+  readonly short = new Set<string>();
+  private readonly byToken = new Map<string, FleetLaunchResult>();
+
+  constructor(private readonly ec2: FakeEc2) {}
+
+  readonly port: EnforcePorts["ec2Fleets"] = {
+    launch: async (request) => {
+      this.launches.push(structuredClone(request));
+      const replay = this.byToken.get(request.clientToken);
+      if (replay) return replay;
+      const open = request.overrides.find(
+        (o) => !this.short.has(`${request.market}/${o.instanceType}/${o.subnetId}`),
+      );
+      const result: FleetLaunchResult = {
+        fleetId: `fleet-${this.launches.length}`,
+        instances: [],
+        errors: [],
+      };
+      if (open === undefined) {
+        result.errors.push({
+          market: request.market,
+          code: "InsufficientInstanceCapacity",
+          message: "no capacity",
+        });
+      } else {
+        const tags = Object.fromEntries(request.fleetTags.map((t) => [t.Key, t.Value]));
+        const annex = {
+          id: tags["annex:id"] ?? "",
+          name: tags["annex:name"] ?? "",
+          owner: "",
+          leaseExpiresAt: 0,
+          tags: {},
+        };
+        const count = Math.ceil(request.targetCapacity / (open.weight ?? 1));
+        for (const instanceId of this.ec2.run(annex, count))
+          result.instances.push({
+            instanceId,
+            instanceType: open.instanceType ?? "m5.large",
+            subnetId: open.subnetId,
+            market: request.market,
+          });
+      }
+      this.byToken.set(request.clientToken, result);
+      return result;
+    },
+    findByAnnex: async () => [],
+    delete: async (ids) => {
+      this.deleted.push(...ids);
+    },
+  };
+}
+
+/** Ports over a fake table, fake EC2 (instances and fleets) and fake prices; warnings are collected. */
+export function fakePorts(
+  table = new FakeTable(),
+  ec2 = new FakeEc2(),
+  fleets = new FakeEc2Fleets(ec2),
+  prices = new FakePrices(),
+) {
   const warnings: Array<{ message: string; fields: Record<string, unknown> }> = [];
   const ports: EnforcePorts = {
     annexes: table.annexPort,
@@ -229,12 +301,19 @@ export function fakePorts(table = new FakeTable(), ec2 = new FakeEc2(), prices =
     instances: table.instancePort,
     ec2: ec2.port,
     fleets: { cancel: async () => undefined },
+    ec2Fleets: fleets.port,
+    launchTemplates: { delete: async () => undefined },
+    catalog: {
+      instanceTypes: async (types) =>
+        types.map((instanceType) => ({ instanceType, vcpus: 2, memoryMiB: 8192 })),
+    },
+    capacityMemory: { recent: async () => [], remember: async () => undefined },
     store: { deleteBundle: async () => undefined },
     prices: prices.ports,
     watch: prices.watch,
     log: { warn: (message, fields = {}) => warnings.push({ message, fields }) },
   };
-  return { ports, table, ec2, prices, warnings };
+  return { ports, table, ec2, fleets, prices, warnings };
 }
 
 /** An annex (live, `running`) with the given overrides. */

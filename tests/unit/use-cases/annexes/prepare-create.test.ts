@@ -15,6 +15,8 @@ function ports(prices: FakePrices) {
     store: { getSettings: async () => settings } as never,
     apiUrl: "https://api.example.org",
     prices: prices.ports,
+    catalog: { instanceTypes: async () => [], typesMatching: async () => [] } as never,
+    capacityMemory: { recent: async () => [], remember: async () => undefined },
   };
 }
 
