@@ -66,6 +66,7 @@ export const fleetSchema = z
           market: text,
           instances: z.number(),
           capacity: z.number(),
+          usdPerHour: z.number().nullish(),
         })
         .passthrough(),
     ),

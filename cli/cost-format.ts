@@ -25,3 +25,6 @@ export function formatBudget(annex: Annex): string {
     spent === undefined || budget <= 0 ? "" : ` (${Math.floor((spent / budget) * 100)}%)`;
   return `${formatUsd(budget)}${share}`;
 }
+
+/** A price per hour to the hundredth of a cent: `$0.0337/h`. */
+export const formatRate = (usdPerHour: number): string => `$${usdPerHour.toFixed(4)}/h`;

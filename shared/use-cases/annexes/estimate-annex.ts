@@ -8,6 +8,7 @@
  */
 
 import { checkBudget, type Estimate, estimateOf } from "../../domain/estimate.ts";
+import { Ec2UnavailableError } from "../../domain/launch-errors.ts";
 import { hoursToSeconds } from "../../domain/lease.ts";
 import { PricesUnavailableError, type PriceTable } from "../../domain/prices.ts";
 import type { CreateAnnexRequest } from "../../domain/requests/create-annex.ts";
@@ -54,7 +55,18 @@ export async function estimateRequest(
   now: number,
 ): Promise<{ estimate: Estimate; pinnedPrices?: PriceTable }> {
   const { prices } = ports;
-  const fills = await fillsOf(ports.catalog, request, shape);
+  const leaseSeconds = hoursToSeconds(request.durationHours);
+  let fills: Fill[];
+  try {
+    fills = await fillsOf(ports.catalog, request, shape);
+  } catch (error) {
+    // A fleet's types are read from EC2's catalog: without a budget, an outage leaves it unknown.
+    if (request.budgetUsd !== undefined || !(error instanceof Ec2UnavailableError)) throw error;
+    const unknown = [{ instanceType: shape.instanceType, market: "on-demand" as const, count: 1 }];
+    return {
+      estimate: estimateOf([unknown.map((l) => ({ ...l, usdPerHour: undefined }))], leaseSeconds),
+    };
+  }
   const typesIn = (market: string) => [
     ...new Set(
       fills
@@ -85,7 +97,7 @@ export async function estimateRequest(
       }),
     })),
   );
-  const estimate = estimateOf(priced, hoursToSeconds(request.durationHours));
+  const estimate = estimateOf(priced, leaseSeconds);
   if (request.budgetUsd !== undefined) checkBudget(request.budgetUsd, estimate);
   const types = new Set(fills.flat().map((line) => line.instanceType));
   const pinned = Object.entries(settings.prices ?? {}).filter(([type]) => types.has(type));

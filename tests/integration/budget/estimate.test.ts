@@ -7,6 +7,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../local/stack.ts";
+import { FLEET_TYPES, fleetRequest } from "../../support/fleet.ts";
 import { FLEET_CONFIG, spotRequest } from "../../support/spot-fleet.ts";
 import { apiClient, createRequest, SETUP, startTestStack } from "../../support/stack.ts";
 
@@ -130,6 +131,65 @@ describe("estimate: spot fleet", () => {
     expect(dry.body.estimate.basis).toBe(
       "on-demand prices from the Price List and spot prices now in the dearest zone",
     );
+  });
+});
+
+describe("estimate: EC2 Fleet", () => {
+  const dearest = (type: string) => Math.max(...Object.values(control().spotPrices(type)));
+  const od = (type: string) => control().onDemandPrice(type);
+  /** The dearest type filling `units` vCPUs in whole instances, at `price`. */
+  const worst = (units: number, price: (type: string) => number) =>
+    Math.max(
+      ...Object.entries(FLEET_TYPES).map(([type, vcpus]) => Math.ceil(units / vcpus) * price(type)),
+    );
+  const dryRun = async (name: string, fleet: Record<string, unknown>) =>
+    (await api<DryRun>("POST", "/annexes", { ...fleetRequest(name, {}, fleet), dryRun: true })).body
+      .estimate;
+
+  it("prices what may fall back from spot at on-demand prices, over every type", async () => {
+    const estimate = await dryRun("FleetFallback", {});
+    expect(estimate.perHourUsd).toBeCloseTo(worst(100, od), 6);
+    expect(estimate.basis).toBe("on-demand prices from the Price List");
+  });
+
+  it("prices spot-only capacity at today's spot price in the dearest zone", async () => {
+    const estimate = await dryRun("FleetSpotOnly", { onDemandFallback: false });
+    expect(estimate.perHourUsd).toBeCloseTo(worst(100, dearest), 6);
+    expect(estimate.basis).toBe("spot prices now in the dearest zone");
+  });
+
+  it("adds the dearest fill of each share when part is asked on demand", async () => {
+    const estimate = await dryRun("FleetHalf", { spotPercent: 50, onDemandFallback: false });
+    expect(estimate.perHourUsd).toBeCloseTo(worst(50, dearest) + worst(50, od), 6);
+    expect(estimate.maxUsd).toBeCloseTo((worst(50, dearest) + worst(50, od)) * leaseHours(0.83), 6);
+    await nothingCreated("FleetHalf");
+  });
+
+  it("bills a fleet's instances by their own type, market and zone", async () => {
+    const created = await api<{
+      annex: {
+        cost?: { burnUsdPerHour: number };
+        instances: Array<{
+          type: string;
+          market?: string;
+          availabilityZone?: string;
+          usdPerHour?: number;
+        }>;
+      };
+    }>("POST", "/annexes", fleetRequest("FleetBilled", { cores: 8 }, { onDemandFallback: false }));
+    expect(created.status).toBe(201);
+    const { instances, cost } = created.body.annex;
+    expect(instances.length).toBeGreaterThan(0);
+    const expected = instances.map(
+      (i) => control().spotPrices(i.type)[i.availabilityZone ?? ""] ?? Number.NaN,
+    );
+    expect(instances.map((i) => i.market)).toEqual(instances.map(() => "spot"));
+    expect(instances.map((i) => i.usdPerHour)).toEqual(expected);
+    expect(cost?.burnUsdPerHour).toBeCloseTo(
+      expected.reduce((a, b) => a + b, 0),
+      9,
+    );
+    await api("DELETE", "/annexes/FleetBilled");
   });
 });
 
