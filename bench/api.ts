@@ -42,6 +42,7 @@ async function measure(concurrency: number, total: number, call: (i: number) => 
 
 export async function run(): Promise<void> {
   const stack = await startLocalStack({
+    admins: ["bench"],
     awsPort: 0,
     apiPort: 0,
     inMemory: true,

@@ -28,7 +28,6 @@ const ENV = {
   ANNEX_FUNCTION_PREFIX: "bench-",
   ANNEX_FUNCTIONS: "health",
   ANNEX_ADMINS: "",
-  ANNEX_IDENTITY_CERT: "none",
   ANNEX_ACCOUNT_ID: "000000000000",
   ANNEX_API_URL: "https://example.invalid",
   ANNEX_SERVER_ID: "example.invalid",

@@ -68,6 +68,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]?.start
 /** Seconds past the lease at which each instance left `running` (negative: before the lease). */
 async function measure(scenario: Scenario): Promise<number[]> {
   const stack = await startLocalStack({
+    admins: ["bench"],
     awsPort: 0,
     apiPort: 0,
     inMemory: true,

@@ -6,5 +6,8 @@ import { setupFromBody } from "../shared/use-cases/setup/setup.ts";
 
 export const handler = apiHandler({
   auth: "iam",
-  run: async ({ body }) => ({ status: 200, body: await setupFromBody(setupPorts, body) }),
+  run: async ({ owner, body }) => ({
+    status: 200,
+    body: await setupFromBody(setupPorts, owner, body),
+  }),
 });

@@ -6,6 +6,10 @@ umask 077
 
 API_URL_DEFAULT='@@API_URL@@'
 BOOT_GRACE_DEFAULT='@@BOOT_GRACE_SECONDS@@'
+# The proof: sts:GetCallerIdentity signed for the service's STS endpoint and deployment.
+STS_URL='@@STS_URL@@'
+STS_REGION='@@STS_REGION@@'
+SERVER_ID='@@SERVER_ID@@'
 
 ROOT=${ANNEX_ROOT:-/}
 ROOT=${ROOT%/}
@@ -106,18 +110,54 @@ imds() {
   } | http GET "$2"
 }
 
-# One attempt: identity -> POST /bootstrap -> bundle. A condition: errexit is off here.
+# sign_proof CREDENTIALS OUT: SigV4-signs sts:GetCallerIdentity with the instance-profile
+# credentials (a file: no secret on a command line), the server id among the signed headers,
+# and writes the parts POST /bootstrap takes (Vault's `iam` login: method, URL, headers, body).
+sign_proof() {
+  python3 -I -c 'import base64, hashlib, hmac, json, sys, time, urllib.parse
+creds, url, region, server, now = sys.argv[1:6]
+c = json.load(open(creds, encoding="utf-8"))
+amz = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(int(now)))
+body = "Action=GetCallerIdentity&Version=2011-06-15"
+u = urllib.parse.urlsplit(url)
+h = {"content-type": "application/x-www-form-urlencoded; charset=utf-8", "host": u.netloc,
+     "x-amz-date": amz, "x-amz-security-token": c["Token"], "x-annex-server-id": server}
+names = sorted(h)
+sha = lambda s: hashlib.sha256(s.encode()).hexdigest()
+canonical = "\n".join(["POST", u.path or "/", "", "".join(k + ":" + h[k] + "\n" for k in names),
+                       ";".join(names), sha(body)])
+scope = amz[:8] + "/" + region + "/sts/aws4_request"
+key = ("AWS4" + c["SecretAccessKey"]).encode()
+for part in (amz[:8], region, "sts", "aws4_request"):
+    key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+text = "\n".join(["AWS4-HMAC-SHA256", amz, scope, sha(canonical)])
+h["authorization"] = "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
+    c["AccessKeyId"], scope, ";".join(names), hmac.new(key, text.encode(), hashlib.sha256).hexdigest())
+b64 = lambda s: base64.b64encode(s.encode()).decode()
+print(json.dumps({"iamHttpRequestMethod": "POST", "iamRequestUrl": b64(url),
+                  "iamRequestHeaders": b64(json.dumps(h)), "iamRequestBody": b64(body)}))' \
+    "$1" "$STS_URL" "$STS_REGION" "$SERVER_ID" "$(now_s)" >"$2"
+}
+
+# proof OUT: the instance role's credentials from IMDS, signed into a proof.
+proof() {
+  local s role roles=$STATE/roles creds=$STATE/credentials.json
+  s=$(imds /latest/meta-data/iam/security-credentials/ "$roles")
+  [[ $s == 200 ]] || { log "instance role: HTTP $s (launched without our instance profile?)" && return 1; }
+  role=$(head -n 1 "$roles")
+  rm -f "$roles"
+  [[ $role =~ ^[A-Za-z0-9+=,.@_-]{1,64}$ ]] || { log "instance role: malformed name" && return 1; }
+  s=$(imds "/latest/meta-data/iam/security-credentials/$role" "$creds")
+  [[ $s == 200 ]] || { rm -f "$creds" && log "role credentials: HTTP $s" && return 1; }
+  sign_proof "$creds" "$1" || { rm -f "$creds" && log "could not sign the proof" && return 1; }
+  rm -f "$creds"
+}
+
+# One attempt: proof -> POST /bootstrap -> bundle. A condition: errexit is off here.
 try_bootstrap() {
-  local s doc=$STATE/identity.json sig=$STATE/identity.sig req=$STATE/boot.req resp=$STATE/boot.resp
+  local s req=$STATE/boot.req resp=$STATE/boot.resp
   local annex='' id='' token='' url='' lease='' every='' ok='^https?://[^[:space:]"\\]+$'
-  s=$(imds /latest/dynamic/instance-identity/document "$doc")
-  [[ $s == 200 ]] || { log "identity document: HTTP $s" && return 1; }
-  s=$(imds /latest/dynamic/instance-identity/signature "$sig")
-  [[ $s == 200 ]] || { log "identity signature: HTTP $s" && return 1; }
-  python3 -I -c 'import json, sys
-r = lambda p: open(p, encoding="utf-8", newline="").read()
-print(json.dumps({"document": r(sys.argv[1]), "signature": r(sys.argv[2]).strip()}))' \
-    "$doc" "$sig" >"$req" || return 1
+  proof "$req" || { rm -f "$req" && return 1; }
   s=$(cfg url "$API_URL/bootstrap" | http POST "$resp" "$req")
   if [[ $s == 200 ]]; then
     read -r annex id token url lease every < <(fields "$resp" annexId instanceId heartbeatToken \
@@ -192,7 +232,7 @@ install_agent() {
 }
 
 boot() {
-  [[ $API_URL != *@@* && $BOOT_GRACE != *@@* ]] || die "this script was not rendered"
+  [[ "$API_URL$BOOT_GRACE$STS_URL$STS_REGION$SERVER_ID" != *@@* ]] || die "this script was not rendered"
   if ! { uint "$BOOT_GRACE" && uint "$BACKOFF_MS" && uint "$BACKOFF_MAX_MS"; }; then die "bad timing"; fi
   [[ -f ${BASH_SOURCE[0]} ]] || die "run this script from a file"
   API_URL=${API_URL%/}

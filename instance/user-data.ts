@@ -4,6 +4,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { SERVER_ID_PATTERN } from "../shared/domain/instance-proof.ts";
 import { BOOTSTRAP_SCRIPT } from "./bootstrap-script.ts";
 
 /** EC2's limit on user data, in bytes before base64. */
@@ -23,11 +24,21 @@ export class InvalidUserDataError extends Error {
   }
 }
 
-export interface UserDataOptions {
+/** What the bootstrap script has written in: where to bootstrap, and how to sign its proof. */
+export interface ScriptOptions {
   /** Base URL of the cloud-annex API the instance calls (`/bootstrap`, `/heartbeat`). */
   apiUrl: string;
+  /** The STS endpoint the service sends proofs to: the instance signs for its host. */
+  stsUrl: string;
+  /** The region the instance signs its proof for (the STS endpoint's). */
+  stsRegion: string;
+  /** This deployment's name, signed into the proof (`x-annex-server-id`). */
+  serverId: string;
   /** Seconds the instance keeps trying to bootstrap before it powers itself off. */
   bootGraceSeconds: number;
+}
+
+export interface UserDataOptions extends ScriptOptions {
   /** The user's own user data: a script (`#!…`), cloud-config, or another cloud-init format. */
   userData?: string;
 }
@@ -45,7 +56,7 @@ const FORMATS: [prefix: string, type: string][] = [
 
 /** Renders the user data string (plain text; the create path base64-encodes it). */
 export function renderUserData(options: UserDataOptions): string {
-  const script = renderScript(options.apiUrl, options.bootGraceSeconds);
+  const script = renderScript(options);
   const userData = options.userData ?? "";
   const rendered = userData.trim() === "" ? script : multipart(userData, script);
   const size = Buffer.byteLength(rendered, "utf8");
@@ -59,7 +70,8 @@ export function renderUserData(options: UserDataOptions): string {
 }
 
 /** The bootstrap script with its values written in; rejects anything that could escape quoting. */
-export function renderScript(apiUrl: string, bootGraceSeconds: number): string {
+export function renderScript(options: ScriptOptions): string {
+  const { apiUrl, stsUrl, stsRegion, serverId, bootGraceSeconds } = options;
   if (
     !Number.isSafeInteger(bootGraceSeconds) ||
     bootGraceSeconds < 1 ||
@@ -69,10 +81,24 @@ export function renderScript(apiUrl: string, bootGraceSeconds: number): string {
       `bootGraceSeconds must be a whole number of seconds from 1 to 604800, not ${bootGraceSeconds}`,
     );
   }
-  return BOOTSTRAP_SCRIPT.replace("@@API_URL@@", () => checkApiUrl(apiUrl)).replace(
-    "@@BOOT_GRACE_SECONDS@@",
-    String(bootGraceSeconds),
-  );
+  return BOOTSTRAP_SCRIPT.replace("@@API_URL@@", () => checkApiUrl(apiUrl))
+    .replace("@@STS_URL@@", () => checkUrlText(stsUrl, "the STS URL"))
+    .replace("@@STS_REGION@@", () => checkWord(stsRegion, /^[a-z0-9-]{1,32}$/, "the STS region"))
+    .replace("@@SERVER_ID@@", () => checkWord(serverId, SERVER_ID_PATTERN, "the server id"))
+    .replace("@@BOOT_GRACE_SECONDS@@", String(bootGraceSeconds));
+}
+
+function checkWord(value: string, pattern: RegExp, what: string): string {
+  if (!pattern.test(value))
+    throw new TypeError(`${what} holds characters that are not allowed in user data`);
+  return value;
+}
+
+/** A URL holding only characters that stay as they are between the script's single quotes. */
+function checkUrlText(url: string, what: string): string {
+  if (!/^[A-Za-z0-9\-._~:/?#[\]@!&()*+,;=%]{1,2048}$/.test(url))
+    throw new TypeError(`${what} holds characters that are not allowed in user data`);
+  return url;
 }
 
 /** Returns the bootstrap script carried in user data (plain or multipart), if any. */
@@ -95,9 +121,7 @@ function checkApiUrl(apiUrl: string): string {
     throw new TypeError(`the API URL '${apiUrl}' is not a URL`, { cause });
   }
   const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
-  if (!/^[A-Za-z0-9\-._~:/?#[\]@!&()*+,;=%]{1,2048}$/.test(apiUrl)) {
-    throw new TypeError("the API URL holds characters that are not allowed in user data");
-  }
+  checkUrlText(apiUrl, "the API URL");
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
     throw new TypeError("the API URL must be https (plain http only on the loopback)");
   }

@@ -1,7 +1,8 @@
 /**
  * `npm run invoke -- FUNCTION EVENT.json`: runs one function of serverless.yml on a sample event,
- * as `serverless invoke local` would, on a fresh in-memory local stack. Functions that need a
- * set-up pool get `events/direct/setup.json` first. Prints the function's answer as JSON.
+ * as `serverless invoke local` would, on a fresh in-memory local stack whose administrator is the
+ * owner of `events/direct/setup.json`. Functions that need a set-up pool get that setup first.
+ * Prints the function's answer as JSON.
  */
 
 import { readFileSync } from "node:fs";
@@ -25,13 +26,20 @@ try {
   process.exit(2);
 }
 
-const stack = await startLocalStack({ awsPort: 0, apiPort: 0, inMemory: true, tickSeconds: 0 });
+const setup = JSON.parse(readFileSync("events/direct/setup.json", "utf8")) as Record<
+  string,
+  unknown
+>;
+// The sample setup's invoker is the stage's administrator, as a deployment would name it.
+const stack = await startLocalStack({
+  awsPort: 0,
+  apiPort: 0,
+  inMemory: true,
+  tickSeconds: 0,
+  admins: [String(setup.owner)],
+});
 try {
   if (!["health", "setup", "check-setup"].includes(name)) {
-    const setup = JSON.parse(readFileSync("events/direct/setup.json", "utf8")) as Record<
-      string,
-      unknown
-    >;
     await stack.invoke("setup", {
       ...setup,
       defaults: { instanceType: "m5.large", imageId: "ami-0123456789abcdef0" },

@@ -16,6 +16,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { type LocalAws, type LocalAwsOptions, startLocalAws } from "./aws/server.ts";
 import { type InstanceSimulator, startInstanceSimulator } from "./instances/index.ts";
 import { startHttpApi } from "./runner/http-api.ts";
+import { LOCAL_ACCOUNT, localAdmins } from "./runner/iam.ts";
 import { createInvoker, type Invoker } from "./runner/invoke.ts";
 import { startScheduler } from "./runner/scheduler.ts";
 import { type FunctionDefinition, readServiceDefinition } from "./runner/service-definition.ts";
@@ -32,6 +33,11 @@ export interface LocalStackOptions {
   /** Seconds between runs of the scheduled functions; 0 runs them only when asked. Default 10. */
   tickSeconds?: number;
   ec2?: LocalAwsOptions["ec2"];
+  /**
+   * The stage's administrators, who alone may run setup: local user names (the CLI sends the OS
+   * user) or IAM ARNs. Default: `ANNEX_ADMINS` (comma-separated), else the user running this.
+   */
+  admins?: string[];
   /** Extra environment for the handlers (e.g. shorter boot grace). */
   environment?: Record<string, string>;
   /** Project root (where serverless.yml is). Default: the current directory. */
@@ -65,8 +71,6 @@ export const LOCAL_NAMES = {
   functionPrefix: "cloud-annex-local-",
 } as const;
 
-const LOCAL_ACCOUNT = "000000000000";
-
 let started = false;
 
 /**
@@ -92,7 +96,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   try {
     const apiPort = options.apiPort ?? 3000;
-    const environment = handlerEnvironment(definition.functions, aws, apiPort, options.environment);
+    const admins = options.admins ?? process.env.ANNEX_ADMINS?.split(",") ?? [userInfo().username];
+    const environment = handlerEnvironment(definition.functions, aws, apiPort, {
+      ANNEX_ADMINS: admins.join(","),
+      ...options.environment,
+    });
+    // The runner's stand-in for IAM: local user names become the ARNs its API gives callers.
+    environment.ANNEX_ADMINS = localAdmins((environment.ANNEX_ADMINS ?? "").split(","));
     const missing = definition.environmentKeys.filter((key) => !(key in environment));
     if (missing.length > 0) throw new Error(`local stack sets no value for ${missing.join(", ")}`);
     Object.assign(process.env, environment);
@@ -175,11 +185,9 @@ function handlerEnvironment(
     ANNEX_INSTANCE_PROFILE: LOCAL_NAMES.instanceProfile,
     ANNEX_INSTANCE_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${LOCAL_NAMES.instanceRole}`,
     ANNEX_SPOT_FLEET_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/aws-ec2-spot-fleet-tagging-role`,
-    ANNEX_ADMINS: process.env.ANNEX_ADMINS ?? userInfo().username,
     ANNEX_SERVER_ID: `${LOCAL_NAMES.functionPrefix}api`,
     ANNEX_FUNCTION_PREFIX: LOCAL_NAMES.functionPrefix,
     ANNEX_FUNCTIONS: functions.map((fn) => fn.name).join(","),
-    ANNEX_IDENTITY_CERT: aws.ec2.identityCertificatePem,
     ANNEX_ACCOUNT_ID: LOCAL_ACCOUNT,
     ANNEX_API_URL: `http://127.0.0.1:${apiPort}`,
     POWERTOOLS_SERVICE_NAME: "cloud-annex",

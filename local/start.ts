@@ -49,6 +49,7 @@ try {
       `  local AWS   ${stack.awsEndpoint}   (dynamodb, s3, ec2: aws --endpoint-url ${stack.awsEndpoint} dynamodb list-tables)`,
       `  enforcer    every ${tickSeconds} s${tickSeconds === 0 ? " (off)" : ""}`,
       `  state       ${inMemory ? "in memory (nothing kept)" : dataDir}`,
+      `  admins      ${stack.environment.ANNEX_ADMINS || "anyone (ANNEX_ADMINS is empty)"}   (who may run annex setup)`,
       "Press Ctrl-C to stop.",
       "",
     ].join("\n"),

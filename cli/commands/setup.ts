@@ -1,16 +1,31 @@
 /** `annex setup` / `annex -setup`: POST /setup, one line per component, condor_annex style. */
 import { type SetupAnswer, setupAnswer } from "../api.ts";
-import { NotDoneError } from "../errors.ts";
+import { ApiRefusedError, NotDoneError } from "../errors.ts";
 import { withDots } from "../io.ts";
 import type { SetupBody } from "../setup-request.ts";
 import { type CommandContext, printJson, printLines } from "./context.ts";
 
 const SETUP_TIMEOUT_MS = 5 * 60_000;
 
+/** API Gateway's own 403 (no body of ours): the caller's IAM identity may not call POST /setup. */
+const NOT_AN_ADMIN =
+  "only the stage's administrators may run setup: IAM refused POST /setup for your credentials (an administrator holds the stack's AdminPolicy; see README, Deploying)";
+
+/** POST /setup; a refusal by IAM itself is said in the CLI's words. */
+async function postSetup(body: SetupBody, ctx: CommandContext): Promise<SetupAnswer> {
+  try {
+    return await ctx.api.call("POST", "/setup", setupAnswer, body, SETUP_TIMEOUT_MS);
+  } catch (error) {
+    if (error instanceof ApiRefusedError && error.status === 403 && error.code === "HTTP403")
+      throw new ApiRefusedError(403, "Forbidden", NOT_AN_ADMIN);
+    throw error;
+  }
+}
+
 /** Runs setup, with a dot a second while the service works. */
 export async function setup(body: SetupBody, ctx: CommandContext): Promise<void> {
   if (ctx.json) {
-    const answer = await ctx.api.call("POST", "/setup", setupAnswer, body, SETUP_TIMEOUT_MS);
+    const answer = await postSetup(body, ctx);
     printJson(ctx, answer);
     if (!answer.ok) throw new NotDoneError("");
     return;
@@ -18,11 +33,7 @@ export async function setup(body: SetupBody, ctx: CommandContext): Promise<void>
   ctx.io.out(`Setting up cloud-annex at ${ctx.api.url} (this takes less than a minute)...`);
   let answer: SetupAnswer;
   try {
-    answer = await withDots(
-      ctx.io,
-      ctx.api.call("POST", "/setup", setupAnswer, body, SETUP_TIMEOUT_MS),
-      ctx.dotIntervalMs,
-    );
+    answer = await withDots(ctx.io, postSetup(body, ctx), ctx.dotIntervalMs);
   } catch (error) {
     ctx.io.out(" failed.\n");
     throw error;

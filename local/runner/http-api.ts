@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readBody } from "../ec2/protocol/http.ts";
+import { LOCAL_ACCOUNT, localUserArn } from "./iam.ts";
 import type { Invoker } from "./invoke.ts";
 import type { FunctionDefinition, HttpRoute } from "./service-definition.ts";
 
@@ -125,10 +126,10 @@ function toEvent(
     authorizer = {
       iam: {
         accessKey: "LOCAL",
-        accountId: "000000000000",
+        accountId: LOCAL_ACCOUNT,
         callerId: owner,
         principalOrgId: null,
-        userArn: `arn:aws:iam::000000000000:user/${owner}`,
+        userArn: localUserArn(owner),
         userId: owner,
         cognitoIdentity: null,
       },

@@ -7,7 +7,7 @@ import { AwsEc2Instances } from "../adapters/aws/ec2-instances.ts";
 import { AwsLaunchTemplates } from "../adapters/aws/ec2-launch-templates.ts";
 import { AwsSpotFleets } from "../adapters/aws/ec2-spot-fleets.ts";
 import { log } from "../adapters/http/logger.ts";
-import { getStringFromEnv } from "../config.ts";
+import { getStringFromEnv, readInstanceProofConfig } from "../config.ts";
 import type { AnnexPorts } from "../use-cases/annexes/ports.ts";
 import {
   annexRepository,
@@ -29,6 +29,7 @@ export const annexPorts: AnnexPorts = {
   ec2Fleets: new AwsEc2Fleets(ec2),
   capacityMemory,
   apiUrl: getStringFromEnv("ANNEX_API_URL"),
+  instanceProof: readInstanceProofConfig(),
   instanceProfileName: getStringFromEnv("ANNEX_INSTANCE_PROFILE"),
   log,
 };

@@ -4,7 +4,8 @@ import { AwsDeployment } from "../adapters/aws/deployment.ts";
 import { dynamoDb } from "../adapters/aws/dynamodb-client.ts";
 import { ec2 } from "../adapters/aws/ec2-client.ts";
 import { AwsEc2Network } from "../adapters/aws/ec2-network.ts";
-import { getOptionalStringFromEnv, getStringFromEnv } from "../config.ts";
+import { getOptionalStringFromEnv, getStringFromEnv, readInstanceProofConfig } from "../config.ts";
+import { parseAdmins } from "../domain/admins.ts";
 import type { StackNames } from "../ports/deployment.ts";
 import type { SetupPorts } from "../use-cases/setup/setup-components.ts";
 import { configStore } from "./storage.ts";
@@ -26,7 +27,9 @@ const names: StackNames = {
 export const setupPorts: SetupPorts = {
   names,
   store: configStore,
-  deployment: new AwsDeployment(dynamoDb, getOptionalStringFromEnv("ANNEX_IDENTITY_CERT")),
+  admins: parseAdmins(getOptionalStringFromEnv("ANNEX_ADMINS")),
+  instanceProof: readInstanceProofConfig(),
+  deployment: new AwsDeployment(dynamoDb),
   network: new AwsEc2Network(ec2),
   clock: () => Date.now(),
 };

@@ -127,6 +127,16 @@ export class ForbiddenError extends DomainError {
   }
 }
 
+/** The service is not configured for this yet (a deployment setting, or setup): 503, saying what to do. */
+export class NotConfiguredError extends DomainError {
+  readonly code = "NotConfigured";
+  readonly status = 503;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "NotConfiguredError";
+  }
+}
+
 /** The HTTP status for any thrown value: a domain error's own, else 500. */
 export function httpStatusOf(error: unknown): number {
   return error instanceof DomainError ? error.status : 500;

@@ -19,6 +19,4 @@ export interface Deployment {
   missingFunctions(names: string[]): Promise<string[]>;
   /** The ARN of the instance profile, or undefined if it does not exist. */
   instanceProfileArn(name: string): Promise<string | undefined>;
-  /** Whether the stack was given a usable certificate for instance identity documents. */
-  identityCertificateReady(): boolean;
 }

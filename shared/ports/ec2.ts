@@ -16,6 +16,8 @@ export interface Ec2Instance {
   /** Where it runs and on which market (EC2's InstanceLifecycle: spot, else on-demand). */
   availabilityZone?: string;
   market?: Market;
+  /** The instance profile it runs with, if any. */
+  instanceProfileArn?: string;
 }
 
 /** One RunInstances: everything an annex's instances are launched with. */

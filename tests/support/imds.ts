@@ -12,21 +12,6 @@ async function session(base: string): Promise<Record<string, string>> {
   return { "x-aws-ec2-metadata-token": await tokenResponse.text() };
 }
 
-export async function identityOf(
-  awsEndpoint: string,
-  instanceId: string,
-): Promise<{ document: string; signature: string }> {
-  const base = `${awsEndpoint}/_imds/${instanceId}/latest`;
-  const headers = await session(base);
-  const document = await (
-    await fetch(`${base}/dynamic/instance-identity/document`, { headers })
-  ).text();
-  const signature = await (
-    await fetch(`${base}/dynamic/instance-identity/signature`, { headers })
-  ).text();
-  return { document, signature };
-}
-
 /** Instance-profile credentials, as an SDK reads them from `iam/security-credentials/<role>`. */
 export interface ImdsCredentials {
   accessKeyId: string;

@@ -1,5 +1,6 @@
 /** An in-memory local stack on free ports, and a small client for its HTTP API. */
 
+import { userInfo } from "node:os";
 import { ManualClock } from "../../local/clock.ts";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../local/stack.ts";
 
@@ -12,13 +13,18 @@ export interface ApiAnswer<T = Record<string, unknown>> {
   text: string;
 }
 
-/** Starts the stack with fast EC2 lifecycles and no automatic enforcer tick. */
+/**
+ * Starts the stack with fast EC2 lifecycles and no automatic enforcer tick. The stage's
+ * administrators are `alice` (the API client's default caller) and the OS user (the `annex`
+ * binary's caller on the loopback), unless `admins` says otherwise.
+ */
 export async function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   return startLocalStack({
     awsPort: 0,
     apiPort: 0,
     inMemory: true,
     tickSeconds: 0,
+    admins: ["alice", userInfo().username],
     ...options,
     ec2: { delays: { pendingMs: 0, shuttingDownMs: 0 }, ...options.ec2 },
   });

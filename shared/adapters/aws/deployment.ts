@@ -9,22 +9,13 @@ import {
 } from "@aws-sdk/client-lambda";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Deployment } from "../../ports/deployment.ts";
-import { isUsableCertificate } from "./identity-verifier.ts";
 
 /** Reads of the deployed stack's resources over the SDK (IAM and Lambda clients of its own). */
 export class AwsDeployment implements Deployment {
   private readonly iam = new IAMClient({});
   private readonly lambda = new LambdaClient({});
 
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    /** The region's certificate for instance identity documents, as the stack was given it. */
-    private readonly identityCertificate: string | undefined,
-  ) {}
-
-  identityCertificateReady(): boolean {
-    return isUsableCertificate(this.identityCertificate);
-  }
+  constructor(private readonly db: DynamoDBDocumentClient) {}
 
   async tableExists(table: string): Promise<boolean> {
     try {

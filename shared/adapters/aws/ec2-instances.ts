@@ -21,6 +21,9 @@ const toEc2Instance = (instance: Instance): Ec2Instance => ({
   state: instance.State?.Name ?? "unknown",
   launchedAt: Math.floor((instance.LaunchTime?.getTime() ?? 0) / 1000),
   tags: Object.fromEntries((instance.Tags ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""])),
+  ...(instance.IamInstanceProfile?.Arn
+    ? { instanceProfileArn: instance.IamInstanceProfile.Arn }
+    : {}),
   ...(instance.Placement?.AvailabilityZone
     ? { availabilityZone: instance.Placement.AvailabilityZone }
     : {}),

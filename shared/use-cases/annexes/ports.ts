@@ -1,5 +1,6 @@
 /** The ports the annex life-cycle use-cases (create, status, reset, off) work through; create and off price too. */
 
+import type { ProofSettings } from "../../domain/instance-proof.ts";
 import type { ConfigStore } from "../../ports/config-store.ts";
 import type { Ec2Instances, SpotFleets } from "../../ports/ec2.ts";
 import type {
@@ -33,6 +34,8 @@ export interface AnnexPorts {
   capacityMemory: CapacityMemory;
   /** The API's base URL, which instances call to bootstrap (written into their user data). */
   apiUrl: string;
+  /** How instances sign their proof (written into their user data), or why they cannot. */
+  instanceProof: ProofSettings;
   /** The instance profile instances launch with. */
   instanceProfileName?: string | undefined;
   log: Log;

@@ -36,7 +36,10 @@ export interface PreparedCreate {
 }
 
 /** What preparing reads: settings, the EC2 catalog and capacity memory (fleets), prices. */
-export type PreparePorts = Pick<AnnexPorts, "store" | "apiUrl" | "catalog" | "capacityMemory"> &
+export type PreparePorts = Pick<
+  AnnexPorts,
+  "store" | "apiUrl" | "instanceProof" | "catalog" | "capacityMemory"
+> &
   Pick<PricedPorts, "prices">;
 
 /** Validates a create body against the pool's settings and estimates it (a budget it cannot keep is a 422). */
@@ -56,7 +59,7 @@ export async function prepareCreate(
     ]);
   }
   const userData = instanceUserData(
-    ports.apiUrl,
+    ports,
     request.userData ?? request.defaultUserData,
     DEFAULT_BOOT_GRACE_SECONDS,
   );

@@ -1,54 +1,81 @@
 /**
- * Bootstrap (POST /bootstrap): an instance proves who it is with its signed identity document and
- * gets a short-lived URL to its own annex's bundle, its heartbeat token and its lease (the annex's
- * effective end: the lease end, or the budget deadline if sooner).
- * Every refusal is the same 403 to the caller, with the real reason in the audit trail and log.
+ * Bootstrap (POST /bootstrap): an instance proves who it is with a signed sts:GetCallerIdentity
+ * (prove-instance.ts) and gets a short-lived URL to its own annex's bundle, its heartbeat token
+ * and its lease (the annex's effective end). Every refusal is the same 403 to the caller; the real reason goes to the
+ * instance's own annex's audit trail when the instance is known and tagged, else to the log only.
  */
 
-import type { Annex } from "../../domain/annex.ts";
 import { effectiveEnd } from "../../domain/budget.ts";
-import { placementOf } from "../../domain/ec2.ts";
-import { ForbiddenError } from "../../domain/errors.ts";
-import { mintHeartbeatToken } from "../../domain/heartbeat-token.ts";
-import { bootDeadline, idleDeadlineAtBootstrap, isLeaseOver } from "../../domain/lease.ts";
+import { NotConfiguredError } from "../../domain/errors.ts";
+import { BootstrapRefusedError, type InstanceProofConfig } from "../../domain/instance-proof.ts";
+import { isLeaseOver } from "../../domain/lease.ts";
+import type { Signer } from "../../domain/proof-checks.ts";
 import { parseBootstrap } from "../../domain/requests/instance.ts";
-import { isLive, transition } from "../../domain/state-machine.ts";
-import { ANNEX_TAG_KEYS, isoFromEpoch } from "../../domain/tags.ts";
-import { reviseCost } from "../annexes/cost.ts";
-import { freshAnnex, retryOnStale } from "../retry-on-stale.ts";
-import type { BootstrapPorts } from "./ports.ts";
+import { isLive } from "../../domain/state-machine.ts";
+import { ANNEX_TAG_KEYS } from "../../domain/tags.ts";
+import type { Ec2Instance } from "../../ports/ec2.ts";
+import { type BootstrapPorts, POOL_NOT_SET_UP } from "./ports.ts";
+import { proveInstance } from "./prove-instance.ts";
+import { recordBootstrap } from "./record-bootstrap.ts";
 
-/** How long the bundle URL works: enough to download, too short to be worth stealing. */
-export const BUNDLE_URL_SECONDS = 300;
-export const HEARTBEAT_INTERVAL_SECONDS = 60;
-
-interface IdentityDocument {
-  accountId?: unknown;
-  instanceId?: unknown;
+/** Verifies the instance and answers its bootstrap, or throws the one BootstrapRefusedError (403). */
+export async function bootstrapInstance(ports: BootstrapPorts, body: unknown, now: number) {
+  const request = parseBootstrap(body);
+  const config = configured(ports);
+  const key = await ports.heartbeatKey.current(now);
+  if (key === undefined) throw new NotConfiguredError(POOL_NOT_SET_UP);
+  try {
+    const signer = await proveInstance(ports, config, request, now);
+    return await admit(ports, config, signer, request.annexId, key, now);
+  } catch (error) {
+    if (error instanceof BootstrapRefusedError)
+      ports.log.warn("bootstrap refused", { reason: error.reason });
+    throw error;
+  }
 }
 
-/** Verifies the instance and answers its bootstrap, or throws the one ForbiddenError. */
-export async function bootstrapInstance(ports: BootstrapPorts, body: unknown, now: number) {
-  const { document, signature, annexId: claimedAnnexId } = parseBootstrap(body);
-  if (!ports.verifier.verify(document, signature))
-    return refuse(ports, "identity document signature does not verify");
-  const identity = parseDocument(document);
-  const instanceId = typeof identity?.instanceId === "string" ? identity.instanceId : undefined;
-  if (identity === undefined || instanceId === undefined)
-    return refuse(ports, "identity document is not an EC2 identity document");
-  if (identity.accountId !== ports.accountId)
-    return refuse(ports, `instance of another account (${String(identity.accountId)})`, instanceId);
-  ports.log.about({ instanceId });
+/** The proof configuration; while it is broken every bootstrap is a 503 (check-setup says why). */
+function configured(ports: Pick<BootstrapPorts, "proof" | "log">): InstanceProofConfig {
+  const { config, problems } = ports.proof;
+  if (config !== undefined) return config;
+  ports.log.warn("instance proof is not configured", { problems });
+  throw new NotConfiguredError(
+    "the service cannot check instance proofs: its deployment is misconfigured (see annex check-setup)",
+  );
+}
 
+/** Whether EC2 says the instance runs with our instance profile. */
+const runsWithOurProfile = (instance: Ec2Instance, config: InstanceProofConfig) =>
+  instance.instanceProfileArn?.split("/").pop() === config.instanceProfileName;
+
+/** A proven signer: its instance must run, tagged for a live annex, with our instance role. */
+async function admit(
+  ports: BootstrapPorts,
+  config: InstanceProofConfig,
+  signer: Signer,
+  claimedAnnexId: string | undefined,
+  key: string,
+  now: number,
+) {
+  const { instanceId } = signer;
+  ports.log.about({ instanceId });
   const [ec2Instance] = await ports.ec2.byIds([instanceId]);
   const annexId = ec2Instance?.tags[ANNEX_TAG_KEYS.id];
   if (ec2Instance === undefined || annexId === undefined)
-    return refuse(ports, "instance is unknown or not tagged annex:id", instanceId);
+    throw new BootstrapRefusedError(`instance ${instanceId} is unknown or not tagged annex:id`);
   const annex = await ports.annexes.getAnnex(annexId);
   if (annex === undefined)
-    return refuse(ports, `instance is tagged for unknown annex ${annexId}`, instanceId);
+    throw new BootstrapRefusedError(
+      `instance ${instanceId} is tagged for unknown annex ${annexId}`,
+    );
   ports.log.about({ annexId, instanceId });
-  const audit = async (reason: string) => {
+  if (!signer.ours && runsWithOurProfile(ec2Instance, config))
+    // Not this instance's credentials: a session of another role named after one of ours.
+    throw new BootstrapRefusedError(
+      `role ${signer.roleName} signed as ${instanceId}, which runs with our instance profile`,
+    );
+  // From here the signer is the instance: the reason goes on its own annex's trail.
+  const audit = async (reason: string): Promise<never> => {
     await ports.instances.appendEvent({
       annexId,
       at: now,
@@ -56,95 +83,18 @@ export async function bootstrapInstance(ports: BootstrapPorts, body: unknown, no
       message: reason,
       instanceIds: [instanceId],
     });
-    return refuse(ports, reason, instanceId);
+    throw new BootstrapRefusedError(reason);
   };
-  if (claimedAnnexId !== undefined && claimedAnnexId !== annexId) {
-    const reason = `instance of annex ${annexId} asked for annex ${claimedAnnexId}`;
-    if (await ports.annexes.getAnnex(claimedAnnexId)) {
-      await ports.instances.appendEvent({
-        annexId: claimedAnnexId,
-        at: now,
-        type: "bootstrap-refused",
-        message: reason,
-        instanceIds: [instanceId],
-      });
-    }
-    return audit(reason);
-  }
+  if (!signer.ours)
+    return audit(
+      `instance runs with another instance role (${signer.roleName}), not the one cloud-annex launches with`,
+    );
+  // Audited on the instance's own annex only: a proof cannot write into another annex's trail.
+  if (claimedAnnexId !== undefined && claimedAnnexId !== annexId)
+    return audit(`instance of annex ${annexId} asked for annex ${claimedAnnexId}`);
   if (ec2Instance.state !== "running")
     return audit(`instance is ${ec2Instance.state}, not running`);
   if (!isLive(annex.state) || isLeaseOver(effectiveEnd(annex), now))
     return audit(`annex is ${annex.state} (lease or budget over, or ended)`);
-  const key = await ports.store.getHeartbeatKey();
-  if (key === undefined) return audit("setup stored no heartbeat key");
-
-  let record = await ports.instances.getInstance(annexId, instanceId);
-  if (record === undefined) {
-    const launchedAt = ec2Instance.launchedAt || now;
-    record = {
-      annexId,
-      instanceId,
-      instanceType: ec2Instance.type,
-      ec2State: "running",
-      launchedAt,
-      bootDeadline: bootDeadline(launchedAt, annex.bootGraceSeconds),
-      ...placementOf(ec2Instance),
-      version: 1,
-    };
-    await ports.instances.addInstances([record]);
-    await reviseCost(ports, annexId, now); // a fleet's instance: now it burns
-  }
-  if (record.endedAt !== undefined) return audit("instance was already ended by the service");
-  const first = record.bootstrappedAt === undefined;
-  if (first) {
-    await ports.instances.saveInstance({
-      ...record,
-      ec2State: "running",
-      bootstrappedAt: now,
-      idleDeadline: idleDeadlineAtBootstrap(now, annex.idleTimeoutSeconds),
-    });
-  }
-  await markRunning(ports, annex, now);
-  await ports.instances.appendEvent({
-    annexId,
-    at: now,
-    type: "bootstrapped",
-    message: first
-      ? "instance proved its identity and received its configuration"
-      : "instance bootstrapped again (same running instance)",
-    instanceIds: [instanceId],
-  });
-  return {
-    annexId,
-    annexName: annex.name,
-    instanceId,
-    configUrl: await ports.store.presignBundle(annex.configKey, BUNDLE_URL_SECONDS),
-    heartbeatToken: mintHeartbeatToken(key, annexId, instanceId),
-    heartbeatIntervalSeconds: HEARTBEAT_INTERVAL_SECONDS,
-    leaseExpiresAt: isoFromEpoch(effectiveEnd(annex)),
-    leaseExpiresAtEpoch: effectiveEnd(annex),
-  };
-}
-
-/** The annex's first joined instance makes it `running` (a retried bootstrap finishes the move). */
-function markRunning(ports: BootstrapPorts, annex: Annex, now: number): Promise<Annex> {
-  return retryOnStale(annex, freshAnnex(ports.annexes), async (current) =>
-    current.state === "provisioning"
-      ? ports.annexes.saveAnnex(transition(current, "running"), now)
-      : current,
-  );
-}
-
-function parseDocument(document: string): IdentityDocument | undefined {
-  try {
-    const parsed: unknown = JSON.parse(document);
-    return typeof parsed === "object" && parsed !== null ? (parsed as IdentityDocument) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function refuse(ports: Pick<BootstrapPorts, "log">, reason: string, instanceId?: string): never {
-  ports.log.warn("bootstrap refused", { reason, instanceId });
-  throw new ForbiddenError("bootstrap refused");
+  return recordBootstrap(ports, { annex, ec2Instance, key, now }, audit);
 }

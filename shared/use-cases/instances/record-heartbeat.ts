@@ -6,7 +6,7 @@
  */
 
 import { effectiveEnd } from "../../domain/budget.ts";
-import { ForbiddenError } from "../../domain/errors.ts";
+import { ForbiddenError, NotConfiguredError } from "../../domain/errors.ts";
 import { verifyHeartbeatToken } from "../../domain/heartbeat-token.ts";
 import { withInterruption } from "../../domain/interruption.ts";
 import { applyHeartbeat, heartbeatInstruction } from "../../domain/lease.ts";
@@ -14,7 +14,7 @@ import { parseHeartbeat } from "../../domain/requests/instance.ts";
 import { isoFromEpoch } from "../../domain/tags.ts";
 import { freshInstance, retryOnStale } from "../retry-on-stale.ts";
 import { auditInterruption } from "./interruption-audit.ts";
-import type { HeartbeatPorts } from "./ports.ts";
+import { type HeartbeatPorts, POOL_NOT_SET_UP } from "./ports.ts";
 
 /** Records one heartbeat and answers the instruction; a bad token is a 403. */
 export async function recordHeartbeat(
@@ -25,9 +25,14 @@ export async function recordHeartbeat(
 ) {
   const request = parseHeartbeat(body);
   const token = /^Bearer ([A-Za-z0-9_-]+)$/.exec(authorization ?? "")?.[1];
-  const key = await ports.store.getHeartbeatKey();
-  if (key === undefined || !verifyHeartbeatToken(key, token, request.annexId, request.instanceId)) {
-    throw new ForbiddenError("heartbeat refused");
+  const key = await ports.heartbeatKey.current(now);
+  if (key === undefined) throw new NotConfiguredError(POOL_NOT_SET_UP);
+  const verifies = (k: string) =>
+    verifyHeartbeatToken(k, token, request.annexId, request.instanceId);
+  if (!verifies(key)) {
+    // A key this container has not seen yet (setup run again on an empty store) is read at most every minute.
+    const changed = await ports.heartbeatKey.changedSince(key, now);
+    if (changed === undefined || !verifies(changed)) throw new ForbiddenError("heartbeat refused");
   }
   ports.log.about({ annexId: request.annexId, instanceId: request.instanceId });
   const annex = await ports.annexes.getAnnex(request.annexId);

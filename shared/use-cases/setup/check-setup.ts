@@ -3,7 +3,7 @@
 import { FALLBACK_INSTANCE_TYPE } from "../../domain/settings.ts";
 import {
   type ComponentName,
-  IDENTITY_CERTIFICATE_HINT,
+  instanceProofProblem,
   LABELS,
   type SetupPorts,
 } from "./setup-components.ts";
@@ -28,6 +28,7 @@ export async function checkSetup(ports: SetupPorts): Promise<{
   money: { defaultBudgetUsd?: number; maxBudgetUsd?: number; prices?: Record<string, number> };
 }> {
   const { names, store, deployment, network } = ports;
+  const proofProblem = instanceProofProblem(ports.instanceProof);
   const settings = await store.getSettings();
   const missingFunctions = await deployment.missingFunctions(names.functions);
   const groups = settings?.securityGroupIds ?? [];
@@ -51,7 +52,7 @@ export async function checkSetup(ports: SetupPorts): Promise<{
       (await deployment.instanceProfileArn(names.instanceProfile)) !== undefined,
       `instance profile ${names.instanceProfile} not found: ${DEPLOY}`,
     ],
-    ["identity-certificate", deployment.identityCertificateReady(), IDENTITY_CERTIFICATE_HINT],
+    ["instance-proof", proofProblem === undefined, proofProblem ?? ""],
     ["security-group", groupsExist, `no security group for instances: ${RUN_SETUP} with allowCidr`],
     [
       "pool-settings",

@@ -1,6 +1,8 @@
 /** The components setup and check-setup report on, and what they need to see them. */
 
+import type { AdminSettings } from "../../domain/admins.ts";
 import { DomainError } from "../../domain/errors.ts";
+import type { ProofSettings } from "../../domain/instance-proof.ts";
 import type { ConfigStore } from "../../ports/config-store.ts";
 import type { Deployment, StackNames } from "../../ports/deployment.ts";
 import type { Ec2Network } from "../../ports/ec2.ts";
@@ -10,7 +12,7 @@ export type ComponentName =
   | "state-table"
   | "lambda-functions"
   | "instance-profile"
-  | "identity-certificate"
+  | "instance-proof"
   | "security-group"
   | "key-pair"
   | "pool-settings";
@@ -21,15 +23,17 @@ export const LABELS: Record<ComponentName, string> = {
   "state-table": "state table",
   "lambda-functions": "Lambda functions",
   "instance-profile": "instance profile",
-  "identity-certificate": "instance identity certificate",
+  "instance-proof": "instance proof",
   "security-group": "security group",
   "key-pair": "key pair",
   "pool-settings": "pool settings",
 };
 
-/** What to do when the stack was deployed without the region's identity certificate. */
-export const IDENTITY_CERTIFICATE_HINT =
-  "the stack has no instance identity certificate: deploy with --param identityCertificate=<the region's AWS RSA certificate> (see README, Deploying)";
+/** What is wrong with the instance proof's configuration, and what to do (nothing when it is fine). */
+export function instanceProofProblem(proof: ProofSettings): string | undefined {
+  if (proof.problems === undefined) return undefined;
+  return `instances cannot prove who they are: ${proof.problems.join("; ")}: deploy the stack with serverless.yml's environment (see README, Deploying)`;
+}
 
 export interface Component {
   name: ComponentName;
@@ -44,6 +48,10 @@ export interface Component {
 /** The ports of setup and check-setup. */
 export interface SetupPorts {
   names: StackNames;
+  /** Who may run setup (ANNEX_ADMINS). */
+  admins: AdminSettings;
+  /** The instance proof's configuration, checked by setup and check-setup. */
+  instanceProof: ProofSettings;
   store: Omit<ConfigStore, "putBundle" | "deleteBundle" | "presignBundle">;
   deployment: Deployment;
   network: Ec2Network;

@@ -5,13 +5,14 @@
  */
 
 import { randomBytes } from "node:crypto";
+import { requireAdmin } from "../../domain/admins.ts";
 import { ValidationError } from "../../domain/errors.ts";
 import { LaunchRejectedError } from "../../domain/launch-errors.ts";
 import { parseSetup, type SetupRequest } from "../../domain/requests/setup.ts";
 import { DEFAULT_LIMITS, type PoolSecret, type PoolSettings } from "../../domain/settings.ts";
 import {
   type Component,
-  IDENTITY_CERTIFICATE_HINT,
+  instanceProofProblem,
   type SetupPorts,
   type SetupRun,
   timed,
@@ -70,11 +71,13 @@ export async function runSetup(
           : ["failed", `instance profile ${names.instanceProfile} is missing: deploy the stack`];
       }),
     () =>
-      timed(ports, "identity-certificate", async () =>
-        ports.deployment.identityCertificateReady()
-          ? ["unchanged", "verified the configured certificate"]
-          : ["failed", IDENTITY_CERTIFICATE_HINT],
-      ),
+      timed(ports, "instance-proof", async () => {
+        const problem = instanceProofProblem(ports.instanceProof);
+        const server = ports.instanceProof.config?.serverId;
+        return problem === undefined
+          ? ["unchanged", `verified: instances sign sts:GetCallerIdentity for server id ${server}`]
+          : ["failed", problem];
+      }),
     () => timed(ports, "security-group", () => ensureSecurityGroup(ports, request, vpcId)),
     ...(request.createKeyPair ? [() => timed(ports, "key-pair", () => ensureKeyPair(ports))] : []),
     () => timed(ports, "pool-settings", () => storePoolSettings(ports, request, secret)),
@@ -241,8 +244,16 @@ function checkLimits(request: SetupRequest, previous: PoolSettings | undefined):
     ]);
 }
 
-/** POST /setup: validates the body (400/422 before anything changes), then runs setup. */
-export async function setupFromBody(ports: SetupPorts, body: unknown): Promise<SetupResult> {
+/**
+ * POST /setup: only an administrator (403 for anyone else), then the body is validated (400/422,
+ * the budget limits against what is stored), all before anything changes; then setup runs.
+ */
+export async function setupFromBody(
+  ports: SetupPorts,
+  caller: string,
+  body: unknown,
+): Promise<SetupResult> {
+  requireAdmin(caller, ports.admins, "run setup (POST /setup)");
   const request = parseSetup(body);
   checkLimits(request, await ports.store.getSettings());
   return runSetup(ports, request);

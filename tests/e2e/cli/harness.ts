@@ -180,7 +180,8 @@ export function runAnnex(
 export async function seedSetup(url: string): Promise<void> {
   const response = await fetch(`${url}/setup`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    // alice is one of the test stack's administrators.
+    headers: { "content-type": "application/json", "x-annex-owner": "alice" },
     body: JSON.stringify({
       collectorHost: "cm.example.org:9618",
       allowCidr: "10.0.0.0/8",

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { identityOf } from "../../support/imds.ts";
+import { instanceProof } from "../../support/proof.ts";
 import { type Backend, makeHome, runAnnex, seedSetup, startBackend } from "./harness.ts";
 
 let backend: Backend & Awaited<ReturnType<typeof startBackend>>;
@@ -110,7 +110,7 @@ describe("annex in arranged situations", () => {
       const response = await fetch(`${backend.url}/bootstrap`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify(await identityOf(backend.stack.awsEndpoint, id)),
+        body: JSON.stringify(await instanceProof(backend.stack, id)),
       });
       expect(response.status).toBe(200);
     }

@@ -1,4 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { scramblePoolPassword } from "../../../shared/domain/condor-config.ts";
@@ -12,6 +12,9 @@ import {
   makeBundle,
   POOL_PASSWORD,
   POWER_OFF_PATH,
+  ROLE,
+  ROLE_CREDENTIALS,
+  SERVER_ID,
   startFakeCloud,
 } from "./fake-cloud.ts";
 import { type Booted, bootInstance, removeTemporaryFolders } from "./helpers.ts";
@@ -52,17 +55,55 @@ describe("bootstrap.sh: a successful boot", () => {
     expect(systemctl).toContain("enable --now --no-block condor");
   });
 
-  it("proves its identity with the IMDSv2 document and signature", () => {
+  it("proves who it is: GetCallerIdentity signed with its IMDSv2 role credentials, our server id signed", () => {
     const [token] = cloud.requestsTo(`${IMDS_PATH}/latest/api/token`);
     expect(token?.method).toBe("PUT");
     expect(token?.headers["x-aws-ec2-metadata-token-ttl-seconds"]).toBeDefined();
-    const [bootstrap] = cloud.requestsTo("/api/bootstrap");
-    const body = JSON.parse(bootstrap?.body ?? "{}");
-    expect(JSON.parse(body.document)).toMatchObject({
-      instanceId: INSTANCE_ID,
-      accountId: "000000000000",
+    const roleRead = cloud.requestsTo(
+      `${IMDS_PATH}/latest/meta-data/iam/security-credentials/${ROLE}`,
+    );
+    expect(roleRead[0]?.headers["x-aws-ec2-metadata-token"]).toBe("imds-session-token");
+    const [proof] = cloud.proofs;
+    expect(proof).toMatchObject({
+      verified: true,
+      url: cloud.stsUrl,
+      body: "Action=GetCallerIdentity&Version=2011-06-15",
     });
-    expect(body.signature).toBe("c2lnbmF0dXJl");
+    expect(proof?.headers).toMatchObject({
+      host: new URL(cloud.stsUrl).host,
+      "x-annex-server-id": SERVER_ID,
+      "x-amz-security-token": ROLE_CREDENTIALS.Token,
+    });
+    expect(proof?.headers.authorization).toMatch(
+      new RegExp(
+        `^AWS4-HMAC-SHA256 Credential=${ROLE_CREDENTIALS.AccessKeyId}/\\d{8}/us-east-1/sts/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-annex-server-id, Signature=[0-9a-f]{64}$`,
+      ),
+    );
+    const signedAt = Date.parse(
+      (proof?.headers["x-amz-date"] ?? "").replace(
+        /(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z/,
+        "$1-$2-$3T$4:$5:$6Z",
+      ),
+    );
+    expect(Math.abs(signedAt - Date.now())).toBeLessThan(60_000);
+    const [bootstrap] = cloud.requestsTo("/api/bootstrap");
+    expect(Object.keys(JSON.parse(bootstrap?.body ?? "{}")).sort()).toEqual([
+      "iamHttpRequestMethod",
+      "iamRequestBody",
+      "iamRequestHeaders",
+      "iamRequestUrl",
+    ]);
+  });
+
+  it("leaves no role credentials or proof behind on disk", async () => {
+    const state = join(instance.sandbox.root, "var/lib/cloud-annex");
+    const files = await readdir(state);
+    for (const file of files) {
+      const text = await readFile(join(state, file), "utf8").catch(() => "");
+      expect(text).not.toContain(ROLE_CREDENTIALS.SecretAccessKey);
+      expect(text).not.toContain(ROLE_CREDENTIALS.Token);
+    }
+    expect(files).not.toContain("credentials.json");
   });
 
   it("installs the service's bundle: config readable, the pool password root-only", async () => {
@@ -116,7 +157,14 @@ describe("bootstrap.sh: a successful boot", () => {
 
   it("never shows a secret in its log or on a command line", async () => {
     const exposed = `${await instance.sandbox.console()}\n${instance.curlArgv()}\n${JSON.stringify(await instance.sandbox.calls())}`;
-    for (const secret of [HEARTBEAT_TOKEN, BUNDLE_SECRET, POOL_PASSWORD, "imds-session-token"]) {
+    for (const secret of [
+      HEARTBEAT_TOKEN,
+      BUNDLE_SECRET,
+      POOL_PASSWORD,
+      "imds-session-token",
+      ROLE_CREDENTIALS.SecretAccessKey,
+      ROLE_CREDENTIALS.Token,
+    ]) {
       expect(exposed).not.toContain(secret);
     }
     expect(instance.curlArgv()).toContain("-K -");
@@ -245,6 +293,15 @@ describe("bootstrap.sh: failures", () => {
     expect((await instance.sandbox.poweredOff())?.reason).toContain("boot grace");
     expect(cloud.requestsTo(POWER_OFF_PATH)).toHaveLength(1);
     expect(await instance.sandbox.calls("systemctl")).toEqual([]);
+  });
+
+  it("without an instance role (no instance profile), never bootstraps and powers off after the grace", async () => {
+    cloud.noRole = true;
+    const instance = await bootInstance(cloud, { ANNEX_BOOT_GRACE_SECONDS: "2" });
+    expect(instance.exitCode).toBe(1);
+    expect(cloud.requestsTo("/api/bootstrap")).toEqual([]);
+    expect(await instance.sandbox.console()).toContain("instance role: HTTP 404");
+    expect((await instance.sandbox.poweredOff())?.reason).toContain("boot grace");
   });
 
   it("installs pool tokens root-only", async () => {

@@ -1,6 +1,7 @@
 /**
- * A small fake of what an instance talks to — IMDSv2, the cloud-annex API (/bootstrap,
- * /heartbeat), the bundle URL and the emulator's power-off route — scripted per test.
+ * A small fake of what an instance talks to — IMDSv2 (with the instance role's credentials), the
+ * cloud-annex API (/bootstrap, which checks the proof's signature as STS would; /heartbeat), the
+ * bundle URL and the emulator's power-off route — scripted per test.
  */
 
 import { execFileSync } from "node:child_process";
@@ -9,6 +10,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { readClaim, verifySignature } from "../../../local/aws/sigv4.ts";
 import { buildConfigBundle } from "../../../shared/domain/condor-config.ts";
 
 export const INSTANCE_ID = "i-0123456789abcdef0";
@@ -16,6 +18,15 @@ export const ANNEX_ID = "01JANNEXFAKE0000000000000A";
 export const HEARTBEAT_TOKEN = "hb.c2VjcmV0LXRva2Vu.0123456789abcdef";
 export const POOL_PASSWORD = "pool-password-never-logged";
 export const BUNDLE_SECRET = "X-Amz-Signature=deadbeefcafef00d";
+/** The instance role's credentials the fake IMDS hands out. */
+export const ROLE = "annex-instance-role";
+export const ROLE_CREDENTIALS = {
+  AccessKeyId: "ASIAFAKEFAKEFAKEFAKE",
+  SecretAccessKey: "role-secret-key-never-logged",
+  Token: "role-session-token-never-logged",
+};
+/** The server id the fake deployment renders into the script. */
+export const SERVER_ID = "fake-cloud.example";
 /** Where the fake serves what the EC2 emulator serves: the instance's IMDS and power-off. */
 export const IMDS_PATH = `/_imds/${INSTANCE_ID}`;
 export const POWER_OFF_PATH = `/_ec2/instances/${INSTANCE_ID}/power-off`;
@@ -50,22 +61,17 @@ export interface FakeCloud {
   ec2Running: boolean;
   /** The instance's user data (IMDS /latest/user-data and the control route). */
   userData: string;
+  /** Serve no instance role in IMDS (launched without an instance profile). */
+  noRole: boolean;
+  /** The STS endpoint the script signs its proof for (this fake; nothing is sent there). */
+  stsUrl: string;
+  /** The proofs /bootstrap received, with whether each one's SigV4 signature verified. */
+  proofs: Array<{ headers: Record<string, string>; url: string; body: string; verified: boolean }>;
   /** More metadata to serve, by path under `/latest/meta-data/` (e.g. `spot/instance-action`). */
   metadata: Record<string, string>;
   requestsTo(path: string): RecordedRequest[];
   stop(): Promise<void>;
 }
-
-const DOCUMENT = JSON.stringify(
-  {
-    accountId: "000000000000",
-    instanceId: INSTANCE_ID,
-    region: "us-east-1",
-    imageId: "ami-12345678",
-  },
-  null,
-  2,
-);
 
 /** Starts the fake on a free loopback port. */
 export async function startFakeCloud(): Promise<FakeCloud> {
@@ -76,6 +82,8 @@ export async function startFakeCloud(): Promise<FakeCloud> {
     bootstrapDown: false,
     ec2Running: true,
     userData: "",
+    noRole: false,
+    proofs: [] as FakeCloud["proofs"],
     metadata: {} as Record<string, string>,
     lease,
     heartbeatAnswer: { leaseExpiresAtEpoch: lease, instruction: "continue" } as HeartbeatAnswer,
@@ -116,18 +124,21 @@ export async function startFakeCloud(): Promise<FakeCloud> {
     }
     if (path.startsWith(`${IMDS_PATH}/`)) {
       if (req.headers["x-aws-ec2-metadata-token"] !== imdsToken) return json(401, {});
-      if (path === `${IMDS_PATH}/latest/dynamic/instance-identity/document`)
-        return res.end(DOCUMENT);
-      if (path === `${IMDS_PATH}/latest/dynamic/instance-identity/signature`)
-        return res.end("c2lnbmF0dXJl\n");
       if (path === `${IMDS_PATH}/latest/user-data` && cloud.userData)
         return res.end(cloud.userData);
+      const credentials = `${IMDS_PATH}/latest/meta-data/iam/security-credentials/`;
+      if (path === credentials && !cloud.noRole) return res.end(`${ROLE}\n`);
+      if (path === `${credentials}${ROLE}` && !cloud.noRole)
+        return json(200, { Code: "Success", Type: "AWS-HMAC", ...ROLE_CREDENTIALS });
       const served = cloud.metadata[path.slice(`${IMDS_PATH}/latest/meta-data/`.length)];
       if (path.startsWith(`${IMDS_PATH}/latest/meta-data/`) && served !== undefined)
         return res.end(served);
       return json(404, {});
     }
     if (path === "/api/bootstrap" && req.method === "POST") {
+      const proof = readProof(recorded.body);
+      cloud.proofs.push(proof);
+      if (!proof.verified) return json(403, { error: { code: "Forbidden", message: "refused" } });
       const failure = cloud.bootstrapDown ? 503 : cloud.bootstrapFailures.shift();
       if (failure !== undefined)
         return json(failure, { error: { code: "Unavailable", message: "try later" } });
@@ -175,9 +186,30 @@ export async function startFakeCloud(): Promise<FakeCloud> {
     imdsUrl: `${url}${IMDS_PATH}`,
     apiUrl: `${url}/api`,
     powerOffUrl: `${url}${POWER_OFF_PATH}`,
+    stsUrl: `${url}/`,
     requestsTo: (path: string) => cloud.requests.filter((r) => r.path === path),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   });
+}
+
+/** A proof as POST /bootstrap carries it, decoded, its signature checked as STS checks it. */
+function readProof(text: string): FakeCloud["proofs"][number] {
+  const body = JSON.parse(text) as Record<string, string>;
+  const decode = (field: string) => Buffer.from(body[field] ?? "", "base64").toString("utf8");
+  const headers = JSON.parse(decode("iamRequestHeaders")) as Record<string, string>;
+  const request = {
+    method: body.iamHttpRequestMethod ?? "",
+    url: new URL(decode("iamRequestUrl")).pathname,
+    rawHeaders: Object.entries(headers).flat(),
+    body: Buffer.from(decode("iamRequestBody")),
+  };
+  let verified = true;
+  try {
+    verifySignature(request, readClaim(request), ROLE_CREDENTIALS.SecretAccessKey);
+  } catch {
+    verified = false;
+  }
+  return { headers, url: decode("iamRequestUrl"), body: decode("iamRequestBody"), verified };
 }
 
 /** A tar.gz of the given files; a value starting with `->` makes a symbolic link. */

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderScript } from "../../../instance/user-data.ts";
 import { AGENT_PATH, createSandbox, type Sandbox } from "../../../local/instances/sandbox.ts";
-import type { FakeCloud } from "./fake-cloud.ts";
+import { type FakeCloud, SERVER_ID } from "./fake-cloud.ts";
 
 export interface Booted {
   sandbox: Sandbox;
@@ -58,7 +58,14 @@ export async function bootInstance(
     `#!/bin/sh\nprintf '%s\\n' "$*" >> '${argvLog}'\nexec '${realCurl}' "$@"\n`,
     { mode: 0o755 },
   );
-  const boot = await sandbox.boot(renderScript(cloud.apiUrl, bootGraceSeconds), 60_000);
+  const script = renderScript({
+    apiUrl: cloud.apiUrl,
+    stsUrl: cloud.stsUrl,
+    stsRegion: "us-east-1",
+    serverId: SERVER_ID,
+    bootGraceSeconds,
+  });
+  const boot = await sandbox.boot(script, 60_000);
   const exitCode = await boot.exited;
   return {
     sandbox,

@@ -30,7 +30,13 @@ describe("shellcheck", () => {
     const file = join(await temporaryFolder("annex-shellcheck-"), "user-data.sh");
     await writeFile(
       file,
-      renderUserData({ apiUrl: "https://api.example.org/prod", bootGraceSeconds: 900 }),
+      renderUserData({
+        apiUrl: "https://api.example.org/prod",
+        stsUrl: "https://sts.eu-west-1.amazonaws.com/",
+        stsRegion: "eu-west-1",
+        serverId: "api.example.org",
+        bootGraceSeconds: 900,
+      }),
     );
     expect(shellcheck(file)).toEqual({ status: 0, output: "" });
   });

@@ -8,7 +8,13 @@ import {
   type InstanceSimulator,
   startInstanceSimulator,
 } from "../../../local/instances/simulator.ts";
-import { type FakeCloud, INSTANCE_ID, makeBundle, startFakeCloud } from "./fake-cloud.ts";
+import {
+  type FakeCloud,
+  INSTANCE_ID,
+  makeBundle,
+  SERVER_ID,
+  startFakeCloud,
+} from "./fake-cloud.ts";
 import { FAST_ENV, removeTemporaryFolders, temporaryFolder } from "./helpers.ts";
 
 afterAll(removeTemporaryFolders);
@@ -34,6 +40,9 @@ describe("the instance simulator", () => {
     cloud = await startFakeCloud();
     cloud.userData = renderUserData({
       apiUrl: cloud.apiUrl,
+      stsUrl: cloud.stsUrl,
+      stsRegion: "us-east-1",
+      serverId: SERVER_ID,
       bootGraceSeconds: 60,
       userData: "#!/bin/sh\ntrue\n",
     });

@@ -1,19 +1,32 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../local/stack.ts";
+import { poolObjects } from "../../support/sdk.ts";
 import { SETUP, startTestStack, TEST_IMAGE } from "../../support/stack.ts";
 
+const owner = "arn:aws:iam::123456789012:user/service";
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startTestStack();
+  // The service that invokes the functions directly is the stage's administrator.
+  stack = await startTestStack({ admins: [owner] });
 });
 afterAll(() => stack.stop());
 
 const sample = (name: string) =>
   JSON.parse(readFileSync(`events/direct/${name}.json`, "utf8")) as Record<string, unknown>;
-const owner = "arn:aws:iam::123456789012:user/service";
 
 describe("direct invocation (lambda:Invoke with a plain JSON payload)", () => {
+  it("refuses setup from an invoker naming an owner that is not an administrator, changing nothing", async () => {
+    const answer = (await stack.invoke("setup", {
+      ...sample("setup"),
+      ...SETUP,
+      owner: "arn:aws:iam::123456789012:user/mallory",
+    })) as { error: { code: string; message: string } };
+    expect(answer.error.code).toBe("Forbidden");
+    expect(answer.error.message).toContain(owner);
+    expect(await poolObjects(stack.awsEndpoint)).toEqual({});
+  });
+
   it("answers plain JSON, not an HTTP response, for the whole lifecycle", async () => {
     const setup = (await stack.invoke("setup", { ...sample("setup"), ...SETUP, owner })) as {
       ok: boolean;

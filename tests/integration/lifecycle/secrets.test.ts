@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../local/stack.ts";
-import { identityOf } from "../../support/imds.ts";
+import { credentialsOf } from "../../support/imds.ts";
+import { instanceProof } from "../../support/proof.ts";
 import {
   apiClient,
   createRequest,
@@ -55,8 +56,9 @@ describe("the pool secret", () => {
     const bootstrap = await fetch(`${stack.apiUrl}/bootstrap`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify(await identityOf(stack.awsEndpoint, instanceId)),
+      body: JSON.stringify(await instanceProof(stack, instanceId)),
     });
+    expect(bootstrap.status).toBe(200);
     answers.push(await bootstrap.text());
     await keep(api("GET", "/annexes/Secretive"));
     await keep(api("DELETE", "/annexes/Secretive"));
@@ -65,5 +67,37 @@ describe("the pool secret", () => {
     expect(answers.join("\n")).not.toContain(POOL_PASSWORD);
     expect(written.length).toBeGreaterThan(0);
     expect(written.join("")).not.toContain(POOL_PASSWORD);
+  });
+
+  it("nor do an instance's role credentials, whatever proof it sends", async () => {
+    const created = await api<{ annex: { instances: Array<{ id: string }> } }>(
+      "POST",
+      "/annexes",
+      createRequest("Proving"),
+    );
+    const instanceId = created.body.annex.instances[0]?.id ?? "";
+    const role = await credentialsOf(stack.awsEndpoint, instanceId);
+    const from = written.length;
+    const answers: string[] = [];
+    for (const proof of [
+      await instanceProof(stack, instanceId),
+      await instanceProof(stack, instanceId, { serverId: "another-deployment" }),
+      await instanceProof(stack, instanceId, { url: "https://sts.amazonaws.com/" }),
+      await instanceProof(stack, instanceId, { signingDate: new Date(Date.now() - 3_600_000) }),
+    ]) {
+      const answer = await fetch(`${stack.apiUrl}/bootstrap`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(proof),
+      });
+      answers.push(`${answer.status} ${await answer.text()}`);
+    }
+    expect(answers.map((a) => a.slice(0, 3))).toEqual(["200", "403", "403", "403"]);
+    const logged = written.slice(from).join("");
+    expect(logged).toContain("bootstrap refused");
+    for (const secret of [role.secretAccessKey, role.sessionToken]) {
+      expect(logged).not.toContain(secret);
+      expect(answers.join("\n")).not.toContain(secret);
+    }
   });
 });

@@ -1,6 +1,8 @@
+import { userInfo } from "node:os";
 import { DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "../../../cli/run.ts";
 import type { LocalStack } from "../../../local/stack.ts";
 import { ec2At, poolObjects as poolObjectsAt, s3At } from "../../support/sdk.ts";
 import { apiClient, POOL_PASSWORD, SETUP, startTestStack } from "../../support/stack.ts";
@@ -91,7 +93,7 @@ describe("setup and check-setup", () => {
       "state-table",
       "lambda-functions",
       "instance-profile",
-      "identity-certificate",
+      "instance-proof",
       "security-group",
       "pool-settings",
     ]);
@@ -123,6 +125,55 @@ describe("setup and check-setup", () => {
     expect(answer.body.ok).toBe(true);
     expect(answer.body.components.every((c) => c.status === "unchanged")).toBe(true);
     expect(await annexGroups()).toEqual(before);
+  });
+
+  it("refuses a setup by anyone but the stage's administrators with 403, naming them, and changes nothing", async () => {
+    const before = { groups: await annexGroups(), pool: await poolObjects() };
+    const mallory = apiClient(stack, "mallory");
+    const takeover = { ...SETUP, allowCidr: "0.0.0.0/0", poolPassword: "mallory-owns-the-pool" };
+    const answer = await mallory<{ error: { code: string; message: string } }>(
+      "POST",
+      "/setup",
+      takeover,
+    );
+    expect(answer.status).toBe(403);
+    expect(answer.body.error.code).toBe("Forbidden");
+    expect(answer.body.error.message).toContain("arn:aws:iam::000000000000:user/alice");
+    expect(answer.body.error.message).toContain("you are arn:aws:iam::000000000000:user/mallory");
+    expect({ groups: await annexGroups(), pool: await poolObjects() }).toEqual(before);
+    // The CLI, run by mallory, prints the reason on one line, naming who may run setup.
+    const stderr: string[] = [];
+    const code = await run(["-setup", "-collector-host", "cm", "-allow-cidr", "10.0.0.0/8"], {
+      io: {
+        out: () => undefined,
+        err: (t) => void stderr.push(t),
+        readLine: async () => undefined,
+        interactive: false,
+      },
+      env: { ANNEX_URL: stack.apiUrl },
+      home: "/nonexistent-home",
+      username: "mallory",
+      readText: () => {
+        throw Object.assign(new Error("no such file"), { code: "ENOENT" });
+      },
+      findCollector: () => undefined,
+      now: () => Date.now(),
+      newToken: () => "t",
+      saveSecret: () => "",
+    });
+    expect({ code, stderr }).toEqual({
+      code: 3,
+      stderr: [
+        "annex: only the stage's administrators may run setup (POST /setup): arn:aws:iam::000000000000:user/alice, " +
+          `arn:aws:iam::000000000000:user/${userInfo().username} (ANNEX_ADMINS); you are arn:aws:iam::000000000000:user/mallory\n`,
+      ],
+    });
+    expect({ groups: await annexGroups(), pool: await poolObjects() }).toEqual(before);
+    // check-setup stays readable to every caller, and shows nothing secret.
+    const check = await mallory<Components>("GET", "/setup");
+    expect(check.status).toBe(200);
+    expect(check.text).not.toContain(POOL_PASSWORD);
+    expect(check.text).not.toMatch(/heartbeat-key|pool\.json/);
   });
 
   it("a refused setup leaves the security group, settings and secrets as they were", async () => {

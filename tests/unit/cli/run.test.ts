@@ -247,6 +247,20 @@ describe("run", () => {
     ]);
   });
 
+  it("says who may run setup when IAM itself refuses POST /setup (API Gateway's bare 403)", async () => {
+    const gateway = await startStubApi({
+      "POST /setup": { status: 403, body: { message: "Forbidden" } },
+    });
+    const io = memoryIo();
+    const argv = ["-setup", "-collector-host", "cm", "-allow-cidr", "10.0.0.0/8"];
+    const code = await run(argv, { ...deps(io), env: { ANNEX_URL: gateway.url } });
+    await gateway.stop();
+    expect(code).toBe(3);
+    expect(io.stderr.join("")).toMatch(
+      /^annex: only the stage's administrators may run setup: .*AdminPolicy.*\n$/,
+    );
+  });
+
   it("reports a 4xx with exit code 3 and the server's words", async () => {
     const io = memoryIo();
     const code = await run(["history", "NoSuch"], deps(io));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MalformedRequestError } from "../../../shared/domain/errors.ts";
 import { parseExtendAnnex } from "../../../shared/domain/requests/extend-annex.ts";
-import { parseBootstrap, parseHeartbeat } from "../../../shared/domain/requests/instance.ts";
+import { parseHeartbeat } from "../../../shared/domain/requests/instance.ts";
 import { expectIssue } from "./helpers.ts";
 
 const limits = { maxCount: 10, maxDurationHours: 12 };
@@ -57,21 +57,4 @@ describe("parseHeartbeat", () => {
       "slots.claimed",
       "total",
     ));
-});
-
-describe("parseBootstrap", () => {
-  it("accepts a document and a base64 signature", () => {
-    expect(parseBootstrap({ document: "{}", signature: "c2ln\nbmF0dXJl" })).toEqual({
-      document: "{}",
-      signature: "c2ln\nbmF0dXJl",
-    });
-  });
-  it("refuses a missing document and a non-base64 signature", () => {
-    expectIssue(() => parseBootstrap({ signature: "c2ln" }), "document", "required");
-    expectIssue(
-      () => parseBootstrap({ document: "{}", signature: "not base64!" }),
-      "signature",
-      "base64",
-    );
-  });
 });

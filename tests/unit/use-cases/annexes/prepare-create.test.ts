@@ -14,6 +14,14 @@ function ports(prices: FakePrices) {
   return {
     store: { getSettings: async () => settings } as never,
     apiUrl: "https://api.example.org",
+    instanceProof: {
+      config: {
+        stsUrl: "https://sts.us-east-1.amazonaws.com",
+        stsRegion: "us-east-1",
+        serverId: "test",
+      },
+      problems: [],
+    } as never,
     prices: prices.ports,
     catalog: { instanceTypes: async () => [], typesMatching: async () => [] } as never,
     capacityMemory: { recent: async () => [], remember: async () => undefined },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FleetAsk } from "../../../../shared/domain/fleet.ts";
 import { mintHeartbeatToken } from "../../../../shared/domain/heartbeat-token.ts";
+import { HeartbeatKeyCache } from "../../../../shared/use-cases/instances/heartbeat-key.ts";
 import { recordHeartbeat } from "../../../../shared/use-cases/instances/record-heartbeat.ts";
 import { anAnnex, FakeEc2, FakeTable, seed } from "../../enforcement/fakes.ts";
 
@@ -22,7 +23,7 @@ function heartbeatOf(annexOverrides = {}, record = {}) {
   const ports = {
     annexes: table.annexPort,
     instances: table.instancePort,
-    store: { getHeartbeatKey: async () => KEY },
+    heartbeatKey: new HeartbeatKeyCache({ getHeartbeatKey: async () => KEY }),
     log: { about: () => undefined, info: () => undefined, warn: () => undefined },
   };
   const beat = (body: Record<string, unknown>, at = NOW) =>
