@@ -32,6 +32,7 @@ interface AnnexAnswer {
 
 export async function run(): Promise<void> {
   const stack = await startLocalStack({
+    admins: ["bench"],
     awsPort: 0,
     apiPort: 0,
     inMemory: true,
