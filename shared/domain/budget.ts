@@ -5,7 +5,7 @@
  */
 
 import type { Annex, AnnexInstance } from "./annex.ts";
-import { burnOf, type SpendCurve, spendAt, whenSpent } from "./cost.ts";
+import { burnOf, MIN_BILLED_SECONDS, type SpendCurve, spendAt, whenSpent } from "./cost.ts";
 import type { Market } from "./fleet.ts";
 import { rateKey } from "./prices.ts";
 
@@ -112,21 +112,53 @@ export interface CostView {
   unknownTypes?: string[];
 }
 
+/** Whether the annex has a budget (its deadline depends on every change of its burn). */
+export const hasBudget = (annex: Pick<Annex, "budgetUsd">): boolean =>
+  annex.budgetUsd !== undefined;
+
+/**
+ * The annex's spend curve, less what instances that ended after it was computed no longer add
+ * (each stops at its end, at its pool's rate): what status shows between two computations.
+ */
+export function currentCurve(
+  annex: Pick<Annex, "kind" | "cost">,
+  instances: readonly AnnexInstance[],
+): SpendCurve | undefined {
+  const cost = annex.cost;
+  if (cost === undefined || cost.final) return cost;
+  const stops = instances.flatMap((record) => {
+    const rate = instanceRate(annex, { ...record, endedAt: undefined });
+    const end = record.endedAt;
+    if (
+      rate === undefined ||
+      end === undefined ||
+      end <= cost.asOf ||
+      record.launchedAt > cost.asOf
+    )
+      return [];
+    const from = Math.max(cost.asOf, record.launchedAt + MIN_BILLED_SECONDS, end);
+    return [{ from, usdPerHour: -rate }];
+  });
+  return { ...cost, accruals: [...cost.accruals, ...stops] };
+}
+
 /** The API view of an annex's spend at `now`, or undefined before its first computation. */
 export function presentCost(
-  annex: Pick<Annex, "cost" | "leaseExpiresAt">,
+  annex: Pick<Annex, "kind" | "cost" | "leaseExpiresAt">,
+  instances: readonly AnnexInstance[],
   now: number,
   iso: (epochSeconds: number) => string,
 ): CostView | undefined {
   const cost = annex.cost;
-  const spent = spentBy(annex, now);
-  if (cost === undefined || spent === undefined) return undefined;
+  const curve = currentCurve(annex, instances);
+  if (cost === undefined || curve === undefined) return undefined;
   const final = cost.final === true;
+  const spent = final ? cost.spentUsd : spendAt(curve, Math.max(now, cost.asOf));
   const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
   return {
     spentUsd: round(spent),
-    burnUsdPerHour: final ? 0 : round(burnOf(cost)),
-    projectedUsd: round(final ? spent : spendAt(cost, Math.max(now, effectiveEnd(annex)))),
+    burnUsdPerHour: final ? 0 : round(Math.max(0, burnOf(curve))),
+    projectedUsd: round(final ? spent : spendAt(curve, Math.max(now, effectiveEnd(annex)))),
     ...(cost.budgetEndsAt !== undefined && !final ? { budgetEndsAt: iso(cost.budgetEndsAt) } : {}),
     final,
     ...(cost.unknownTypes ? { unknownTypes: [...cost.unknownTypes] } : {}),

@@ -165,8 +165,12 @@ function presentEvent(event: AnnexEvent): EventView {
   };
 }
 
-function costField(annex: Annex, now: number): { cost?: CostView } {
-  const cost = presentCost(annex, now, isoFromEpoch);
+function costField(
+  annex: Annex,
+  instances: readonly AnnexInstance[],
+  now: number,
+): { cost?: CostView } {
+  const cost = presentCost(annex, instances, now, isoFromEpoch);
   return cost ? { cost } : {};
 }
 
@@ -198,7 +202,7 @@ export function presentAnnex(
     idleTimeoutSeconds: annex.idleTimeoutSeconds,
     ...(annex.budgetUsd === undefined ? {} : { budgetUsd: annex.budgetUsd }),
     ...(annex.estimate ? { estimate: annex.estimate } : {}),
-    ...costField(annex, now),
+    ...costField(annex, instances, now),
     instances: byLaunch.map((instance) => presentInstance(annex, instance)),
     ...fleetPart(annex, instances),
     ...(events ? { events: [...events].sort((a, b) => a.at - b.at).map(presentEvent) } : {}),

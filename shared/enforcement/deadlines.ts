@@ -7,6 +7,7 @@
  */
 
 import type { AnnexInstance } from "../domain/annex.ts";
+import { hasBudget } from "../domain/budget.ts";
 import { FILTER_VALUES, isGone } from "../domain/ec2.ts";
 import { pendingReplacement } from "../domain/interruption.ts";
 import { type TerminationReason, terminationReason } from "../domain/lease.ts";
@@ -31,6 +32,8 @@ export const DEADLINE_PAGE = 500;
 interface Due {
   instance: AnnexInstance;
   reason: TerminationReason;
+  /** Whether its annex has a budget (whose deadline then moves when the instance ends). */
+  budgeted: boolean;
   /** EC2's state, when EC2 already has it gone. */
   goneAs?: string;
 }
@@ -150,8 +153,10 @@ async function whatIsDue(
   );
   return fresh.flatMap((instance) => {
     if (instance === undefined) return [];
-    const reason = terminationReason(annexes.get(instance.annexId), instance, now);
-    return reason === undefined ? [] : [{ instance, reason }];
+    const annex = annexes.get(instance.annexId);
+    const reason = terminationReason(annex, instance, now);
+    const budgeted = annex !== undefined && hasBudget(annex);
+    return reason === undefined ? [] : [{ instance, reason, budgeted }];
   });
 }
 
@@ -183,10 +188,12 @@ async function auditAndEnd(
     );
   });
   const annexIds = [...new Set(due.map((entry) => entry.instance.annexId))];
+  const budgeted = new Set(due.filter((e) => e.budgeted).map((e) => e.instance.annexId));
   await mapLimited(annexIds, SWEEP_CONCURRENCY, async (annexId) => {
     try {
       if ((await endIfNoneLeft(ports, annexId, now)) !== undefined) report.annexesEnded += 1;
-      else await reviseCost(ports, annexId, now); // fewer instances burn
+      // Fewer instances burn: a budget's deadline moves (status corrects the others' spend).
+      else if (budgeted.has(annexId)) await reviseCost(ports, annexId, now);
     } catch (error) {
       recordFailure(ports, report, "ending an annex with no instance left", error, { annexId });
     }

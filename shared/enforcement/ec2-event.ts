@@ -9,6 +9,7 @@
 
 import { z } from "zod";
 import type { AnnexInstance, InterruptionKind } from "../domain/annex.ts";
+import { hasBudget } from "../domain/budget.ts";
 import { EC2_STATES, isGone } from "../domain/ec2.ts";
 import { pendingReplacement, withInterruption } from "../domain/interruption.ts";
 import { terminationReason } from "../domain/lease.ts";
@@ -94,11 +95,11 @@ export async function handleEc2Event(
     saved?.endedAt !== undefined || (saved === undefined && record.endedAt !== undefined);
   const interrupted = saved?.interruptionNoticeAt !== undefined && saved.endedAt === undefined;
   if (!closed) {
-    if (interrupted) await reviseCost(ports, annexId, now);
+    if (interrupted) await reviseCost(ports, annexId, now, hasBudget);
     return outcome;
   }
   const reason = await endIfNoneLeft(ports, annexId, now);
-  if (reason === undefined && saved !== undefined) await reviseCost(ports, annexId, now);
+  if (reason === undefined && saved !== undefined) await reviseCost(ports, annexId, now, hasBudget);
   return reason === undefined ? outcome : { ...outcome, annexEnded: reason };
 }
 

@@ -45,15 +45,17 @@ async function tryBilling(
 
 /**
  * Re-computes the spend of annex `annexId` at `now` and saves it (unless a later computation is
- * already saved); returns the annex as it stands. An ended annex keeps its final cost.
+ * already saved); returns the annex as it stands. An ended annex keeps its final cost; one that
+ * `when` declines is left as it is.
  */
 export async function reviseCost(
   ports: CostPorts,
   annexId: string,
   now: number,
+  when: (annex: Annex) => boolean = () => true,
 ): Promise<Annex | undefined> {
   const annex = await ports.annexes.getAnnex(annexId);
-  if (annex === undefined || annex.state === "ended") return annex;
+  if (annex === undefined || annex.state === "ended" || !when(annex)) return annex;
   const billing = await tryBilling(
     ports,
     annex,
@@ -90,11 +92,16 @@ function auditMark(ports: CostPorts, annex: Annex, mark: number, now: number): P
 }
 
 /**
- * The final cost of an annex whose instance records are closed: every record billed to its end
- * (an open one to `now`). When prices are unavailable, the last spend carried forward to `now`.
+ * The final cost of an ending annex from its instance records: each billed to its end (an open
+ * one to `now`). When prices are unavailable, the last spend carried forward to `now`.
  */
-export async function finalCost(ports: CostPorts, annex: Annex, now: number): Promise<AnnexCost> {
-  const records = (await ports.instances.listInstancesConsistent(annex.id)).map((record) => ({
+export async function finalCost(
+  ports: CostPorts,
+  annex: Annex,
+  ending: readonly AnnexInstance[],
+  now: number,
+): Promise<AnnexCost> {
+  const records = ending.map((record) => ({
     ...record,
     endedAt: Math.min(record.endedAt ?? now, now),
   }));

@@ -6,7 +6,7 @@
  * with the reason and the final cost.
  */
 
-import type { Annex, EndReason } from "../../domain/annex.ts";
+import type { Annex, AnnexInstance, EndReason } from "../../domain/annex.ts";
 import type { AnnexCost } from "../../domain/budget.ts";
 import { isAlive } from "../../domain/ec2.ts";
 import { formatUsd } from "../../domain/estimate.ts";
@@ -45,9 +45,9 @@ export async function endAnnex(
   if (current.kind === "fleet") await releaseFleetResources(ports, current.id);
   if (ids.length > 0) await ports.ec2.terminate(ids);
   if (current.configKey) await ports.store.deleteBundle(current.configKey);
-  const wentOnTheirOwn = await closeRecords(ports, current.id, ids, now);
+  const { wentOnTheirOwn, records } = await closeRecords(ports, current.id, ids, now);
   const endReason = current.endReason ?? reason;
-  const cost = await finalCost(ports, current, now);
+  const cost = await finalCost(ports, current, records, now);
   const { ended, here } = await retryOnStale(current, reread, async (fresh) =>
     fresh.state === "ended"
       ? { ended: fresh, here: false } // another run of this sequence ended it and audited it
@@ -71,15 +71,19 @@ export async function endAnnex(
   return { annex: ended, terminated: ids };
 }
 
-/** Closes the annex's open instance records; returns how many had shut down on their own. */
+/**
+ * Closes the annex's open instance records; returns how many had shut down on their own, and
+ * every record as it ends (what the final cost is billed from).
+ */
 async function closeRecords(
   ports: EndPorts,
   annexId: string,
   terminated: string[],
   now: number,
-): Promise<number> {
+): Promise<{ wentOnTheirOwn: number; records: AnnexInstance[] }> {
   let wentOnTheirOwn = 0;
-  for (const record of await ports.instances.listInstances(annexId)) {
+  const records = await ports.instances.listInstances(annexId);
+  for (const record of records) {
     if (record.endedAt !== undefined) continue;
     const terminatedHere = terminated.includes(record.instanceId);
     if (!terminatedHere) wentOnTheirOwn += 1;
@@ -94,7 +98,7 @@ async function closeRecords(
         if (!(error instanceof StaleInstanceError)) throw error;
       });
   }
-  return wentOnTheirOwn;
+  return { wentOnTheirOwn, records };
 }
 
 function endMessage(

@@ -113,7 +113,9 @@ describe("budget", () => {
 
   it("shows spend so far, burn and the projection at the effective end", () => {
     const { cost } = costOf(curve, 1, undefined);
-    expect(presentCost({ cost, leaseExpiresAt: 600 }, 200, isoFromEpoch)).toEqual({
+    expect(
+      presentCost({ kind: "on-demand", cost, leaseExpiresAt: 600 }, [], 200, isoFromEpoch),
+    ).toEqual({
       spentUsd: 0.2,
       burnUsdPerHour: 3.6,
       projectedUsd: 0.6,
@@ -121,7 +123,8 @@ describe("budget", () => {
       final: false,
     });
     const final = { ...cost, accruals: [], spentUsd: 0.5, final: true };
-    expect(presentCost({ cost: final, leaseExpiresAt: 600 }, 5000, isoFromEpoch)).toEqual({
+    const ended = { kind: "on-demand" as const, cost: final, leaseExpiresAt: 600 };
+    expect(presentCost(ended, [], 5000, isoFromEpoch)).toEqual({
       spentUsd: 0.5,
       burnUsdPerHour: 0,
       projectedUsd: 0.5,

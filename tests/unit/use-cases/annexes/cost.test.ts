@@ -20,7 +20,7 @@ describe("reviseCost", () => {
     const revised = await reviseCost(ports, annex.id, 3600);
     expect(revised?.cost?.spentUsd).toBeCloseTo(2 * 0.096, 9);
     expect(revised?.cost?.unknownTypes).toEqual(["t9.mega"]);
-    const view = presentCost(revised ?? annex, 3600, isoFromEpoch);
+    const view = presentCost(revised ?? annex, [...table.records.values()], 3600, isoFromEpoch);
     expect(view).toMatchObject({ unknownTypes: ["t9.mega"], burnUsdPerHour: 0.192 });
   });
 
@@ -46,7 +46,7 @@ describe("reviseCost", () => {
     const second = await reviseCost(ports, annex.id, 7200);
     expect(second?.cost).toEqual(first?.cost);
     expect(warnings.map((w) => w.message)).toContain("spend not re-computed: prices unavailable");
-    const final = await finalCost(ports, second ?? annex, 7200);
+    const final = await finalCost(ports, second ?? annex, [...table.records.values()], 7200);
     expect(final).toMatchObject({ final: true, accruals: [] });
     expect(final.spentUsd).toBeCloseTo(2 * 0.096, 9);
   });
@@ -71,6 +71,22 @@ describe("reviseCost", () => {
     expect(table.annexes.get(annex.id)?.cost).toMatchObject({ final: true });
     expect(table.annexes.get(annex.id)?.cost?.spentUsd).toBeCloseTo(0.06, 9);
     expect([...(await prices.watch.watched())]).toEqual([]);
+  });
+});
+
+describe("status between two computations", () => {
+  it("stops counting an instance at its end, though the spend was last computed before it", async () => {
+    const { ports, table, ec2 } = fakePorts();
+    const annex = anAnnex({ leaseExpiresAt: 100_000 });
+    const [gone = ""] = seed(table, ec2, annex, 2); // m5.large from 0, $0.096/h each
+    const revised = (await reviseCost(ports, annex.id, 600)) ?? annex;
+    const record = table.record(annex.id, gone);
+    if (record) table.records.set(`${annex.id} ${gone}`, { ...record, endedAt: 900 });
+    const view = presentCost(revised, [...table.records.values()], 1800, isoFromEpoch);
+    // Both until 900, one until 1800.
+    expect(view?.spentUsd).toBeCloseTo((0.096 * 900 + 0.096 * 1800) / 3600, 6);
+    expect(view?.burnUsdPerHour).toBeCloseTo(0.096, 9);
+    expect(view?.projectedUsd).toBeCloseTo((0.096 * 900 + 0.096 * 100_000) / 3600, 6);
   });
 });
 
