@@ -107,6 +107,8 @@ async function measure(scenario: Scenario): Promise<number[]> {
       allowCidr: "10.0.0.0/8",
       poolPassword: "bench-password",
       defaults: { imageId: "ami-0123456789abcdef0", instanceType: "t3.micro" },
+      // Leases of seconds, below the pool's default shortest, to measure the overrun quickly.
+      limits: { minDurationHours: 0.001, minIdleHours: 0.001 },
     });
     const leaseOf = new Map<string, number>();
     for (let i = 0; i < ANNEXES; i++) {

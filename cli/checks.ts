@@ -36,7 +36,10 @@ export function parseCount(value: string, flag: "count" | "slots" | "max-count" 
 }
 
 /** Decimal hours, in condor_annex's words; their range is the service's rule. */
-export function parseHours(value: string, flag: "duration" | "idle" | "max-duration"): number {
+export function parseHours(
+  value: string,
+  flag: "duration" | "idle" | "max-duration" | "min-duration" | "min-idle",
+): number {
   if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(value.trim())) {
     throw new UsageError(`-${flag} accepts a decimal number of hours.`);
   }

@@ -176,6 +176,11 @@ class Tutorial {
         password,
         "-default-ami-id",
         "ami-a2a795b4",
+        // The demo's short leases and idle timeouts are below the pool's default shortest.
+        "-min-duration",
+        "0.001",
+        "-min-idle",
+        "0.001",
       ]);
     } finally {
       rmSync(scratch, { recursive: true, force: true });

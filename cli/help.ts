@@ -54,7 +54,9 @@ security group, pool settings). Safe to repeat.
   -max-duration HOURS          refuse leases longer than HOURS
   -default-budget USD          the budget of an annex that names none
   -max-budget USD              refuse budgets above USD
-  -prices TYPE=USD[,…]         pin negotiated on-demand prices (replaces the table; none clears)`,
+  -prices TYPE=USD[,…]         pin negotiated on-demand prices (replaces the table; none clears)
+  -min-duration HOURS          refuse leases shorter than HOURS (default 0.1; at least 0.001)
+  -min-idle HOURS              refuse idle timeouts shorter than HOURS (default 0.05)`,
   "check-setup": `Usage: annex check-setup        (annex -check-setup)
 
 Checks each component of the setup: "Checking for … OK." or what is missing and what to do.

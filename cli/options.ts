@@ -335,6 +335,22 @@ export const OPTION_SPECS = [
     metavar: "TYPE=USD[,…]",
     field: "prices",
   },
+  {
+    names: ["min-duration"],
+    kind: "value",
+    key: "minDuration",
+    scope: SETUP,
+    metavar: "HOURS",
+    field: "limits.minDurationHours",
+  },
+  {
+    names: ["min-idle"],
+    kind: "value",
+    key: "minIdle",
+    scope: SETUP,
+    metavar: "HOURS",
+    field: "limits.minIdleHours",
+  },
 ] as const satisfies readonly OptionSpec[];
 
 export type KnownSpec = (typeof OPTION_SPECS)[number];

@@ -20,6 +20,8 @@ export interface SetupBody {
     maxDurationHours?: number;
     defaultBudgetUsd?: number;
     maxBudgetUsd?: number;
+    minDurationHours?: number;
+    minIdleHours?: number;
   };
   prices?: Record<string, number>;
 }
@@ -66,6 +68,10 @@ export function setupBody({ options, given }: Invocation, ctx: PlanContext): Set
     limits.defaultBudgetUsd = parseUsd(options.defaultBudget, "default-budget");
   if (options.maxBudget !== undefined)
     limits.maxBudgetUsd = parseUsd(options.maxBudget, "max-budget");
+  if (options.minDuration !== undefined) {
+    limits.minDurationHours = parseHours(options.minDuration, "min-duration");
+  }
+  if (options.minIdle !== undefined) limits.minIdleHours = parseHours(options.minIdle, "min-idle");
   if (Object.keys(limits).length > 0) body.limits = limits;
   if (options.prices !== undefined) body.prices = priceTable(options.prices);
   checked(given, () => parseSetup(body));

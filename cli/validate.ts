@@ -16,7 +16,12 @@ import type { CommandName, Options } from "./options.ts";
 import { type SetupBody, setupBody } from "./setup-request.ts";
 
 /** The pool's limits are the service's to apply (setup may change them); here only the shape. */
-const NO_LIMITS: Limits = { maxCount: Number.MAX_SAFE_INTEGER, maxDurationHours: Number.MAX_VALUE };
+const NO_LIMITS: Limits = {
+  maxCount: Number.MAX_SAFE_INTEGER,
+  maxDurationHours: Number.MAX_VALUE,
+  minDurationHours: 0,
+  minIdleHours: 0,
+};
 
 /** Body of POST /annexes, with the fresh clientToken its retries reuse. */
 export interface CreateBody {

@@ -1,20 +1,23 @@
 /**
- * The enforcer (EventBridge `rate(1 minute)`, reserved concurrency 1; also directly invocable):
- * one sweep of leases, instance deadlines and orphans within its time budget.
+ * The enforcer (EventBridge `rate(1 minute)`; also directly invocable): one sweep of leases,
+ * instance deadlines and orphans within its time budget, under the enforcer's lock.
  */
 
 import { eventHandler } from "../shared/adapters/http/event-handler.ts";
 import { logger } from "../shared/adapters/http/logger.ts";
 import { enforcePorts, sweepBudgetMs } from "../shared/composition/enforcement.ts";
-import { invocationBudget, runSweep } from "../shared/enforcement/sweep.ts";
+import { invocationBudget, runLockedSweep } from "../shared/enforcement/sweep.ts";
 
 /** Kept free before the Lambda timeout, for the step in flight when the budget runs out. */
 const RESERVE_MS = 10_000;
 
 export const handler = eventHandler(async (_event: unknown, context) => {
   const startedAt = Date.now();
-  const report = await runSweep(enforcePorts, {
-    now: Math.floor(startedAt / 1000),
+  const now = Math.floor(startedAt / 1000);
+  const report = await runLockedSweep(enforcePorts, {
+    now,
+    holder: context.awsRequestId,
+    until: now + Math.ceil(context.getRemainingTimeInMillis() / 1000),
     timeLeft: invocationBudget(
       sweepBudgetMs,
       startedAt,

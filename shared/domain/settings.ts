@@ -2,7 +2,7 @@
 
 import type { PriceTable } from "./prices.ts";
 
-/** Upper bounds on what one create request may ask for. */
+/** Bounds on what one create request (or lease reset) may ask for. */
 export interface Limits {
   maxCount: number;
   maxDurationHours: number;
@@ -10,13 +10,34 @@ export interface Limits {
   defaultBudgetUsd?: number;
   /** The largest budget (USD) a request may name; no cap when absent. */
   maxBudgetUsd?: number;
+  /** Shortest lease. */
+  minDurationHours: number;
+  /** Shortest idle timeout. */
+  minIdleHours: number;
 }
 
 /** The instance type used when neither a request nor setup names one (condor_annex's was m4.large). */
 export const FALLBACK_INSTANCE_TYPE = "m5.large";
 
-/** Limits used until setup stores others. */
-export const DEFAULT_LIMITS: Readonly<Limits> = { maxCount: 50, maxDurationHours: 24 };
+/**
+ * Limits used until setup stores others. The shortest lease, 0.1 h (6 minutes), is the smallest
+ * lease condor_annex could keep (its lease check ran every 5 minutes) and about the least in which
+ * an instance boots, joins the pool and runs a job; the shortest idle timeout, 0.05 h (3 minutes),
+ * is three negotiation cycles, so a fresh instance is matched before it counts as idle. Setup may
+ * lower both (to 0.001 h) for demos and tests.
+ */
+export const DEFAULT_LIMITS: Readonly<Limits> = {
+  maxCount: 50,
+  maxDurationHours: 24,
+  minDurationHours: 0.1,
+  minIdleHours: 0.05,
+};
+
+/** Limits as stored by any setup, older ones included: what a setup did not state is the default. */
+export const effectiveLimits = (stored: Partial<Limits> | undefined): Limits => ({
+  ...DEFAULT_LIMITS,
+  ...stored,
+});
 
 /** How instances authenticate to the pool: which secret setup stored. */
 export type PoolAuth = "password" | "token";

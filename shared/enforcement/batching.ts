@@ -5,7 +5,7 @@
  */
 
 import { ALIVE_STATES, FILTER_VALUES } from "../domain/ec2.ts";
-import { TerminateRefusedError } from "../domain/launch-errors.ts";
+import { TerminateRefusedError, ThrottledError } from "../domain/launch-errors.ts";
 import { chunks } from "../domain/lists.ts";
 import { ANNEX_TAG_FILTERS, ANNEX_TAG_KEYS } from "../domain/tags.ts";
 import type { Ec2Instance } from "../ports/ec2.ts";
@@ -23,7 +23,8 @@ interface Waiter {
 /**
  * Coalesces TerminateInstances: a call waits until every worker running under `run` is waiting
  * too (or done), then one batch goes out for all of them (split to ≤ 1000 ids by the adapter).
- * Each caller returns only once its ids were sent, and gets the batch's error if it failed.
+ * Each caller returns only once its ids were sent; when the batch fails, each caller's ids are
+ * sent alone (unless EC2 throttled the batch), so a caller gets only its own error.
  */
 export class TerminateBatcher {
   private active = 0;
@@ -71,8 +72,9 @@ export class TerminateBatcher {
         for (const waiter of batch) void settle(waiter, Promise.resolve(calls));
       },
       (error: unknown) => {
-        // EC2 refusing one instance must not hold the other annexes back: each goes alone.
-        const alone = batch.length > 1 && error instanceof TerminateRefusedError;
+        // One annex's instances failing (refused, or an EC2 error that keeps coming back) must
+        // not hold the other annexes back: each goes alone. Throttling is nobody's in particular.
+        const alone = batch.length > 1 && !(error instanceof ThrottledError);
         for (const waiter of batch)
           void settle(waiter, alone ? this.send(waiter.ids) : Promise.reject(error));
       },

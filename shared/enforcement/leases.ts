@@ -14,7 +14,7 @@ import type { EndPorts } from "../use-cases/annexes/ports.ts";
 import { batchedEc2, instancesOfAnnexes, TerminateBatcher } from "./batching.ts";
 import { settleBudget } from "./budget.ts";
 import { type EnforcePorts, SWEEP_CONCURRENCY, type TimeLeft } from "./ports.ts";
-import { recordFailure, type SweepReport } from "./report.ts";
+import { recordAnnexFailure, type SweepReport } from "./report.ts";
 
 /** Due annexes per page (one DescribeInstances for all of them). */
 export const LEASE_PAGE = 100;
@@ -50,7 +50,7 @@ export async function sweepLeases(
             : settleBudget(pagePorts, annex, now, report),
         );
       } catch (error) {
-        recordFailure(ports, report, "ending a due annex", error, { annexId: annex.id });
+        await recordAnnexFailure(ports, report, "ending a due annex", error, annex.id);
       }
     });
     startKey = page.next;

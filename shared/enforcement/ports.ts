@@ -9,7 +9,15 @@ import type { EndPorts } from "../use-cases/annexes/ports.ts";
 /** The ports of the enforcer: what ending an annex needs, plus the due-work reads. */
 export interface EnforcePorts extends EndPorts {
   annexes: EndPorts["annexes"] &
-    Pick<AnnexRepository, "dueAnnexes" | "liveAnnexes" | "sweepMarks" | "advanceSweepMark">;
+    Pick<
+      AnnexRepository,
+      | "dueAnnexes"
+      | "liveAnnexes"
+      | "sweepMarks"
+      | "advanceSweepMark"
+      | "takeSweepLock"
+      | "releaseSweepLock"
+    >;
   instances: EndPorts["instances"] &
     Pick<
       InstanceRepository,

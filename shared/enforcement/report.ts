@@ -24,6 +24,8 @@ export interface SweepReport {
   spotTypesMoved: number;
   /** Steps that failed (logged); their work waits for the next tick. */
   failures: number;
+  /** True when another sweep held the enforcer's lock, so this one did nothing. */
+  skipped?: boolean;
 }
 
 /** An empty report for a sweep at `now`. */
@@ -59,4 +61,29 @@ export function recordFailure(
     ...fields,
     error: { name, message },
   });
+}
+
+/**
+ * Records one annex's failed end in the report and the log, and on the annex's own audit trail
+ * (best effort): the sweep goes on with the other annexes, and the annex is retried next tick.
+ */
+export async function recordAnnexFailure(
+  ports: Pick<EnforcePorts, "log" | "instances">,
+  report: SweepReport,
+  step: string,
+  error: unknown,
+  annexId: string,
+): Promise<void> {
+  recordFailure(ports, report, step, error, { annexId });
+  const name = error instanceof Error ? error.name : "Error";
+  await ports.instances
+    .appendEvent({
+      annexId,
+      at: report.now,
+      type: "enforcement-failed",
+      message: `${step} failed (${name}); retried at the next tick`,
+    })
+    .catch((cause: unknown) =>
+      recordFailure(ports, report, "recording a failure", cause, { annexId }),
+    );
 }

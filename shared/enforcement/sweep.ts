@@ -48,6 +48,29 @@ export async function runSweep(ports: EnforcePorts, options: SweepOptions): Prom
 }
 
 /**
+ * One tick's sweep under the enforcer's lock, so that overlapping runs (two schedules, a retried
+ * invocation, a run that outlived its tick) never repeat each other's work. The lock expires at
+ * `until` (the invocation's own deadline), so a run that crashed holds it no longer than that;
+ * a run that finds it held does nothing and reports `skipped`.
+ */
+export async function runLockedSweep(
+  ports: EnforcePorts,
+  options: SweepOptions & { holder: string; until: number },
+): Promise<SweepReport> {
+  if (!(await ports.annexes.takeSweepLock(options.holder, options.now, options.until)))
+    return { ...newReport(options.now), skipped: true };
+  try {
+    return await runSweep(ports, options);
+  } finally {
+    await ports.annexes.releaseSweepLock(options.holder).catch((error: unknown) => {
+      ports.log.warn("enforcer: releasing the lock failed; it expires on its own", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    });
+  }
+}
+
+/**
  * The budget of one invocation: the configured budget from `startedAt`, and never closer than
  * `reserveMs` to the Lambda timeout (`remainingMs`, the context's getRemainingTimeInMillis).
  */

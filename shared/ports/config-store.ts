@@ -14,6 +14,8 @@ export interface ConfigStore {
   /** The server secret heartbeat tokens are signed with, if setup stored one. */
   getHeartbeatKey(): Promise<string | undefined>;
   putHeartbeatKey(key: string): Promise<void>;
+  /** Where an annex's bundle is (or will be) kept: known before it is uploaded, so an end can always delete it. */
+  bundleKey(annexId: string): string;
   /** Uploads an annex's bundle; returns its key. */
   putBundle(annexId: string, bundle: Buffer): Promise<string>;
   deleteBundle(key: string): Promise<void>;

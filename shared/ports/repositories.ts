@@ -47,8 +47,8 @@ export interface ClaimRepository {
 
 /** Annexes: versioned saves, lookups by name and owner, and the enforcer's index reads. */
 export interface AnnexRepository {
-  /** Writes a new annex (the write-ahead record); does nothing if it already exists. */
-  createAnnex(annex: Annex): Promise<void>;
+  /** Writes a new annex (the write-ahead record); false (nothing written) if it already exists. */
+  createAnnex(annex: Annex): Promise<boolean>;
   /** Saves `annex` if its stored version is still `annex.version` (else StaleAnnexError); returns it with the next. */
   saveAnnex(annex: Annex, now: number): Promise<Annex>;
   getAnnex(annexId: string): Promise<Annex | undefined>;
@@ -66,6 +66,10 @@ export interface AnnexRepository {
   sweepMarks(): Promise<SweepMarks>;
   /** Moves one sweep mark forward to `at`; a mark never moves back. */
   advanceSweepMark(mark: keyof SweepMarks, at: number): Promise<void>;
+  /** Takes the enforcer's lock for `holder` until `until` (epoch seconds) if it is free or has expired. */
+  takeSweepLock(holder: string, now: number, until: number): Promise<boolean>;
+  /** Frees the enforcer's lock if `holder` still holds it. */
+  releaseSweepLock(holder: string): Promise<void>;
 }
 
 /** Instance records (with their next deadline for the enforcer) and the audit trail. */

@@ -1,12 +1,18 @@
 /** Annexes in DynamoDB: conditional creates, versioned saves, and the enforcer's index reads. */
 
-import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { Annex } from "../../domain/annex.ts";
 import { annexDueAt } from "../../domain/budget.ts";
 import { StaleAnnexError } from "../../domain/stale.ts";
 import type { AnnexRepository, Page, PageKey, SweepMarks } from "../../ports/repositories.ts";
 import {
   annexKey,
+  ENFORCER_LOCK_KEY,
   ENFORCER_MARKS_KEY,
   INDEX,
   LIVE_SHARD,
@@ -26,7 +32,7 @@ export class DynamoDbAnnexRepository implements AnnexRepository {
   ) {}
 
   /** Writes a new annex (the write-ahead record); does nothing if it already exists. */
-  async createAnnex(annex: Annex): Promise<void> {
+  async createAnnex(annex: Annex): Promise<boolean> {
     try {
       await this.db.send(
         new PutCommand({
@@ -35,8 +41,10 @@ export class DynamoDbAnnexRepository implements AnnexRepository {
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
+      return true;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
+      return false;
     }
   }
 
@@ -107,6 +115,41 @@ export class DynamoDbAnnexRepository implements AnnexRepository {
       fullSweepAt: typeof item?.fullSweepAt === "number" ? item.fullSweepAt : undefined,
       spotPriceAt: typeof item?.spotPriceAt === "number" ? item.spotPriceAt : undefined,
     };
+  }
+
+  /** Takes the enforcer's lock (a conditional put: free, expired, or already ours). */
+  async takeSweepLock(holder: string, now: number, until: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...ENFORCER_LOCK_KEY, holder, until },
+          ConditionExpression: "attribute_not_exists(pk) OR #until < :now OR holder = :holder",
+          ExpressionAttributeNames: { "#until": "until" },
+          ExpressionAttributeValues: { ":now": now, ":holder": holder },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
+  }
+
+  /** Frees the lock if `holder` still holds it (an expired holder's release changes nothing). */
+  async releaseSweepLock(holder: string): Promise<void> {
+    await this.db
+      .send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: ENFORCER_LOCK_KEY,
+          ConditionExpression: "holder = :holder",
+          ExpressionAttributeValues: { ":holder": holder },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
   }
 
   /** Moves one sweep mark forward to `at`; a mark never moves back (a late or concurrent sweep leaves it). */

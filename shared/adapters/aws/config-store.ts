@@ -54,6 +54,8 @@ export class S3ConfigStore implements ConfigStore {
 
   putHeartbeatKey = (key: string) => this.put(HEARTBEAT_KEY, key, "text/plain");
 
+  bundleKey = bundleKey;
+
   /** Uploads an annex's bundle; returns its key. */
   async putBundle(annexId: string, bundle: Buffer): Promise<string> {
     const key = bundleKey(annexId);
@@ -92,8 +94,11 @@ export class S3ConfigStore implements ConfigStore {
         ).transformToByteArray(),
       );
     } catch (error) {
-      if (error instanceof NoSuchKey || errorName(error) === "NoSuchKey") return undefined;
+      // No bucket holds no object either: check-setup reports the bucket, and nothing as stored.
+      if (error instanceof NoSuchKey || ABSENT.has(errorName(error))) return undefined;
       throw error;
     }
   }
 }
+
+const ABSENT = new Set(["NoSuchKey", "NoSuchBucket"]);

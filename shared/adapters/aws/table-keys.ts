@@ -20,6 +20,8 @@ export const LIVE_SHARD = "LIVE";
 export const DUE_SHARD = "DUE";
 
 export const ENFORCER_MARKS_KEY = { pk: "ENFORCER", sk: "MARKS" } as const;
+/** The enforcer's lock: one sweep at a time, until its holder finishes or the lock expires. */
+export const ENFORCER_LOCK_KEY = { pk: "ENFORCER", sk: "LOCK" } as const;
 /** The partition of the pools that lately had no capacity, and one pool's item in it. */
 export const CAPACITY_ERRORS_PARTITION = "CAPACITY-ERRORS";
 export const capacityErrorKey = (market: string, instanceType: string, zone: string) => ({

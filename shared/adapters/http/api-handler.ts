@@ -8,8 +8,10 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, Context } from "aws-lambda";
 import { httpStatusOf, MalformedRequestError, toErrorBody } from "../../domain/errors.ts";
+import { isJsonObject } from "../../domain/requests/common.ts";
+import { checkJsonDepth, parseJsonText } from "./json-body.ts";
 import { logger } from "./logger.ts";
-import { ownerFromIam } from "./owner.ts";
+import { ownerFromIam, ownerFromPayload } from "./owner.ts";
 
 /** What a use-case sees of a call, however it arrived. */
 export interface ApiRequest {
@@ -76,20 +78,18 @@ function toApiRequest(event: HttpEvent | DirectPayload, options: RouteOptions): 
     return {
       owner: options.auth === "iam" ? ownerFromIam(event.requestContext.authorizer?.iam) : "",
       params: Object.fromEntries(
-        Object.entries(event.pathParameters ?? {}).map(([k, v]) => [
-          k,
-          decodeURIComponent(v ?? ""),
-        ]),
+        Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, decodePathParam(k, v)]),
       ),
       body: parseJsonBody(event),
       headers: event.headers ?? {},
       now,
     };
   }
+  if (!isJsonObject(event))
+    throw new MalformedRequestError("a direct invocation's payload must be a JSON object");
+  checkJsonDepth(event);
   const { owner, ...rest } = event;
-  if (options.auth === "iam" && (typeof owner !== "string" || owner === "")) {
-    throw new MalformedRequestError("a direct invocation must name its caller in 'owner'");
-  }
+  if (options.auth === "iam") ownerFromPayload(owner);
   const params: Record<string, string> = {};
   for (const name of options.pathParams ?? []) {
     const value = rest[name];
@@ -105,10 +105,15 @@ function parseJsonBody(event: HttpEvent): unknown {
   const text = event.isBase64Encoded
     ? Buffer.from(event.body, "base64").toString("utf8")
     : event.body;
+  return parseJsonText(text);
+}
+
+/** A path parameter as API Gateway passes it (still percent-encoded), decoded. */
+function decodePathParam(name: string, value: string | undefined): string {
   try {
-    return JSON.parse(text);
+    return decodeURIComponent(value ?? "");
   } catch {
-    throw new MalformedRequestError("the request body is not valid JSON");
+    throw new MalformedRequestError(`'${name}' in the path is not valid percent-encoded UTF-8`);
   }
 }
 

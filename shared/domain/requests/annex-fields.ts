@@ -8,6 +8,8 @@ import { addIssue, imageId, instanceType, isJsonObject, OWNER_PATTERN } from "./
 export const MAX_USER_TAGS = 40;
 /** Largest user data, in bytes (EC2's limit before base64). */
 export const MAX_USER_DATA_BYTES = 16 * 1024;
+/** Smallest WeightedCapacity of a launch specification (a thousandth of a slot per instance). */
+export const MIN_WEIGHTED_CAPACITY = 0.001;
 /** Largest spot fleet config, in bytes of JSON. */
 export const MAX_SPOT_FLEET_CONFIG_BYTES = 64 * 1024;
 
@@ -98,7 +100,11 @@ const launchSpecification = z
   .object({
     ImageId: imageId.optional(),
     InstanceType: instanceType.optional(),
-    WeightedCapacity: z.number().finite().positive("must be greater than 0").optional(),
+    WeightedCapacity: z
+      .number()
+      .finite()
+      .min(MIN_WEIGHTED_CAPACITY, `must be at least ${MIN_WEIGHTED_CAPACITY}`)
+      .optional(),
   })
   .passthrough();
 

@@ -33,6 +33,19 @@ export const annexName = z
     "must start with a letter or digit and contain only letters, digits, '.', '_' and '-'",
   );
 
+/** An annex name given in a path (or a direct payload's `name`): refused as field `name` when it cannot be one. */
+export function parseAnnexName(value: string): string {
+  const parsed = annexName.safeParse(value);
+  if (!parsed.success)
+    throw new ValidationError(toIssues(parsed.error).map((issue) => ({ ...issue, path: "name" })));
+  return parsed.data;
+}
+
+/** Hours no shorter than the pool's shortest (`min`; 0 = none beyond "greater than 0"). */
+export function atLeast(hours: z.ZodNumber, min: number): z.ZodNumber {
+  return min > 0 ? hours.min(min, `must be at least ${min} hours (the pool's shortest)`) : hours;
+}
+
 /** An AMI id. */
 export const imageId = z
   .string()

@@ -14,18 +14,29 @@ import {
   tags,
   userData,
 } from "./annex-fields.ts";
-import { addIssue, annexName, imageId, instanceType, isJsonObject, parseBody } from "./common.ts";
+import {
+  addIssue,
+  annexName,
+  atLeast,
+  imageId,
+  instanceType,
+  isJsonObject,
+  parseBody,
+} from "./common.ts";
 import { fleet } from "./fleet-fields.ts";
 
 /** Most vCPUs one fleet annex may ask (the pool's count limit, in instances, is checked with the weights). */
 export const MAX_FLEET_CORES = 1_000_000;
 
-function hours(limits: Limits) {
-  return z
-    .number()
-    .finite()
-    .positive("must be greater than 0")
-    .max(limits.maxDurationHours, `must be at most ${limits.maxDurationHours} hours`);
+function hours(limits: Limits, min: number) {
+  return atLeast(
+    z
+      .number()
+      .finite()
+      .positive("must be greater than 0")
+      .max(limits.maxDurationHours, `must be at most ${limits.maxDurationHours} hours`),
+    min,
+  );
 }
 
 function capacity(limits: Limits) {
@@ -60,8 +71,8 @@ function commonFields(limits: Limits) {
     dryRun: z.boolean().default(false),
     name: annexName,
     clientToken,
-    durationHours: hours(limits).default(DEFAULT_DURATION_HOURS),
-    idleHours: hours(limits).default(DEFAULT_IDLE_HOURS),
+    durationHours: hours(limits, limits.minDurationHours).default(DEFAULT_DURATION_HOURS),
+    idleHours: hours(limits, limits.minIdleHours).default(DEFAULT_IDLE_HOURS),
     owners: ownerList.optional(),
     noOwner: z.boolean().default(false),
     tags: tags.default({}),
@@ -97,6 +108,34 @@ function crossChecks(request: CommonRequest, ctx: z.RefinementCtx): void {
   }
 }
 
+/**
+ * A spot fleet launches up to slots ÷ its smallest WeightedCapacity instances (a specification
+ * without a weight counts 1): the pool's count limit applies to those, not to the slots.
+ */
+function withinInstanceLimit(limits: Limits) {
+  return (
+    request: {
+      slots: number;
+      spotFleetConfig: { LaunchSpecifications?: Array<{ WeightedCapacity?: number }> };
+    },
+    ctx: z.RefinementCtx,
+  ): void => {
+    const weights = (request.spotFleetConfig.LaunchSpecifications ?? []).map(
+      (spec) => spec.WeightedCapacity ?? 1,
+    );
+    if (weights.length === 0) return;
+    const smallest = Math.min(...weights);
+    const instances = Math.ceil(request.slots / smallest);
+    if (instances > limits.maxCount) {
+      addIssue(
+        ctx,
+        ["slots"],
+        `would launch up to ${instances} instances (${request.slots} slots at WeightedCapacity ${smallest}): at most ${limits.maxCount} are allowed`,
+      );
+    }
+  };
+}
+
 function normalize<T extends CommonRequest>(request: T): Omit<T, "owners"> & { owners: string[] } {
   return { ...request, owners: request.owners ?? [] };
 }
@@ -125,6 +164,7 @@ export function createAnnexSchemas(limits: Limits) {
       })
       .strict()
       .superRefine(crossChecks)
+      .superRefine(withinInstanceLimit(limits))
       .transform(normalize),
     fleet: z
       .object({

@@ -2,17 +2,20 @@
 
 import { z } from "zod";
 import type { Limits } from "../settings.ts";
-import { parseBody } from "./common.ts";
+import { atLeast, parseBody } from "./common.ts";
 
 /** The extend schema, bounded by the pool's limits. */
 export function extendAnnexSchema(limits: Limits) {
   return z
     .object({
-      durationHours: z
-        .number()
-        .finite()
-        .positive("must be greater than 0")
-        .max(limits.maxDurationHours, `must be at most ${limits.maxDurationHours} hours`),
+      durationHours: atLeast(
+        z
+          .number()
+          .finite()
+          .positive("must be greater than 0")
+          .max(limits.maxDurationHours, `must be at most ${limits.maxDurationHours} hours`),
+        limits.minDurationHours,
+      ),
     })
     .strict();
 }

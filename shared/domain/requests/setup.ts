@@ -39,6 +39,13 @@ function checkPriceTable(table: unknown, ctx: z.RefinementCtx): void {
   }
 }
 
+/** A pool's shortest lease or idle timeout: lowered for demos and tests, never to nothing. */
+const shortest = z
+  .number()
+  .finite()
+  .min(0.001, "must be at least 0.001 hours (3.6 seconds)")
+  .max(24, "must be at most 24 hours");
+
 const setupSchema = z
   .object({
     collectorHost: z
@@ -85,9 +92,16 @@ const setupSchema = z
           .max(8760, "must be at most 8760 hours"),
         defaultBudgetUsd: usd,
         maxBudgetUsd: usd,
+        minDurationHours: shortest,
+        minIdleHours: shortest,
       })
       .strict()
       .partial()
+      .superRefine((limits, ctx) => {
+        const { minDurationHours: min, maxDurationHours: max } = limits;
+        if (min !== undefined && max !== undefined && min > max)
+          addIssue(ctx, ["minDurationHours"], `must not exceed maxDurationHours (${max})`);
+      })
       .optional(),
     prices: z
       .unknown()

@@ -3,6 +3,7 @@
 import type { Annex, AnnexInstance } from "../../domain/annex.ts";
 import { placementOf } from "../../domain/ec2.ts";
 import { NotFoundError } from "../../domain/errors.ts";
+import { parseAnnexName } from "../../domain/requests/common.ts";
 import { ANNEX_TAG_KEYS, type AnnexView, presentAnnex } from "../../domain/tags.ts";
 import type { Ec2Instance } from "../../ports/ec2.ts";
 import type { AnnexPorts } from "./ports.ts";
@@ -18,7 +19,7 @@ export async function findOwnAnnex(
   owner: string,
   name: string,
 ): Promise<Annex> {
-  const annex = await ports.annexes.findByName(owner, name);
+  const annex = await ports.annexes.findByName(owner, parseAnnexName(name));
   if (annex === undefined) throw new NotFoundError(`no annex named "${name}"`);
   ports.log.about({ annexId: annex.id });
   return annex;

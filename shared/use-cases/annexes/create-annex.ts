@@ -76,8 +76,16 @@ export async function createPrepared(
       await ports.claims.releaseToken(owner, request.clientToken, claim.annexId);
     throw error;
   }
-  const annex = newAnnex(claim.annexId, owner, prepared, hash, now);
-  await ports.annexes.createAnnex(annex);
+  // The bundle's key is written ahead with the record: whatever ends the annex deletes the bundle.
+  const annex = {
+    ...newAnnex(claim.annexId, owner, prepared, hash, now),
+    configKey: ports.store.bundleKey(claim.annexId),
+  };
+  if (!(await ports.annexes.createAnnex(annex))) {
+    // A concurrent identical request wrote the record first: its lease is everyone's.
+    const stored = (await ports.annexes.getAnnex(annex.id)) ?? annex;
+    return { ...(await resume(ports, settings, request, stored, userData, now)), created: false };
+  }
   await ports.instances.appendEvent({
     annexId: annex.id,
     at: now,

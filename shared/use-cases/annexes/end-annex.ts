@@ -10,6 +10,7 @@ import type { Annex, AnnexInstance, EndReason } from "../../domain/annex.ts";
 import type { AnnexCost } from "../../domain/budget.ts";
 import { isAlive } from "../../domain/ec2.ts";
 import { formatUsd } from "../../domain/estimate.ts";
+import { mapLimited } from "../../domain/lists.ts";
 import { StaleInstanceError } from "../../domain/stale.ts";
 import { transition } from "../../domain/state-machine.ts";
 import { freshAnnex, retryOnStale } from "../retry-on-stale.ts";
@@ -71,6 +72,9 @@ export async function endAnnex(
   return { annex: ended, terminated: ids };
 }
 
+/** Instance records closed at once when an annex ends. */
+const RECORD_CONCURRENCY = 8;
+
 /**
  * Closes the annex's open instance records; returns how many had shut down on their own, and
  * every record as it ends (what the final cost is billed from).
@@ -83,8 +87,9 @@ async function closeRecords(
 ): Promise<{ wentOnTheirOwn: number; records: AnnexInstance[] }> {
   let wentOnTheirOwn = 0;
   const records = await ports.instances.listInstances(annexId);
-  for (const record of records) {
-    if (record.endedAt !== undefined) continue;
+  const open = records.filter((r) => r.endedAt === undefined);
+  // Independent records: closed a few at a time, so a large annex ends within one tick.
+  await mapLimited(open, RECORD_CONCURRENCY, async (record) => {
     const terminatedHere = terminated.includes(record.instanceId);
     if (!terminatedHere) wentOnTheirOwn += 1;
     await ports.instances
@@ -97,7 +102,7 @@ async function closeRecords(
         // A concurrent heartbeat or event moved the record; the enforcer closes it on its deadline.
         if (!(error instanceof StaleInstanceError)) throw error;
       });
-  }
+  });
   return { wentOnTheirOwn, records };
 }
 

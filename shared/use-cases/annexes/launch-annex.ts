@@ -71,24 +71,36 @@ export async function launchInstances(
       version: 1,
     })),
   );
-  const ids = launched.map((instance) => instance.id);
-  await ports.instances.appendEvent({
-    annexId: annex.id,
-    at: now,
-    type: "launched",
-    message: `launched ${ids.length} instance(s)`,
-    instanceIds: ids,
-  });
-  if (launched.length < annex.requestedCount) {
-    await ports.instances.appendEvent({
+  return { ids: launched.map((instance) => instance.id) };
+}
+
+/** The launch's audit entries, written once: by the request that moved the annex to `provisioning`. */
+async function auditLaunch(ports: AnnexPorts, annex: Annex, launched: Launched, now: number) {
+  if (annex.kind === "fleet") return; // an EC2 Fleet launch audits what each fleet gave as it records it
+  const { ids, fleetId } = launched;
+  const event = (type: string, message: string) =>
+    ports.instances.appendEvent({
       annexId: annex.id,
       at: now,
-      type: "partial-capacity",
-      message: `EC2 had capacity for ${launched.length} of ${annex.requestedCount} ${annex.instanceType} instances`,
-      instanceIds: ids,
+      type,
+      message,
+      ...(fleetId === undefined ? { instanceIds: ids } : {}),
     });
+  if (fleetId !== undefined) {
+    const until = isoFromEpoch(annex.fleetValidUntil ?? annex.leaseExpiresAt);
+    await event(
+      "launched",
+      `requested spot fleet ${fleetId} for ${annex.requestedCount} slots until ${until}`,
+    );
+    return;
   }
-  return { ids };
+  await event("launched", `launched ${ids.length} instance(s)`);
+  if (ids.length < annex.requestedCount) {
+    await event(
+      "partial-capacity",
+      `EC2 had capacity for ${ids.length} of ${annex.requestedCount} ${annex.instanceType} instances`,
+    );
+  }
 }
 
 /**
@@ -104,32 +116,29 @@ export async function recordLaunch(
   now: number,
 ): Promise<Annex> {
   const { ids, fleetId } = launched;
-  if (fleetId !== undefined && annex.fleetId !== fleetId) {
-    await ports.instances.appendEvent({
-      annexId: annex.id,
-      at: now,
-      type: "launched",
-      message: `requested spot fleet ${fleetId} for ${annex.requestedCount} slots until ${isoFromEpoch(annex.fleetValidUntil ?? annex.leaseExpiresAt)}`,
-    });
-  }
   const reread = freshAnnex(ports.annexes);
-  const current = await retryOnStale(annex, reread, async (fresh) =>
-    fresh.state !== "requested"
-      ? fresh
-      : ports.annexes.saveAnnex(
-          {
-            ...transition(fresh, "provisioning"),
-            ...launched.changes,
-            configKey,
-            ...(fleetId ? { fleetId } : {}),
-          },
-          now,
-        ),
-  );
+  let movedHere = false;
+  const current = await retryOnStale(annex, reread, async (fresh) => {
+    if (fresh.state !== "requested") return fresh;
+    const moved = await ports.annexes.saveAnnex(
+      {
+        ...transition(fresh, "provisioning"),
+        ...launched.changes,
+        configKey,
+        ...(fleetId ? { fleetId } : {}),
+      },
+      now,
+    );
+    movedHere = true;
+    return moved;
+  });
+  if (movedHere) await auditLaunch(ports, current, launched, now);
   if (!isLive(current.state)) {
     if (fleetId !== undefined) await ports.fleets.cancel(fleetId);
     if (current.kind === "fleet") await releaseFleetResources(ports, current.id, launched.fleetIds);
     if (ids.length > 0) await ports.ec2.terminate(ids);
+    // The end that came first may have run before this launch uploaded the bundle.
+    await ports.store.deleteBundle(configKey);
   }
   return current;
 }

@@ -10,7 +10,11 @@ import type { FleetAsk } from "../../domain/fleet.ts";
 import { DEFAULT_BOOT_GRACE_SECONDS } from "../../domain/lease.ts";
 import type { PriceTable } from "../../domain/prices.ts";
 import { type CreateAnnexRequest, parseCreateAnnex } from "../../domain/requests/create-annex.ts";
-import { FALLBACK_INSTANCE_TYPE, type PoolSettings } from "../../domain/settings.ts";
+import {
+  effectiveLimits,
+  FALLBACK_INSTANCE_TYPE,
+  type PoolSettings,
+} from "../../domain/settings.ts";
 import { fleetSummary } from "../../domain/spot-fleet.ts";
 import { estimateRequest } from "./estimate-annex.ts";
 import { planFleet } from "./plan-fleet.ts";
@@ -51,7 +55,8 @@ export async function prepareCreate(
   const settings = await ports.store.getSettings();
   if (settings === undefined)
     throw new ConflictError("setup has not been run: run `annex setup` first");
-  const request = parseCreateAnnex(body, settings.limits);
+  const limits = effectiveLimits(settings.limits);
+  const request = parseCreateAnnex(body, limits);
   const { imageId, instanceType } = launchShapeOf(request, settings);
   if (imageId === undefined) {
     throw new ValidationError([
@@ -66,7 +71,7 @@ export async function prepareCreate(
   const securityGroupIds = request.securityGroupIds ?? settings.securityGroupIds ?? [];
   const fleet =
     request.kind === "fleet"
-      ? await planFleet(ports, request, securityGroupIds, settings.limits, now)
+      ? await planFleet(ports, request, securityGroupIds, limits, now)
       : undefined;
   const shape = { imageId, instanceType, securityGroupIds, fleet };
   const priced = await estimateRequest(ports, request, shape, settings, now);

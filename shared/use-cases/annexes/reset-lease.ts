@@ -9,7 +9,7 @@ import { isUp } from "../../domain/ec2.ts";
 import { ConflictError, NotLiveError } from "../../domain/errors.ts";
 import { leaseExpiry } from "../../domain/lease.ts";
 import { parseExtendAnnex } from "../../domain/requests/extend-annex.ts";
-import { DEFAULT_LIMITS } from "../../domain/settings.ts";
+import { effectiveLimits } from "../../domain/settings.ts";
 import { isLive } from "../../domain/state-machine.ts";
 import { isoFromEpoch, leaseExpiresTag } from "../../domain/tags.ts";
 import { freshAnnex, retryOnStale } from "../retry-on-stale.ts";
@@ -26,7 +26,7 @@ export async function resetLease(
   body: unknown,
   now: number,
 ): Promise<Annex> {
-  const limits = (await ports.store.getSettings())?.limits ?? DEFAULT_LIMITS;
+  const limits = effectiveLimits((await ports.store.getSettings())?.limits);
   const { durationHours } = parseExtendAnnex(body, limits);
   const leaseExpiresAt = leaseExpiry(now, durationHours);
   const found = await findOwnAnnex(ports, owner, name);

@@ -52,7 +52,7 @@ export interface SetupPorts {
   admins: AdminSettings;
   /** The instance proof's configuration, checked by setup and check-setup. */
   instanceProof: ProofSettings;
-  store: Omit<ConfigStore, "putBundle" | "deleteBundle" | "presignBundle">;
+  store: Omit<ConfigStore, "bundleKey" | "putBundle" | "deleteBundle" | "presignBundle">;
   deployment: Deployment;
   network: Ec2Network;
   /** Milliseconds, for "seconds taken". */

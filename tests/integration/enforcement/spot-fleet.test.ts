@@ -71,7 +71,7 @@ describe("enforcer: spot-fleet annexes", () => {
       wiring.annexPorts,
       OWNER,
       "SpotShortened",
-      { durationHours: 0.05 },
+      { durationHours: 0.1 },
       s.now(),
     );
     expect(shortened.leaseExpiresAt).toBeLessThan(annex.fleetValidUntil ?? 0);

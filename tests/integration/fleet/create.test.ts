@@ -60,7 +60,9 @@ beforeAll(async () => {
   stack = await startTestStack();
   api = apiClient(stack);
   ec2 = ec2At(stack.awsEndpoint);
-  expect((await api("POST", "/setup", SETUP)).status).toBe(200);
+  // One annex here expires in seconds: below the pool's default shortest lease and idle timeout.
+  const limits = { minDurationHours: 0.001, minIdleHours: 0.001 };
+  expect((await api("POST", "/setup", { ...SETUP, limits })).status).toBe(200);
 });
 afterAll(async () => {
   ec2.destroy();

@@ -54,7 +54,9 @@ describe("simulated instances on the in-process local stack", () => {
   beforeAll(async () => {
     stack = await startTestStack();
     api = apiClient(stack);
-    expect((await api("POST", "/setup", SETUP)).status).toBe(200);
+    // Its idle instance shuts down in seconds: below the pool's default shortest idle timeout.
+    const limits = { minDurationHours: 0.001, minIdleHours: 0.001 };
+    expect((await api("POST", "/setup", { ...SETUP, limits })).status).toBe(200);
     simulator = await startInstanceSimulator({
       awsEndpoint: stack.awsEndpoint,
       sandboxRoot: await temporaryFolder("annex-stack-sim-"),

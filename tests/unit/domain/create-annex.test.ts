@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { MalformedRequestError, ValidationError } from "../../../shared/domain/errors.ts";
 import { parseCreateAnnex } from "../../../shared/domain/requests/create-annex.ts";
-import type { Limits } from "../../../shared/domain/settings.ts";
+import { DEFAULT_LIMITS, type Limits } from "../../../shared/domain/settings.ts";
 import { expectIssue, issuesOf } from "./helpers.ts";
 
-const limits: Limits = { maxCount: 20, maxDurationHours: 24 };
+const limits: Limits = { ...DEFAULT_LIMITS, maxCount: 20, maxDurationHours: 24 };
 const base = { name: "MyFirstAnnex", clientToken: "tok-1", count: 1, owners: ["alice"] };
 const parse = (patch: Record<string, unknown>) => parseCreateAnnex({ ...base, ...patch }, limits);
 const without = (key: keyof typeof base) => {

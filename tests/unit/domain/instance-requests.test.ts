@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { MalformedRequestError } from "../../../shared/domain/errors.ts";
 import { parseExtendAnnex } from "../../../shared/domain/requests/extend-annex.ts";
 import { parseHeartbeat } from "../../../shared/domain/requests/instance.ts";
+import { DEFAULT_LIMITS } from "../../../shared/domain/settings.ts";
 import { expectIssue } from "./helpers.ts";
 
-const limits = { maxCount: 10, maxDurationHours: 12 };
+const limits = { ...DEFAULT_LIMITS, maxCount: 10, maxDurationHours: 12 };
 
 describe("parseExtendAnnex", () => {
   it("accepts a duration up to the maximum", () => {

@@ -5,8 +5,9 @@ import {
   ec2ClientToken,
   requestHash,
 } from "../../../shared/domain/requests/request-hash.ts";
+import { DEFAULT_LIMITS } from "../../../shared/domain/settings.ts";
 
-const limits = { maxCount: 10, maxDurationHours: 24 };
+const limits = { ...DEFAULT_LIMITS, maxCount: 10, maxDurationHours: 24 };
 
 describe("requestHash", () => {
   it("is the same for the same request whatever the key order", () => {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ValidationError, type ValidationIssue } from "../../../shared/domain/errors.ts";
 import { parseBody } from "../../../shared/domain/requests/common.ts";
 import { parseCreateAnnex } from "../../../shared/domain/requests/create-annex.ts";
+import { DEFAULT_LIMITS } from "../../../shared/domain/settings.ts";
 
 const issuesOf = (run: () => unknown): readonly ValidationIssue[] => {
   try {
@@ -69,7 +70,7 @@ describe("validation messages", () => {
   });
 
   it("keeps a message the schema wrote itself", () => {
-    const limits = { maxCount: 50, maxDurationHours: 24 };
+    const limits = { ...DEFAULT_LIMITS, maxCount: 50, maxDurationHours: 24 };
     const body = { name: "A", clientToken: "t", count: 51, owners: ["alice"] };
     expect(issuesOf(() => parseCreateAnnex(body, limits))).toEqual([
       { path: "count", message: "must be at most 50" },
@@ -89,7 +90,11 @@ describe("validation messages", () => {
         LaunchSpecifications: Array.from({ length: 51 }, () => spec),
       },
     };
-    expect(issuesOf(() => parseCreateAnnex(body, { maxCount: 50, maxDurationHours: 24 }))).toEqual([
+    expect(
+      issuesOf(() =>
+        parseCreateAnnex(body, { ...DEFAULT_LIMITS, maxCount: 50, maxDurationHours: 24 }),
+      ),
+    ).toEqual([
       { path: "spotFleetConfig.LaunchSpecifications", message: "must list at most 50 items" },
     ]);
   });

@@ -29,6 +29,7 @@ export class FakeTable {
   readonly records = new Map<string, AnnexInstance>();
   readonly events: AnnexEvent[] = [];
   marks: SweepMarks = {};
+  lock: { holder: string; until: number } | undefined;
   /** Index items read (as the adapters count them). */
   itemsRead = 0;
 
@@ -59,6 +60,15 @@ export class FakeTable {
     sweepMarks: async () => ({ ...this.marks }),
     advanceSweepMark: async (mark, at) => {
       if ((this.marks[mark] ?? Number.NEGATIVE_INFINITY) < at) this.marks[mark] = at;
+    },
+    takeSweepLock: async (holder, now, until) => {
+      if (this.lock !== undefined && this.lock.until >= now && this.lock.holder !== holder)
+        return false;
+      this.lock = { holder, until };
+      return true;
+    },
+    releaseSweepLock: async (holder) => {
+      if (this.lock?.holder === holder) this.lock = undefined;
     },
   };
 

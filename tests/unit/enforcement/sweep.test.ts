@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Annex } from "../../../shared/domain/annex.ts";
 import { isoFromEpoch } from "../../../shared/domain/tags.ts";
-import { runSweep } from "../../../shared/enforcement/sweep.ts";
+import { runLockedSweep, runSweep } from "../../../shared/enforcement/sweep.ts";
 import { anAnnex, FakeEc2, FakeTable, fakePorts, seed } from "./fakes.ts";
 
 const plenty = () => 60_000;
@@ -303,5 +303,41 @@ describe("runSweep: budget and concurrency", () => {
     expect([...expiredIds, ...idleIds].every((id) => ec2.state(id) === "shutting-down")).toBe(true);
     expect(table.eventTypes(idle.id).filter((type) => type === "idle-terminated")).toHaveLength(1);
     expect(table.eventTypes(idle.id).filter((type) => type === "idle")).toHaveLength(1);
+  });
+});
+
+describe("runLockedSweep", () => {
+  it("lets one of two overlapping runs sweep; the other does nothing and says so", async () => {
+    const { ports, table, ec2 } = setup(5000);
+    const annex = anAnnex({ leaseExpiresAt: 5000 });
+    seed(table, ec2, annex, 2);
+    const [first, second] = await Promise.all([
+      runLockedSweep(ports, { now: 5000, timeLeft: plenty, holder: "a", until: 5060 }),
+      runLockedSweep(ports, { now: 5000, timeLeft: plenty, holder: "b", until: 5060 }),
+    ]);
+    expect([first?.skipped, second?.skipped]).toEqual([undefined, true]);
+    expect(first?.instancesTerminated.expired).toBe(2);
+    expect(second?.instancesTerminated.expired).toBe(0);
+    expect(table.lock).toBeUndefined();
+  });
+
+  it("takes over a lock whose holder died, once it has expired", async () => {
+    const { ports, table } = setup(5000);
+    table.lock = { holder: "crashed", until: 5060 };
+    const early = await runLockedSweep(ports, {
+      now: 5030,
+      timeLeft: plenty,
+      holder: "b",
+      until: 5090,
+    });
+    expect(early.skipped).toBe(true);
+    const late = await runLockedSweep(ports, {
+      now: 5061,
+      timeLeft: plenty,
+      holder: "c",
+      until: 5121,
+    });
+    expect(late.skipped).toBeUndefined();
+    expect(table.lock).toBeUndefined();
   });
 });

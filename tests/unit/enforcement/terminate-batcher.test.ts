@@ -46,9 +46,9 @@ describe("TerminateBatcher", () => {
     expect(sent).toEqual([["i-1"]]);
   });
 
-  it("hands the batch's error to every worker in it", async () => {
+  it("hands a throttled batch's error to every worker in it", async () => {
     const batcher = new TerminateBatcher(async () => {
-      throw new Error("RequestLimitExceeded");
+      throw throttled();
     });
     const results = await Promise.allSettled([
       batcher.run(() => batcher.terminate(["i-1"])),
@@ -67,6 +67,23 @@ describe("TerminateBatcher", () => {
       batcher.run(() => batcher.terminate(["i-2"])),
     ]);
     expect(results.map((result) => result.status)).toEqual(["rejected", "fulfilled"]);
+  });
+
+  it("sends each worker's ids alone when the shared batch fails with an EC2 error, so one annex's failure stays its own", async () => {
+    const sent: string[][] = [];
+    const batcher = new TerminateBatcher(async (ids) => {
+      sent.push(ids);
+      if (ids.includes("i-bad")) throw new Error("InternalError");
+      return 1;
+    });
+    const worker = (ids: string[]) =>
+      batcher.run(async () => {
+        await tick();
+        return batcher.terminate(ids);
+      });
+    const results = await Promise.allSettled([worker(["i-1"]), worker(["i-bad"]), worker(["i-2"])]);
+    expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(sent).toEqual([["i-1", "i-bad", "i-2"], ["i-1"], ["i-bad"], ["i-2"]]);
   });
 
   it("sends at once when called outside any worker", async () => {
