@@ -10,6 +10,7 @@ import { type AnnexCost, costOf, marketOf, spentBy } from "../../domain/budget.t
 import { spendCurve } from "../../domain/cost.ts";
 import { formatUsd } from "../../domain/estimate.ts";
 import { PricesUnavailableError } from "../../domain/prices.ts";
+import { StaleWriteError } from "../../domain/stale.ts";
 import { isoFromEpoch } from "../../domain/tags.ts";
 import type { Log } from "../../ports/log.ts";
 import type { SpotWatchList } from "../../ports/prices.ts";
@@ -64,7 +65,7 @@ export async function reviseCost(
   );
   if (billing === undefined) return annex;
   const curve = spendCurve(billing.instances, now);
-  const { saved, reached } = await retryOnStale(
+  const revised = await retryOnStale(
     annex,
     freshAnnex(ports.annexes),
     async (current): Promise<{ saved: Annex; reached: number[] }> => {
@@ -75,7 +76,14 @@ export async function reviseCost(
       const saved = await ports.annexes.saveAnnex({ ...current, cost }, now);
       return { saved, reached: next.reached };
     },
-  );
+  ).catch(async (error: unknown) => {
+    // Every attempt lost to a concurrent revision (e.g. identical creates resuming together):
+    // those were computed from the same records, so theirs stands; the next change revises again.
+    if (!(error instanceof StaleWriteError)) throw error;
+    ports.log.warn("spend revision left to a concurrent one", { annexId });
+    return { saved: (await ports.annexes.getAnnex(annexId)) ?? annex, reached: [] };
+  });
+  const { saved, reached } = revised;
   for (const mark of reached) await auditMark(ports, saved, mark, now);
   if (billing.spotTypes.length > 0) await ports.watch.watch(annexId, billing.spotTypes);
   return saved;
