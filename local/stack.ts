@@ -20,6 +20,7 @@ import { LOCAL_ACCOUNT, localAdmins } from "./runner/iam.ts";
 import { createInvoker, type Invoker } from "./runner/invoke.ts";
 import { startScheduler } from "./runner/scheduler.ts";
 import { type FunctionDefinition, readServiceDefinition } from "./runner/service-definition.ts";
+import { upgradeTable } from "./table-upgrade.ts";
 
 export interface LocalStackOptions {
   /** Port of the local AWS; 0 picks a free one. Default 4566. */
@@ -232,6 +233,7 @@ async function createTableAndBucket(tableProperties: Record<string, unknown>): P
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+    await upgradeTable(dynamodb, LOCAL_NAMES.table, tableProperties);
   } finally {
     dynamodb.destroy();
   }

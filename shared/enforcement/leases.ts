@@ -1,7 +1,8 @@
 /**
- * The lease sweep: live annexes whose lease is over, read one page at a time from the
- * `live-by-lease` index, each ended by `endAnnex` (reason `expired`) exactly as `off` ends one.
- * The `stillDue` check on every fresh copy lets a racing lease reset win.
+ * The lease sweep: live annexes whose next deadline has come, read one page at a time from the
+ * `live-by-deadline` index. One whose lease is over is ended by `endAnnex` (reason `expired`)
+ * exactly as `off` ends one; any other is due for its budget (budget.ts). The `stillDue` check on
+ * every fresh copy lets a racing lease reset win.
  */
 
 import type { Annex } from "../domain/annex.ts";
@@ -11,6 +12,7 @@ import type { PageKey } from "../ports/repositories.ts";
 import { endAnnex } from "../use-cases/annexes/end-annex.ts";
 import type { EndPorts } from "../use-cases/annexes/ports.ts";
 import { batchedEc2, instancesOfAnnexes, TerminateBatcher } from "./batching.ts";
+import { settleBudget } from "./budget.ts";
 import { type EnforcePorts, SWEEP_CONCURRENCY, type TimeLeft } from "./ports.ts";
 import { recordAnnexFailure, type SweepReport } from "./report.ts";
 
@@ -28,7 +30,7 @@ export async function sweepLeases(
   let finished = true;
   do {
     if (timeLeft() <= 0) return false;
-    const page = await ports.annexes.dueLeases(now, LEASE_PAGE, startKey);
+    const page = await ports.annexes.dueAnnexes(now, LEASE_PAGE, startKey);
     report.itemsRead += page.itemsRead;
     const prefetched = await instancesOfAnnexes(
       ports.ec2,
@@ -42,9 +44,13 @@ export async function sweepLeases(
         return;
       }
       try {
-        await batcher.run(() => endExpired(pagePorts, annex, now, report));
+        await batcher.run(() =>
+          isLeaseOver(annex.leaseExpiresAt, now)
+            ? endExpired(pagePorts, annex, now, report)
+            : settleBudget(pagePorts, annex, now, report),
+        );
       } catch (error) {
-        await recordAnnexFailure(ports, report, "ending an expired annex", error, annex.id);
+        await recordAnnexFailure(ports, report, "ending a due annex", error, annex.id);
       }
     });
     startKey = page.next;

@@ -20,6 +20,8 @@ export interface SweepReport {
   replacementsLaunched: number;
   /** Whether this sweep ran the full (hourly) sweep of every tagged instance. */
   fullSweep: boolean;
+  /** Instance types whose spot price moved since the last poll (their annexes were re-computed). */
+  spotTypesMoved: number;
   /** Steps that failed (logged); their work waits for the next tick. */
   failures: number;
   /** True when another sweep held the enforcer's lock, so this one did nothing. */
@@ -33,11 +35,12 @@ export function newReport(now: number): SweepReport {
     complete: true,
     itemsRead: 0,
     annexesEnded: 0,
-    instancesTerminated: { expired: 0, idle: 0, boot: 0, orphan: 0 },
+    instancesTerminated: { expired: 0, budget: 0, idle: 0, boot: 0, orphan: 0 },
     instancesGone: 0,
     tagsRepaired: 0,
     replacementsLaunched: 0,
     fullSweep: false,
+    spotTypesMoved: 0,
     failures: 0,
   };
 }

@@ -1,10 +1,12 @@
 /**
- * One enforcer tick: leases first (the product's core promise), then instance deadlines (idle,
- * stuck boots, and instances found gone), then orphans. Each phase reads only what is due and
+ * One enforcer tick: leases and budgets first (the product's core promise), then instance
+ * deadlines (idle, stuck boots, and instances found gone), then orphans, then (every few minutes)
+ * the spot prices of live annexes. Each phase reads only what is due and
  * checks the time budget before every page; a failed step is logged and left due for the next
  * tick, so nothing is lost. Safe to run twice at once: every write is conditional.
  */
 
+import { sweepSpotPrices } from "./budget.ts";
 import { sweepDeadlines } from "./deadlines.ts";
 import { sweepLeases } from "./leases.ts";
 import { sweepOrphans } from "./orphans.ts";
@@ -29,6 +31,7 @@ const PHASES: ReadonlyArray<[string, Phase]> = [
   ["lease sweep", sweepLeases],
   ["instance deadlines", sweepDeadlines],
   ["orphan sweep", sweepOrphans],
+  ["spot price poll", sweepSpotPrices],
 ];
 
 /** Runs one sweep at `now` within the budget and reports what it did. */

@@ -32,7 +32,9 @@ export async function startEnforcementStack() {
   const stack = await startTestStack({ ec2: { clock } });
   // Imported once the stack has set the environment the adapters are built from.
   const storage = await import("../../../shared/composition/storage.ts");
-  const { annexPorts } = await import("../../../shared/composition/annexes.ts");
+  const { pricedAnnexPorts: annexPorts } = await import(
+    "../../../shared/composition/priced-annexes.ts"
+  );
   const { enforcePorts } = await import("../../../shared/composition/enforcement.ts");
   const { createAnnex } = await import("../../../shared/use-cases/annexes/create-annex.ts");
   const { runSweep } = await import("../../../shared/enforcement/sweep.ts");

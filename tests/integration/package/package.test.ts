@@ -65,7 +65,7 @@ describe("npm run package", () => {
     const indexes = (
       (table?.Properties.GlobalSecondaryIndexes ?? []) as Array<{ IndexName: string }>
     ).map((i) => i.IndexName);
-    expect(indexes.sort()).toEqual(["by-owner", "instances-by-deadline", "live-by-lease"]);
+    expect(indexes.sort()).toEqual(["by-owner", "instances-by-deadline", "live-by-deadline"]);
     const bucket = template.Resources.ConfigBucket?.Properties;
     expect(bucket?.PublicAccessBlockConfiguration).toMatchObject({
       BlockPublicAcls: true,
