@@ -70,8 +70,9 @@ export const STATUS_HEADER = [
 ];
 
 /**
- * One row per instance of a live annex. An annex without instances, or one that ended (whose
- * instances the service terminated: `annex history` tells which), gets one row with its state.
+ * One row per instance of a live annex, the annex's COST and BUDGET on its first. An annex without
+ * instances, or one that ended (whose instances the service terminated: `annex history` tells
+ * which), gets one row with its state.
  */
 export function statusRows(annexes: Annex[], now: number): string[][] {
   return annexes.flatMap((annex) => {
@@ -82,7 +83,8 @@ export function statusRows(annexes: Annex[], now: number): string[][] {
       const state = `(${annex.state})`;
       return [[annex.name, "-", annex.instanceType ?? "-", state, "-", "-", lease, ...money]];
     }
-    return instances.map((instance) => [
+    // COST and BUDGET are the annex's: on its first row only, so no instance seems to cost it all.
+    return instances.map((instance, i) => [
       annex.name,
       instance.id,
       instance.type ?? annex.instanceType ?? "-",
@@ -90,7 +92,7 @@ export function statusRows(annexes: Annex[], now: number): string[][] {
       instance.joined ? "yes" : "no",
       formatIdleSince(instance, now),
       lease,
-      ...money,
+      ...(i === 0 ? money : ["", ""]),
     ]);
   });
 }

@@ -68,7 +68,7 @@ describe("status formatting", () => {
     ).toEqual(["A    BB", "xxx  y", "z"]);
   });
 
-  it("prints one row per instance with joined, idle since, lease left, cost and budget, then the counts", () => {
+  it("prints one row per instance with joined, idle since, lease left, the annex's cost and budget on its first row, then the counts", () => {
     const lines = formatStatus([annex()], NOW);
     expect(lines[0]).toBe(
       "NAME          INSTANCE             TYPE      STATE    JOINED  IDLE SINCE  LEASE LEFT  COST  BUDGET",
@@ -77,7 +77,7 @@ describe("status formatting", () => {
       "MyFirstAnnex  i-0123456789abcdef0  m4.large  running  yes     4m ago      47m         -     -",
     );
     expect(lines[2]).toBe(
-      "MyFirstAnnex  i-0123456789abcdef1  m4.large  pending  no      -           47m         -     -",
+      "MyFirstAnnex  i-0123456789abcdef1  m4.large  pending  no      -           47m",
     );
     expect(lines[3]).toBe("");
     expect(lines[4]).toBe("1 annex, 2 instances: 1 pending, 1 running.");
