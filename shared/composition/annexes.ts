@@ -31,5 +31,6 @@ export const annexPorts: AnnexPorts = {
   apiUrl: getStringFromEnv("ANNEX_API_URL"),
   instanceProof: readInstanceProofConfig(),
   instanceProfileName: getStringFromEnv("ANNEX_INSTANCE_PROFILE"),
+  spotFleetRoleArn: getStringFromEnv("ANNEX_SPOT_FLEET_ROLE_ARN"),
   log,
 };

@@ -18,7 +18,7 @@ import { DEFAULT_BOOT_GRACE_SECONDS, hoursToSeconds, leaseExpiry } from "../../d
 import type { CreateAnnexRequest } from "../../domain/requests/create-annex.ts";
 import { requestHash } from "../../domain/requests/request-hash.ts";
 import type { PoolSettings } from "../../domain/settings.ts";
-import { transition } from "../../domain/state-machine.ts";
+import { isLive, transition } from "../../domain/state-machine.ts";
 import { isoFromEpoch } from "../../domain/tags.ts";
 import { reviseCost } from "./cost.ts";
 import { type Launched, launchInstances, recordLaunch, requestFleet } from "./launch-annex.ts";
@@ -169,33 +169,46 @@ async function resume(
     annex.id,
     buildConfigBundle({ annex, settings, secret }),
   );
+  const current = await stillToLaunch(ports, annex, configKey);
+  if (current.state !== "requested") return { annex: current };
   let launched: Launched;
   try {
     launched =
       request.kind === "spot-fleet"
-        ? await requestFleet(ports, annex, request, userData)
-        : annex.fleet !== undefined
-          ? await launchFleet(ports, { ...annex, fleet: annex.fleet }, userData, now)
-          : await launchInstances(ports, annex, userData, now);
+        ? await requestFleet(ports, current, request, userData)
+        : current.fleet !== undefined
+          ? await launchFleet(ports, { ...current, fleet: current.fleet }, userData, now)
+          : await launchInstances(ports, current, userData, now);
   } catch (error) {
     if (!(error instanceof CapacityError || error instanceof LaunchRejectedError)) throw error;
     const failed = {
-      ...transition(annex, "ended", "failed"),
+      ...transition(current, "ended", "failed"),
       failureReason: error.message,
       failureCode: error.code,
       configKey,
     };
     const saved = await ports.annexes.saveAnnex(failed, now);
-    await ports.claims.releaseName(annex.owner, annex.name, annex.id);
+    await ports.claims.releaseName(current.owner, current.name, current.id);
     await ports.store.deleteBundle(configKey);
     await ports.instances.appendEvent({
-      annexId: annex.id,
+      annexId: current.id,
       at: now,
       type: "failed",
       message: error.message,
     });
     return { annex: saved };
   }
-  const recorded = await recordLaunch(ports, annex, configKey, launched, now);
+  const recorded = await recordLaunch(ports, current, configKey, launched, now);
   return { annex: (await reviseCost(ports, recorded.id, now)) ?? recorded };
+}
+
+/**
+ * The annex as stored right before its launch. An `off` (or another end) that landed meanwhile
+ * wins: nothing is launched and the bundle just uploaded is deleted. One that another request
+ * already launched is returned as it is.
+ */
+async function stillToLaunch(ports: CreatePorts, annex: Annex, configKey: string): Promise<Annex> {
+  const current = (await ports.annexes.getAnnex(annex.id)) ?? annex;
+  if (!isLive(current.state)) await ports.store.deleteBundle(configKey);
+  return current;
 }

@@ -35,6 +35,7 @@ export async function requestFleet(
 ): Promise<Launched> {
   const config = fleetRequestConfig(annex, request.spotFleetConfig, {
     userData,
+    fleetRoleArn: ports.spotFleetRoleArn,
     instanceProfileName: ports.instanceProfileName,
   });
   const fleetId = await ports.fleets.request(config, ec2ClientToken(annex.name, annex.id));

@@ -38,6 +38,8 @@ export interface AnnexPorts {
   instanceProof: ProofSettings;
   /** The instance profile instances launch with. */
   instanceProfileName?: string | undefined;
+  /** The stage's Spot Fleet role: the only IamFleetRole a spot-fleet config may name (IAM's PassRole). */
+  spotFleetRoleArn: string;
   log: Log;
 }
 

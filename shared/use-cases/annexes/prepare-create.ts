@@ -42,7 +42,7 @@ export interface PreparedCreate {
 /** What preparing reads: settings, the EC2 catalog and capacity memory (fleets), prices. */
 export type PreparePorts = Pick<
   AnnexPorts,
-  "store" | "apiUrl" | "instanceProof" | "catalog" | "capacityMemory"
+  "store" | "apiUrl" | "instanceProof" | "catalog" | "capacityMemory" | "spotFleetRoleArn"
 > &
   Pick<PricedPorts, "prices">;
 
@@ -57,7 +57,7 @@ export async function prepareCreate(
     throw new ConflictError("setup has not been run: run `annex setup` first");
   const limits = effectiveLimits(settings.limits);
   const request = parseCreateAnnex(body, limits);
-  const { imageId, instanceType } = launchShapeOf(request, settings);
+  const { imageId, instanceType } = launchShapeOf(request, settings, ports.spotFleetRoleArn);
   if (imageId === undefined) {
     throw new ValidationError([
       { path: "imageId", message: "is required: setup stored no default image" },
@@ -82,8 +82,10 @@ export async function prepareCreate(
 function launchShapeOf(
   request: CreateAnnexRequest,
   settings: PoolSettings,
+  fleetRoleArn: string,
 ): { imageId: string | undefined; instanceType: string } {
-  if (request.kind === "spot-fleet") return fleetSummary(request, settings.defaults.imageId);
+  if (request.kind === "spot-fleet")
+    return fleetSummary(request, { imageId: settings.defaults.imageId, fleetRoleArn });
   const imageId = request.imageId ?? settings.defaults.imageId;
   if (request.kind === "fleet")
     return {

@@ -326,10 +326,30 @@ describe("annex create (condor_annex -count …)", () => {
     expect(result.stderr).toBe(`annex: an annex named "${name}" is already live\n`);
   });
 
+  it("refuses a fleet config naming another fleet role in the CLI's words, before asking", async () => {
+    const file = join(home.home, "other-role.json");
+    const config = {
+      IamFleetRole: "arn:aws:iam::000000000000:role/someone-elses-role",
+      LaunchSpecifications: [{ ImageId: "ami-a2a795b4", InstanceType: "m4.xlarge" }],
+    };
+    writeFileSync(file, JSON.stringify(config));
+    const name = unique("OtherRole");
+    const result = await annex(
+      ["-annex-name", name, "-slots", "5", "-aws-spot-fleet-config-file", file],
+      "yes\n",
+    );
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(
+      "annex: -aws-spot-fleet-config-file IamFleetRole must be arn:aws:iam::000000000000:role/aws-ec2-spot-fleet-tagging-role, the only Spot Fleet role this service may pass (or leave IamFleetRole out to use it)\n",
+    );
+    expect(result.stdout).not.toContain("Is that OK?");
+    expect(creates()).toHaveLength(0);
+  });
+
   it("sends a spot fleet request from -slots and the fleet config file, and starts the annex", async () => {
     const file = join(home.home, "fleet.json");
     const config = {
-      IamFleetRole: "arn:aws:iam::123456789012:role/aws-ec2-spot-fleet-tagging-role",
+      IamFleetRole: "arn:aws:iam::000000000000:role/aws-ec2-spot-fleet-tagging-role",
       LaunchSpecifications: [
         { ImageId: "ami-a2a795b4", InstanceType: "m4.xlarge", WeightedCapacity: 2 },
       ],

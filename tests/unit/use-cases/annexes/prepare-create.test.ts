@@ -25,8 +25,20 @@ function ports(prices: FakePrices) {
     prices: prices.ports,
     catalog: { instanceTypes: async () => [], typesMatching: async () => [] } as never,
     capacityMemory: { recent: async () => [], remember: async () => undefined },
+    spotFleetRoleArn: FLEET_ROLE,
   };
 }
+
+const FLEET_ROLE = "arn:aws:iam::123456789012:role/aws-ec2-spot-fleet-tagging-role";
+
+const spotBody = (config: Record<string, unknown>) => ({
+  name: "Spot",
+  clientToken: "t-2",
+  kind: "spot-fleet",
+  slots: 2,
+  owners: ["alice"],
+  spotFleetConfig: { LaunchSpecifications: [{ InstanceType: "m5.large" }], ...config },
+});
 
 const body = (overrides: Record<string, unknown> = {}) => ({
   name: "Prepared",
@@ -69,5 +81,28 @@ describe("prepareCreate", () => {
       status: 503,
       code: "PricesUnavailable",
     });
+  });
+});
+
+describe("prepareCreate of a spot fleet", () => {
+  it("refuses a config naming another fleet role, naming the field and the role to use", async () => {
+    const other = "arn:aws:iam::123456789012:role/someone-elses-fleet-role";
+    const refusal = prepareCreate(ports(new FakePrices()), spotBody({ IamFleetRole: other }), 0);
+    await expect(refusal).rejects.toMatchObject({
+      status: 422,
+      issues: [
+        {
+          path: "spotFleetConfig.IamFleetRole",
+          message: expect.stringContaining(`must be ${FLEET_ROLE}`),
+        },
+      ],
+    });
+  });
+
+  it("takes the stage's fleet role, named or left out", async () => {
+    for (const config of [{ IamFleetRole: FLEET_ROLE }, {}]) {
+      const prepared = await prepareCreate(ports(new FakePrices()), spotBody(config), 0);
+      expect(prepared.shape.instanceType).toBe("m5.large");
+    }
   });
 });
