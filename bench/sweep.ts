@@ -407,7 +407,7 @@ function print(rows: string[][], notes: string[]): void {
   process.stdout.write(
     [
       "",
-      "index items: items the sweep read from the sparse indexes (live-by-lease, instances-by-deadline; the",
+      "index items: items the sweep read from the sparse indexes (live-by-deadline, instances-by-deadline; the",
       "  live-annex index on the hourly full sweep). items read: every item any DynamoDB call returned (fresh",
       "  copies of due items, instance lists, the marks item). due: annexes past their lease + instances idle past",
       "  their deadline. done: the sweep finished within its 45 s budget (else the rest waits for the next tick).",

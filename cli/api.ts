@@ -29,6 +29,29 @@ export const eventSchema = z
   .passthrough();
 export type AnnexEvent = z.infer<typeof eventSchema>;
 
+/** What create (and its dry run) estimated an annex can cost at most. */
+export const estimateSchema = z
+  .object({
+    maxUsd: z.number().nullish(),
+    perHourUsd: z.number().nullish(),
+    firstMinuteUsd: z.number().nullish(),
+    hours: z.number().nullish(),
+    basis: optionalText,
+    unknownTypes: z.array(text).nullish(),
+  })
+  .passthrough();
+
+/** An annex's spend: so far, per hour now, projected at its end (final once ended). */
+export const costSchema = z
+  .object({
+    spentUsd: z.number(),
+    burnUsdPerHour: z.number().nullish(),
+    projectedUsd: z.number().nullish(),
+    budgetEndsAt: optionalText,
+    final: z.boolean().nullish(),
+    unknownTypes: z.array(text).nullish(),
+  })
+  .passthrough();
 /** A fleet annex's capacity: target, fulfilled, by pool, and what its launch got. */
 export const fleetSchema = z
   .object({
@@ -43,6 +66,7 @@ export const fleetSchema = z
           market: text,
           instances: z.number(),
           capacity: z.number(),
+          usdPerHour: z.number().nullish(),
         })
         .passthrough(),
     ),
@@ -67,12 +91,28 @@ export const annexSchema = z
     leaseExpiresAt: optionalText,
     leaseRemainingSeconds: z.number().nullish(),
     idleTimeoutSeconds: z.number().nullish(),
+    endsAt: optionalText,
+    budgetUsd: z.number().nullish(),
+    estimate: estimateSchema.nullish(),
+    cost: costSchema.nullish(),
     instances: z.array(instanceSchema).nullish(),
     fleet: fleetSchema.nullish(),
     events: z.array(eventSchema).nullish(),
   })
   .passthrough();
 export type Annex = z.infer<typeof annexSchema>;
+
+/** POST /annexes with `dryRun: true`: the request as the service reads it, and its estimate. */
+export const dryRunAnswer = z
+  .object({
+    dryRun: z.literal(true),
+    estimate: estimateSchema,
+    request: z
+      .object({ instanceType: optionalText, budgetUsd: z.number().nullish() })
+      .passthrough(),
+  })
+  .passthrough();
+export type DryRunAnswer = z.infer<typeof dryRunAnswer>;
 
 export const oneAnnexAnswer = z.object({ annex: annexSchema }).passthrough();
 /** DELETE /annexes/{name}: the annex, and the instances this call had EC2 terminate. */

@@ -46,6 +46,15 @@ export function parseHours(
   return Number(value);
 }
 
+/** A decimal number of US dollars (a leading `$` is allowed); its range is the service's rule. */
+export function parseUsd(value: string, flag: "budget" | "default-budget" | "max-budget"): number {
+  const text = value.trim().replace(/^\$/, "");
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text)) {
+    throw new UsageError(`-${flag} accepts a decimal number of US dollars (like 2.50).`);
+  }
+  return Number(text);
+}
+
 /** Hours as condor_annex prints them (`%.2f`). */
 export function formatHours(hours: number): string {
   return hours.toFixed(2);

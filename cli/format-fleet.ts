@@ -1,8 +1,13 @@
 /** `annex status` for fleet annexes: capacity by pool (type × zone × market), and target vs fulfilled. */
 import type { Annex } from "./api.ts";
+import { formatRate } from "./cost-format.ts";
 import { formatTable } from "./format.ts";
 
-export const FLEET_HEADER = ["FLEET", "TYPE", "ZONE", "MARKET", "INSTANCES", "CAPACITY"];
+export const FLEET_HEADER = ["FLEET", "TYPE", "ZONE", "MARKET", "INSTANCES", "CAPACITY", "PRICE"];
+
+/** `$0.0337/h` per instance of the pool; `-` when its price is not known. */
+const price = (usdPerHour: unknown) =>
+  typeof usdPerHour === "number" ? formatRate(usdPerHour) : "-";
 
 const unitOf = (capacityUnit: string, n: number) =>
   capacityUnit === "vcpu" ? (n === 1 ? "core" : "cores") : n === 1 ? "instance" : "instances";
@@ -22,6 +27,7 @@ export function fleetRows(annexes: readonly Annex[]): string[][] {
         p.market,
         String(p.instances),
         unit(p.capacity),
+        price(p.usdPerHour),
       ]),
       [
         annex.name,
@@ -30,6 +36,7 @@ export function fleetRows(annexes: readonly Annex[]): string[][] {
         "",
         String(instances),
         `${fleet.fulfilledCapacity} of ${unit(fleet.targetCapacity)}`,
+        annex.cost?.burnUsdPerHour == null ? "" : formatRate(annex.cost.burnUsdPerHour),
       ],
     ];
   });

@@ -1,5 +1,6 @@
 /** Pure text formatting for status tables, ClassAd-style listings and the audit trail. */
 import type { Annex, AnnexEvent, Instance } from "./api.ts";
+import { formatBudget, formatCost } from "./cost-format.ts";
 import { formatFleetPools } from "./format-fleet.ts";
 
 /** A span of seconds, compactly: `<1m`, `47m`, `1h05m`, `2d03h`. */
@@ -64,20 +65,26 @@ export const STATUS_HEADER = [
   "JOINED",
   "IDLE SINCE",
   "LEASE LEFT",
+  "COST",
+  "BUDGET",
 ];
 
 /**
- * One row per instance of a live annex. An annex without instances, or one that ended (whose
- * instances the service terminated: `annex history` tells which), gets one row with its state.
+ * One row per instance of a live annex, the annex's COST and BUDGET on its first. An annex without
+ * instances, or one that ended (whose instances the service terminated: `annex history` tells
+ * which), gets one row with its state.
  */
 export function statusRows(annexes: Annex[], now: number): string[][] {
   return annexes.flatMap((annex) => {
     const lease = formatLeaseLeft(annex, now);
+    const money = [formatCost(annex), formatBudget(annex)];
     const instances = annex.state === "ended" ? [] : (annex.instances ?? []);
     if (instances.length === 0) {
-      return [[annex.name, "-", annex.instanceType ?? "-", `(${annex.state})`, "-", "-", lease]];
+      const state = `(${annex.state})`;
+      return [[annex.name, "-", annex.instanceType ?? "-", state, "-", "-", lease, ...money]];
     }
-    return instances.map((instance) => [
+    // COST and BUDGET are the annex's: on its first row only, so no instance seems to cost it all.
+    return instances.map((instance, i) => [
       annex.name,
       instance.id,
       instance.type ?? annex.instanceType ?? "-",
@@ -85,6 +92,7 @@ export function statusRows(annexes: Annex[], now: number): string[][] {
       instance.joined ? "yes" : "no",
       formatIdleSince(instance, now),
       lease,
+      ...(i === 0 ? money : ["", ""]),
     ]);
   });
 }
@@ -152,6 +160,10 @@ export function formatClassAds(annexes: Annex[]): string[] {
       ...(annex.endReason ? [["AnnexEndReason", annex.endReason] as [string, unknown]] : []),
       ...(annex.leaseExpiresAt
         ? [["LeaseExpiresAt", annex.leaseExpiresAt] as [string, unknown]]
+        : []),
+      ...(annex.cost ? [["AnnexCostUsd", annex.cost.spentUsd] as [string, unknown]] : []),
+      ...(annex.budgetUsd != null
+        ? [["AnnexBudgetUsd", annex.budgetUsd] as [string, unknown]]
         : []),
     ];
     const instances = annex.instances ?? [];

@@ -52,6 +52,9 @@ security group, pool settings). Safe to repeat.
   -default-ami-id AMI          the pool's default image
   -max-count N                 refuse annexes larger than N instances
   -max-duration HOURS          refuse leases longer than HOURS
+  -default-budget USD          the budget of an annex that names none
+  -max-budget USD              refuse budgets above USD
+  -prices TYPE=USD[,…]         pin negotiated on-demand prices (replaces the table; none clears)
   -min-duration HOURS          refuse leases shorter than HOURS (default 0.1; at least 0.001)
   -min-idle HOURS              refuse idle timeouts shorter than HOURS (default 0.05)`,
   "check-setup": `Usage: annex check-setup        (annex -check-setup)
@@ -77,6 +80,7 @@ Exits 1 when something is missing.`,
   -aws-default-user-data DATA | -aws-default-user-data-file FILE
   -tag NAME VALUE                  tag the instances (repeatable)
   -owner USER[,USER…] | -no-owner  who may run jobs on the annex (default: you)
+  -budget USD                      end the annex when it has spent USD (default: the pool's)
   -yes                             do not ask "Is that OK?" (only "yes" says yes)
 
 EC2 Fleet (the cheapest capacity per core across types and zones):
@@ -89,25 +93,29 @@ EC2 Fleet (the cheapest capacity per core across types and zones):
   -on-demand                       on-demand only
   -spot-percent N                  N% on spot (falling back to on-demand), the rest on demand
   -replace-interrupted             replace an interrupted spot instance while the lease allows
-  -aws-ami-id AMI                  image (default: setup -default-ami-id)`,
+  -aws-ami-id AMI                  image (default: setup -default-ami-id)
+
+The question says what the annex can cost at most (the service's estimate of this request).`,
   status: `Usage: annex status [NAME] [--all] [-classad] [--json]
        annex -status [-annex-name NAME] [-classad]
 
 A table of the annex's instances (your live annexes without NAME; --all adds the ones that
 ended, one row each marked (ended) with why): instance id, type, state, whether it joined the
-pool, how long it has been idle, lease left; then counts per state.
+pool, how long it has been idle, lease left, cost (spent so far→at its end; the final cost once
+ended) and budget (with the share spent); then counts per state.
 -classad prints one ClassAd-like block per instance.`,
   extend: `Usage: annex extend NAME -duration HOURS
        annex -annex-name NAME -duration HOURS
 
-Resets the lease: the annex now ends HOURS from now (condor_annex's -duration semantics).`,
+Resets the lease: the annex now ends HOURS from now (condor_annex's -duration semantics),
+or when its budget is spent, if that comes first.`,
   off: `Usage: annex off NAME
 
 Terminates the annex's instances now (condor_off -annex NAME). Safe to repeat.`,
   history: `Usage: annex history NAME [--json]
 
-The annex's audit trail: created, launched, partial capacity, lease extended,
-idle-terminated, expired, off.`,
+The annex's audit trail: created, estimate, launched, partial capacity, lease extended,
+budget 50/80/100 % spent, idle-terminated, expired, budget, off (with the final cost).`,
 };
 
 /** The help text for a command, or the general one. */

@@ -1,7 +1,7 @@
 /** The POST /setup request: pool collector, who may reach the instances, secrets, defaults. */
 import { parseSetup } from "../shared/domain/requests/setup.ts";
 import type { Invocation } from "./args.ts";
-import { checked, parseCount, parseHours, readFile } from "./checks.ts";
+import { checked, parseCount, parseHours, parseUsd, readFile } from "./checks.ts";
 import { UsageError } from "./errors.ts";
 import type { PlanContext } from "./validate.ts";
 
@@ -18,9 +18,12 @@ export interface SetupBody {
   limits?: {
     maxCount?: number;
     maxDurationHours?: number;
+    defaultBudgetUsd?: number;
+    maxBudgetUsd?: number;
     minDurationHours?: number;
     minIdleHours?: number;
   };
+  prices?: Record<string, number>;
 }
 
 /**
@@ -61,13 +64,38 @@ export function setupBody({ options, given }: Invocation, ctx: PlanContext): Set
   if (options.maxDuration !== undefined) {
     limits.maxDurationHours = parseHours(options.maxDuration, "max-duration");
   }
+  if (options.defaultBudget !== undefined)
+    limits.defaultBudgetUsd = parseUsd(options.defaultBudget, "default-budget");
+  if (options.maxBudget !== undefined)
+    limits.maxBudgetUsd = parseUsd(options.maxBudget, "max-budget");
   if (options.minDuration !== undefined) {
     limits.minDurationHours = parseHours(options.minDuration, "min-duration");
   }
   if (options.minIdle !== undefined) limits.minIdleHours = parseHours(options.minIdle, "min-idle");
   if (Object.keys(limits).length > 0) body.limits = limits;
+  if (options.prices !== undefined) body.prices = priceTable(options.prices);
   checked(given, () => parseSetup(body));
   return body;
+}
+
+/** `-prices m5.large=0.085,c5.large=0.07` as a table; `none` pins nothing (clears the stored table). */
+export function priceTable(value: string): Record<string, number> {
+  if (value.trim() === "none") return {};
+  const table: Record<string, number> = {};
+  for (const pair of value
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [type = "", usd = "", ...extra] = pair.split("=").map((p) => p.trim());
+    const price = Number(usd.replace(/^\$/, ""));
+    if (extra.length > 0 || type === "" || usd === "" || !Number.isFinite(price))
+      throw new UsageError(
+        `-prices takes TYPE=USD pairs separated by commas (like m5.large=0.085), not '${pair}'.`,
+      );
+    if (type in table) throw new UsageError(`-prices names ${type} twice.`);
+    table[type] = price;
+  }
+  return table;
 }
 
 /** A secret file's content without its final newline (never printed). */

@@ -9,7 +9,7 @@ import { parseCreateAnnex } from "../shared/domain/requests/create-annex.ts";
 import { parseExtendAnnex } from "../shared/domain/requests/extend-annex.ts";
 import type { Limits } from "../shared/domain/settings.ts";
 import type { Invocation } from "./args.ts";
-import { checked, checkName, parseCount, parseHours, readFile } from "./checks.ts";
+import { checked, checkName, parseCount, parseHours, parseUsd, readFile } from "./checks.ts";
 import { UsageError } from "./errors.ts";
 import { type FleetBody, fleetFields, isFleet } from "./fleet-options.ts";
 import type { CommandName, Options } from "./options.ts";
@@ -45,6 +45,7 @@ export interface CreateBody {
   securityGroupIds?: string[];
   keyName?: string;
   spotFleetConfig?: Record<string, unknown>;
+  budgetUsd?: number;
 }
 
 export type Plan =
@@ -234,6 +235,7 @@ function sharedCreateFields(options: Options, ctx: PlanContext): Partial<CreateB
   if (options.owner !== undefined) fields.owners = splitList(options.owner, "owner");
   else if (!options.noOwner) fields.owners = [defaultOwner(ctx.username)];
   if (options.tags.length > 0) fields.tags = tagRecord(options.tags);
+  if (options.budget !== undefined) fields.budgetUsd = parseUsd(options.budget, "budget");
   if (options.securityGroupIds !== undefined) {
     fields.securityGroupIds = splitList(
       options.securityGroupIds,

@@ -23,6 +23,7 @@ import { type QueuePollers, startQueuePollers } from "./runner/queue-poller.ts";
 import { createQueues, type LocalQueue, localQueues, resolveQueueValue } from "./runner/queues.ts";
 import { reportInvocationError, startScheduler } from "./runner/scheduler.ts";
 import { type FunctionDefinition, readServiceDefinition } from "./runner/service-definition.ts";
+import { upgradeTable } from "./table-upgrade.ts";
 
 export interface LocalStackOptions {
   /** Port of the local AWS; 0 picks a free one. Default 4566. */
@@ -300,6 +301,7 @@ async function createTableAndBucket(tableProperties: Record<string, unknown>): P
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+    await upgradeTable(dynamodb, LOCAL_NAMES.table, tableProperties);
   } finally {
     dynamodb.destroy();
   }

@@ -46,7 +46,7 @@ try {
     [
       "cloud-annex is running locally.",
       `  API         ${stack.apiUrl}   (try: curl ${stack.apiUrl}/health)`,
-      `  local AWS   ${stack.awsEndpoint}   (dynamodb, s3, ec2: aws --endpoint-url ${stack.awsEndpoint} dynamodb list-tables)`,
+      `  local AWS   ${stack.awsEndpoint}   (${stack.aws.services.join(", ")}: aws --endpoint-url ${stack.awsEndpoint} dynamodb list-tables)`,
       `  enforcer    every ${tickSeconds} s${tickSeconds === 0 ? " (off)" : ""}`,
       `  state       ${inMemory ? "in memory (nothing kept)" : dataDir}`,
       `  admins      ${stack.environment.ANNEX_ADMINS || "anyone (ANNEX_ADMINS is empty)"}   (who may run annex setup)`,

@@ -1,5 +1,10 @@
-/** `annex create` / `annex -count N -annex-name X …`: confirm like condor_annex, then POST /annexes. */
-import { type Annex, checkSetupAnswer, oneAnnexAnswer } from "../api.ts";
+/**
+ * `annex create` / `annex -count N -annex-name X …`: a dry run (the service validates the request
+ * and estimates what it can cost, writing nothing), the question condor_annex asked with that
+ * estimate in it, then POST /annexes.
+ */
+import { formatUsd } from "../../shared/domain/estimate.ts";
+import { type Annex, type DryRunAnswer, dryRunAnswer, oneAnnexAnswer } from "../api.ts";
 import { formatHours } from "../checks.ts";
 import { NotDoneError } from "../errors.ts";
 import { fleetCapacityLines, fleetSummary } from "../fleet-options.ts";
@@ -10,16 +15,32 @@ import { type CommandContext, printJson, printLines } from "./context.ts";
 
 type CreatePlan = Extract<Plan, { command: "create" }>;
 
-/** condor_annex's request summary: `Will request 1 m4.large on-demand instance for 0.83 hours.  …` */
-export function requestSummary(body: CreateBody, poolInstanceType?: string): string {
-  const lease = `for ${formatHours(body.durationHours)} hours.  Each instance will terminate after being idle for ${formatHours(body.idleHours)} hours.`;
+/** What the annex can cost, for the summary line: `at most $0.80`, or why it is not known. */
+export function costClause(dryRun: Pick<DryRunAnswer, "estimate" | "request"> | undefined): string {
+  if (dryRun === undefined) return "";
+  const { maxUsd, unknownTypes } = dryRun.estimate;
+  const budget = dryRun.request.budgetUsd ?? undefined;
+  if (maxUsd == null) return ` (cost unknown: no price for ${(unknownTypes ?? []).join(", ")})`;
+  if (budget !== undefined && budget < maxUsd) return ` (at most ${formatUsd(budget)}, its budget)`;
+  return ` (at most ${formatUsd(maxUsd, true)})`;
+}
+
+/**
+ * condor_annex's request summary with the estimate: `Will request 10 m5.large on-demand instances
+ * for 0.83 hours (at most $0.80).  Each instance will terminate after being idle for 0.25 hours.`
+ */
+export function requestSummary(
+  body: CreateBody,
+  dryRun?: Pick<DryRunAnswer, "estimate" | "request">,
+): string {
+  const lease = `for ${formatHours(body.durationHours)} hours${costClause(dryRun)}.  Each instance will terminate after being idle for ${formatHours(body.idleHours)} hours.`;
   if (body.kind === "fleet") return fleetSummary(body, lease).join("\n");
   if (body.kind === "spot-fleet") {
     const slots = body.slots ?? 0;
     return `Will request ${slots} spot slot${slots === 1 ? "" : "s"} ${lease}`;
   }
   const count = body.count ?? 0;
-  const type = body.instanceType ?? poolInstanceType ?? "default-type";
+  const type = body.instanceType ?? dryRun?.request.instanceType ?? "default-type";
   return `Will request ${count} ${type} on-demand instance${count === 1 ? "" : "s"} ${lease}`;
 }
 
@@ -45,20 +66,14 @@ export function saidYes(answer: string | undefined): boolean {
   return /^\s*yes\s*$/i.test(answer ?? "");
 }
 
-/** The pool's default instance type (setup's, or the service's fallback), for the summary line. */
-async function poolInstanceType(
-  plan: CreatePlan,
-  ctx: CommandContext,
-): Promise<string | undefined> {
-  if (plan.body.kind !== "on-demand" || plan.body.instanceType !== undefined) return undefined;
-  return (
-    (await ctx.api.call("GET", "/setup", checkSetupAnswer)).defaults?.instanceType ?? undefined
-  );
+/** The service's reading of the request (the pool's instance type applied) and its estimate. */
+function dryRunOf(plan: CreatePlan, ctx: CommandContext): Promise<DryRunAnswer> {
+  return ctx.api.call("POST", "/annexes", dryRunAnswer, { ...plan.body, dryRun: true });
 }
 
 async function confirm(plan: CreatePlan, ctx: CommandContext): Promise<boolean> {
   const write = ctx.json ? ctx.io.err : ctx.io.out;
-  write(`${requestSummary(plan.body, await poolInstanceType(plan, ctx))}\n`);
+  write(`${requestSummary(plan.body, await dryRunOf(plan, ctx))}\n`);
   if (plan.yes) return true;
   write("Is that OK?  (Type 'yes' or 'no'): ");
   const answer = await ctx.io.readLine();

@@ -1,10 +1,10 @@
 /**
  * The local AWS: one loopback HTTP endpoint that routes each request by the service in its
  * SigV4 credential scope — dynamodb → dynalite, s3 → s3rver, ec2 → the EC2 emulator, sqs →
- * queues in memory, sts →
- * GetCallerIdentity (signatures verified), pricing → the Price List, and the few IAM/Lambda
- * reads check-setup makes. `/_imds/<id>/…` and `/_ec2/…` reach the emulator's instance metadata
- * service and control interface.
+ * queues in memory, sts → GetCallerIdentity (signatures verified), pricing → the Price List,
+ * and the few IAM/Lambda reads check-setup makes. `/_imds/<id>/…` and `/_ec2/…` reach the emulator's instance metadata
+ * service and control interface. Its table of services is the one list of what it serves: the
+ * router, its UnknownService answer and `npm start`'s banner read it.
  */
 
 import { mkdir } from "node:fs/promises";
@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { createEc2Emulator, type Ec2Emulator, type Ec2EmulatorOptions } from "../ec2/index.ts";
 import { listOnDemandPrice } from "../ec2/pricing.ts";
 import { type ControlPlane, startControlPlane } from "./control-plane.ts";
-import { credentialScopeOf, ScopeError } from "./credential-scope.ts";
+import { type CredentialScope, credentialScopeOf, ScopeError } from "./credential-scope.ts";
 import { startDynamoDb } from "./dynamodb.ts";
 import { sendAwsError } from "./errors.ts";
 import { handlePricing } from "./pricing.ts";
@@ -34,6 +34,8 @@ export interface LocalAwsOptions {
 export interface LocalAws {
   endpoint: string;
   port: number;
+  /** The services it routes, by the service name of the SigV4 scope, in the table's order. */
+  services: string[];
   ec2: Ec2Emulator;
   controlPlane: ControlPlane;
   stop(): Promise<void>;
@@ -68,37 +70,39 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       region === ec2.region ? ec2.control.onDemandPrice(type) : listOnDemandPrice(type, region),
   };
 
+  // What the endpoint serves, by the service name of the SigV4 scope (the one list).
+  const services: Record<string, Service> = {
+    dynamodb: { handle: (req, res) => dynamodb.handle(req, res) },
+    s3: { handle: (req, res, scope) => s3.handle(req, res, scope) },
+    ec2: { handle: (req, res) => ec2.handleApi(req, res) },
+    sqs: { handle: (req, res) => sqs.handle(req, res) },
+    sts: { serves: "GetCallerIdentity", handle: (req, res) => handleSts(req, res, sts) },
+    pricing: { serves: "the Price List", handle: (req, res) => handlePricing(req, res, pricing) },
+    iam: {
+      serves: "instance profiles",
+      handle: (req, res) => controlPlane.handle(req, res, "iam"),
+    },
+    lambda: {
+      serves: "function lookups",
+      handle: (req, res) => controlPlane.handle(req, res, "lambda"),
+    },
+  };
+
   const route = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://local").pathname;
     const imds = /^\/_imds\/([^/]+)(\/.*)?$/.exec(path);
     if (imds) return ec2.handleImds(req, res, imds[1] ?? "", imds[2] ?? "/");
     if (path.startsWith("/_ec2/")) return ec2.handleControl(req, res, path.slice("/_ec2".length));
     const scope = credentialScopeOf(req);
-    switch (scope.service) {
-      case "dynamodb":
-        return dynamodb.handle(req, res);
-      case "s3":
-        return s3.handle(req, res, scope);
-      case "ec2":
-        return ec2.handleApi(req, res);
-      case "sts":
-        return handleSts(req, res, sts);
-      case "sqs":
-        return sqs.handle(req, res);
-      case "pricing":
-        return handlePricing(req, res, pricing);
-      case "iam":
-      case "lambda":
-        return controlPlane.handle(req, res, scope.service);
-      default:
-        return sendAwsError(
-          req,
-          res,
-          400,
-          "UnknownService",
-          `The local AWS endpoint does not serve '${scope.service}': it serves dynamodb, s3, ec2, sqs, sts (GetCallerIdentity), pricing (the Price List), iam (instance profiles) and lambda (function lookups).`,
-        );
-    }
+    const service = Object.hasOwn(services, scope.service) ? services[scope.service] : undefined;
+    if (service !== undefined) return service.handle(req, res, scope);
+    return sendAwsError(
+      req,
+      res,
+      400,
+      "UnknownService",
+      `The local AWS endpoint does not serve '${scope.service}': it serves ${servedList(services)}.`,
+    );
   };
 
   const server = createServer((req, res) => {
@@ -128,6 +132,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
+    services: Object.keys(services),
     ec2,
     controlPlane,
     async stop() {
@@ -139,6 +144,20 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       await s3.close();
     },
   };
+}
+
+/** A service of the endpoint: how it answers, and what of the service, when only part of it. */
+interface Service {
+  serves?: string;
+  handle(req: IncomingMessage, res: ServerResponse, scope: CredentialScope): unknown;
+}
+
+/** "dynamodb, s3, …, iam (instance profiles) and lambda (function lookups)". */
+function servedList(services: Record<string, Service>): string {
+  const named = Object.entries(services).map(([name, { serves }]) =>
+    serves ? `${name} (${serves})` : name,
+  );
+  return named.length > 1 ? `${named.slice(0, -1).join(", ")} and ${named.at(-1)}` : named.join("");
 }
 
 function internalError(req: IncomingMessage, res: ServerResponse, error: unknown): void {

@@ -32,5 +32,6 @@ export const annexPorts: AnnexPorts = {
   instanceProof: readInstanceProofConfig(),
   instanceProfileName: getStringFromEnv("ANNEX_INSTANCE_PROFILE"),
   stage: getStringFromEnv("ANNEX_STAGE"),
+  spotFleetRoleArn: getStringFromEnv("ANNEX_SPOT_FLEET_ROLE_ARN"),
   log,
 };

@@ -1,6 +1,6 @@
 /**
- * The enforcer and the EC2 event handler: storage, and EC2 through the sweeps' client (one retry
- * only, so throttling leaves work due for the next tick instead of spending the budget).
+ * The enforcer and the EC2 event handler: storage, prices, and EC2 through the sweeps' client (one
+ * retry only, so throttling leaves work due for the next tick instead of spending the budget).
  */
 
 import { AwsEc2Catalog } from "../adapters/aws/ec2-catalog.ts";
@@ -9,10 +9,12 @@ import { AwsEc2Fleets } from "../adapters/aws/ec2-fleets.ts";
 import { AwsEc2Instances } from "../adapters/aws/ec2-instances.ts";
 import { AwsLaunchTemplates } from "../adapters/aws/ec2-launch-templates.ts";
 import { AwsSpotFleets } from "../adapters/aws/ec2-spot-fleets.ts";
+import { AwsSpotPrices } from "../adapters/aws/spot-prices.ts";
 import { log } from "../adapters/http/logger.ts";
 import { getNumberFromEnv, getStringFromEnv } from "../config.ts";
 import { EndingAnnexes } from "../enforcement/ending-annexes.ts";
 import type { EnforcePorts } from "../enforcement/ports.ts";
+import { priceCache, pricePorts } from "./prices.ts";
 import {
   annexRepository,
   capacityMemory,
@@ -33,6 +35,8 @@ export const enforcePorts: EnforcePorts = {
   catalog: new AwsEc2Catalog(ec2ForSweeps),
   capacityMemory,
   stage: getStringFromEnv("ANNEX_STAGE"),
+  prices: pricePorts(new AwsSpotPrices(ec2ForSweeps)),
+  watch: priceCache,
   log,
 };
 

@@ -1,6 +1,9 @@
 /** The annex model: what the service stores about an annex and its instances. */
 
+import type { AnnexCost } from "./budget.ts";
+import type { Estimate } from "./estimate.ts";
 import type { FleetAsk, FleetOutcome, Market, Pool } from "./fleet.ts";
+import type { PriceTable } from "./prices.ts";
 
 /** How an annex gets its instances: RunInstances, a spot fleet request, or an EC2 Fleet. */
 export const ANNEX_KINDS = ["on-demand", "spot-fleet", "fleet"] as const;
@@ -54,6 +57,14 @@ export interface Annex {
   /** Kind `fleet`: the annex's launch template (replacements launch from it too). */
   fleetLaunchTemplateId?: string;
   configKey: string;
+  /** The most the annex may spend (USD); the enforcer ends it `budget` when its spend gets there. */
+  budgetUsd?: number;
+  /** What create estimated it can cost at most. */
+  estimate?: Estimate;
+  /** The pinned on-demand prices (setup's) of its types when it was created. */
+  pinnedPrices?: PriceTable;
+  /** Its spend, burn and budget deadline as last computed (the final cost once ended). */
+  cost?: AnnexCost;
   createdAt: number;
   updatedAt: number;
   version: number;
@@ -75,7 +86,8 @@ export interface AnnexInstance {
   idleDeadline?: number;
   /** When the instance is due to be terminated if it has not bootstrapped. */
   bootDeadline?: number;
-  /** Where it runs and on which market (for every kind; the budget prices each instance by them). */
+  /** Where it runs and on which market (for every kind; the budget prices each instance by them;
+   * absent on records from before markets were recorded: the annex kind's). */
   availabilityZone?: string;
   market?: Market;
   /** Kind `fleet`: the capacity the instance counts for (its vCPUs, or 1 per instance). */

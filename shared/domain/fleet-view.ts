@@ -9,6 +9,7 @@ import {
   type Market,
   weightOf,
 } from "./fleet.ts";
+import { rateKey } from "./prices.ts";
 
 /** The capacity one pool (type × zone × market) gives now. */
 export interface FleetPoolView {
@@ -17,6 +18,8 @@ export interface FleetPoolView {
   market: Market;
   instances: number;
   capacity: number;
+  /** What one of its instances costs per hour now, when its price is known. */
+  usdPerHour?: number;
 }
 
 /** A fleet annex's capacity as the API shows it. */
@@ -61,7 +64,11 @@ export function presentFleet(
     replaceInterrupted: ask.replaceInterrupted,
     ...(ask.weights ? { instanceTypes: Object.keys(ask.weights) } : {}),
     ...(ask.requirements ? { requirements: ask.requirements } : {}),
-    pools: byCapacity,
+    pools: byCapacity.map((pool) => {
+      const rate =
+        annex.cost?.rates?.[rateKey(pool.instanceType, pool.market, pool.availabilityZone)];
+      return rate === undefined ? pool : { ...pool, usdPerHour: rate };
+    }),
     ...(annex.fleetOutcome ? { launch: annex.fleetOutcome } : {}),
   };
 }

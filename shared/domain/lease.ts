@@ -1,6 +1,7 @@
 /** Lease, idle and boot arithmetic. Times are epoch seconds; `now` is always a parameter. */
 
 import type { Annex, AnnexInstance } from "./annex.ts";
+import { effectiveEnd, isBudgetSpent } from "./budget.ts";
 import { pendingReplacement } from "./interruption.ts";
 import { isLive } from "./state-machine.ts";
 
@@ -96,15 +97,15 @@ export type HeartbeatInstruction = "continue" | "drain" | "stop";
 
 /**
  * The instruction for an instance (as updated by `applyHeartbeat`): stop when the annex is no
- * longer live, its lease is over, the instance has ended or is idle past its deadline; drain
+ * longer live, its effective end (lease end or budget deadline) has come, the instance has ended or is idle past its deadline; drain
  * after a spot interruption notice; otherwise continue.
  */
 export function heartbeatInstruction(
-  annex: Pick<Annex, "state" | "leaseExpiresAt">,
+  annex: Pick<Annex, "state" | "leaseExpiresAt" | "cost">,
   instance: AnnexInstance,
   now: number,
 ): HeartbeatInstruction {
-  if (!isLive(annex.state) || isLeaseOver(annex.leaseExpiresAt, now)) return "stop";
+  if (!isLive(annex.state) || isLeaseOver(effectiveEnd(annex), now)) return "stop";
   if (instance.endedAt !== undefined) return "stop";
   if (instance.idleDeadline !== undefined && now >= instance.idleDeadline) return "stop";
   if (instance.interruptionNoticeAt !== undefined) return "drain";
@@ -112,21 +113,22 @@ export function heartbeatInstruction(
 }
 
 /** Why the enforcer must terminate an instance now. */
-export type TerminationReason = "orphan" | "expired" | "boot" | "idle";
+export type TerminationReason = "orphan" | "expired" | "budget" | "boot" | "idle";
 
 /**
  * Why an instance is due for termination at `now`, or undefined: its annex is missing or not
- * live (orphan), the lease is over, it never bootstrapped within the grace, or it is idle past
- * its deadline. An instance already ended is never due.
+ * live (orphan), the lease is over, the annex's budget is spent, it never bootstrapped within the
+ * grace, or it is idle past its deadline. An instance already ended is never due.
  */
 export function terminationReason(
-  annex: Pick<Annex, "state" | "leaseExpiresAt" | "bootGraceSeconds"> | undefined,
+  annex: Pick<Annex, "state" | "leaseExpiresAt" | "bootGraceSeconds" | "cost"> | undefined,
   instance: AnnexInstance,
   now: number,
 ): TerminationReason | undefined {
   if (instance.endedAt !== undefined) return undefined;
   if (annex === undefined || !isLive(annex.state)) return "orphan";
   if (isLeaseOver(annex.leaseExpiresAt, now)) return "expired";
+  if (isBudgetSpent(annex, now)) return "budget";
   if (instance.bootstrappedAt === undefined) {
     const deadline =
       instance.bootDeadline ?? bootDeadline(instance.launchedAt, annex.bootGraceSeconds);

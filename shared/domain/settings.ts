@@ -1,9 +1,15 @@
 /** Pool settings stored by setup (`pool/settings.json`) and the limits they carry. */
 
+import type { PriceTable } from "./prices.ts";
+
 /** Bounds on what one create request (or lease reset) may ask for. */
 export interface Limits {
   maxCount: number;
   maxDurationHours: number;
+  /** The budget (USD) of an annex whose request names none; none when absent. */
+  defaultBudgetUsd?: number;
+  /** The largest budget (USD) a request may name; no cap when absent. */
+  maxBudgetUsd?: number;
   /** Shortest lease. */
   minDurationHours: number;
   /** Shortest idle timeout. */
@@ -48,6 +54,8 @@ export interface PoolSettings {
   securityGroupIds?: string[];
   keyName?: string;
   instanceProfileArn?: string;
+  /** Negotiated on-demand prices, USD per hour by type: they win over the Price List. */
+  prices?: PriceTable;
 }
 
 /** Which authentication a pool secret implies. */

@@ -8,7 +8,9 @@ import type {
   AnnexState,
   EndReason,
 } from "./annex.ts";
+import { type CostView, effectiveEnd, instanceRate, presentCost } from "./budget.ts";
 import { isStoppedOrGone } from "./ec2.ts";
+import type { Estimate } from "./estimate.ts";
 import { type FleetView, presentFleet } from "./fleet-view.ts";
 import { leaseRemaining } from "./lease.ts";
 
@@ -99,6 +101,8 @@ export interface InstanceView {
   launchedAt: string;
   joined: boolean;
   idleSince?: string;
+  /** What it costs per hour now (its type's price, on its market and in its zone). */
+  usdPerHour?: number;
   availabilityZone?: string;
   market?: "spot" | "on-demand";
   /** When EC2 warned of an interruption or recommended rebalancing, and which. */
@@ -131,7 +135,14 @@ export interface AnnexView {
   createdAt: string;
   leaseExpiresAt: string;
   leaseRemainingSeconds: number;
+  /** When it ends at the latest: the lease end, or the budget deadline if sooner. */
+  endsAt: string;
   idleTimeoutSeconds: number;
+  budgetUsd?: number;
+  /** What create estimated it can cost at most. */
+  estimate?: Estimate;
+  /** Spend so far, burn, projection at the end (the final cost once ended). */
+  cost?: CostView;
   instances: InstanceView[];
   /** Kind `fleet`: target and fulfilled capacity, capacity by pool, what the launch got. */
   fleet?: FleetView;
@@ -146,8 +157,9 @@ export function idleSince(instance: AnnexInstance): number | undefined {
   return instance.lastBusyAt ?? instance.bootstrappedAt ?? instance.lastHeartbeatAt;
 }
 
-function presentInstance(instance: AnnexInstance): InstanceView {
+function presentInstance(annex: Annex, instance: AnnexInstance): InstanceView {
   const since = idleSince(instance);
+  const rate = isStoppedOrGone(instance.ec2State) ? undefined : instanceRate(annex, instance);
   return {
     id: instance.instanceId,
     type: instance.instanceType,
@@ -155,6 +167,7 @@ function presentInstance(instance: AnnexInstance): InstanceView {
     launchedAt: isoFromEpoch(instance.launchedAt),
     joined: instance.bootstrappedAt !== undefined || instance.lastHeartbeatAt !== undefined,
     ...(since === undefined ? {} : { idleSince: isoFromEpoch(since) }),
+    ...(rate === undefined ? {} : { usdPerHour: rate }),
     ...(instance.availabilityZone ? { availabilityZone: instance.availabilityZone } : {}),
     ...(instance.market ? { market: instance.market } : {}),
     ...(instance.interruptionNoticeAt === undefined
@@ -174,6 +187,15 @@ function presentEvent(event: AnnexEvent): EventView {
     message: event.message,
     ...(event.instanceIds ? { instanceIds: [...event.instanceIds] } : {}),
   };
+}
+
+function costField(
+  annex: Annex,
+  instances: readonly AnnexInstance[],
+  now: number,
+): { cost?: CostView } {
+  const cost = presentCost(annex, instances, now, isoFromEpoch);
+  return cost ? { cost } : {};
 }
 
 /** The API view of an annex; instances by launch time, events oldest first (newest last). */
@@ -200,8 +222,12 @@ export function presentAnnex(
     createdAt: isoFromEpoch(annex.createdAt),
     leaseExpiresAt: isoFromEpoch(annex.leaseExpiresAt),
     leaseRemainingSeconds: annex.state === "ended" ? 0 : leaseRemaining(annex.leaseExpiresAt, now),
+    endsAt: isoFromEpoch(effectiveEnd(annex)),
     idleTimeoutSeconds: annex.idleTimeoutSeconds,
-    instances: byLaunch.map(presentInstance),
+    ...(annex.budgetUsd === undefined ? {} : { budgetUsd: annex.budgetUsd }),
+    ...(annex.estimate ? { estimate: annex.estimate } : {}),
+    ...costField(annex, instances, now),
+    instances: byLaunch.map((instance) => presentInstance(annex, instance)),
     ...fleetPart(annex, instances),
     ...(events ? { events: [...events].sort((a, b) => a.at - b.at).map(presentEvent) } : {}),
   };

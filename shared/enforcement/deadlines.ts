@@ -1,16 +1,19 @@
 /**
  * The instance-deadline sweep: instances whose idle or boot deadline has passed (or whose
  * replacement is due after an interruption), read one page at a time from the
- * `instances-by-deadline` index. Due replacements launch first. Each page is re-read consistently, looked up in
- * EC2 once, terminated in one batch, closed and audited; annexes left with no instance end.
+ * `instances-by-deadline` index. Due replacements launch first. Each page is re-read
+ * consistently, looked up in EC2 once, terminated in one batch, closed and audited; annexes left
+ * with no instance end, the others have their spend re-computed.
  */
 
 import type { AnnexInstance } from "../domain/annex.ts";
+import { hasBudget } from "../domain/budget.ts";
 import { FILTER_VALUES, isGone } from "../domain/ec2.ts";
 import { pendingReplacement } from "../domain/interruption.ts";
 import { type TerminationReason, terminationReason } from "../domain/lease.ts";
 import { chunks, mapLimited } from "../domain/lists.ts";
 import type { PageKey } from "../ports/repositories.ts";
+import { reviseCost } from "../use-cases/annexes/cost.ts";
 import { replaceInterrupted } from "../use-cases/annexes/replace-interrupted.ts";
 import { terminateIsolating } from "./batching.ts";
 import { type EnforcePorts, SWEEP_CONCURRENCY, type Tick } from "./ports.ts";
@@ -29,6 +32,8 @@ export const DEADLINE_PAGE = 500;
 interface Due {
   instance: AnnexInstance;
   reason: TerminationReason;
+  /** Whether its annex has a budget (whose deadline then moves when the instance ends). */
+  budgeted: boolean;
   /** EC2's state, when EC2 already has it gone. */
   goneAs?: string;
 }
@@ -116,7 +121,10 @@ async function replaceDue(
   await mapLimited(due, SWEEP_CONCURRENCY, async (instance) => {
     try {
       const result = await replaceInterrupted(ports, instance, now);
-      if (result.outcome === "launched") report.replacementsLaunched += 1;
+      if (result.outcome === "launched") {
+        report.replacementsLaunched += 1;
+        await reviseCost(ports, instance.annexId, now); // the replacement burns too
+      }
       // An annex that waited for this replacement may have nothing left now.
       if (result.outcome === "skipped" && (await endIfNoneLeft(ports, instance.annexId, now)))
         report.annexesEnded += 1;
@@ -145,8 +153,10 @@ async function whatIsDue(
   );
   return fresh.flatMap((instance) => {
     if (instance === undefined) return [];
-    const reason = terminationReason(annexes.get(instance.annexId), instance, now);
-    return reason === undefined ? [] : [{ instance, reason }];
+    const annex = annexes.get(instance.annexId);
+    const reason = terminationReason(annex, instance, now);
+    const budgeted = annex !== undefined && hasBudget(annex);
+    return reason === undefined ? [] : [{ instance, reason, budgeted }];
   });
 }
 
@@ -178,9 +188,12 @@ async function auditAndEnd(
     );
   });
   const annexIds = [...new Set(due.map((entry) => entry.instance.annexId))];
+  const budgeted = new Set(due.filter((e) => e.budgeted).map((e) => e.instance.annexId));
   await mapLimited(annexIds, SWEEP_CONCURRENCY, async (annexId) => {
     try {
       if ((await endIfNoneLeft(ports, annexId, now)) !== undefined) report.annexesEnded += 1;
+      // Fewer instances burn: a budget's deadline moves (status corrects the others' spend).
+      else if (budgeted.has(annexId)) await reviseCost(ports, annexId, now);
     } catch (error) {
       recordFailure(ports, report, "ending an annex with no instance left", error, { annexId });
     }

@@ -2,16 +2,19 @@
  * EC2 events (EventBridge, `source: aws.ec2`) keep instance records true between sweeps: a state
  * change updates the record (and closes it when the instance is going away), a spot interruption
  * warning or rebalance recommendation marks it so its next heartbeat answer is `drain` (and
- * launches its replacement when the annex asked for one). An annex left with no instance ends.
+ * launches its replacement when the annex asked for one). An annex left with no instance ends;
+ * one that goes on has its spend re-computed (its burn changed).
  * Instances the service never recorded are ignored; a repeated or late event changes nothing.
  */
 
 import { z } from "zod";
 import type { AnnexInstance, InterruptionKind } from "../domain/annex.ts";
+import { hasBudget } from "../domain/budget.ts";
 import { EC2_STATES, isGone } from "../domain/ec2.ts";
 import { pendingReplacement, withInterruption } from "../domain/interruption.ts";
 import { terminationReason } from "../domain/lease.ts";
 import { epochFromIso } from "../domain/tags.ts";
+import { reviseCost } from "../use-cases/annexes/cost.ts";
 import { replaceInterrupted } from "../use-cases/annexes/replace-interrupted.ts";
 import { auditInterruption } from "../use-cases/instances/interruption-audit.ts";
 import { EndingAnnexes } from "./ending-annexes.ts";
@@ -95,9 +98,17 @@ export async function handleEc2Event(
     annexId,
     outcome: saved ? "updated" : "unchanged",
   };
+  // Closed already: EC2's state was all there was to record (its closer ended the annex, or
+  // revised its cost).
+  if (record.endedAt !== undefined) return outcome;
+  const interrupted = saved?.interruptionNoticeAt !== undefined && saved.endedAt === undefined;
+  if (saved?.endedAt === undefined) {
+    if (interrupted) await reviseCost(ports, annexId, now, hasBudget);
+    return outcome;
+  }
   // The event that closed the record ends an annex left with no instance.
-  if (record.endedAt !== undefined || saved?.endedAt === undefined) return outcome;
   const reason = await endIfNoneLeft(ports, annexId, now);
+  if (reason === undefined) await reviseCost(ports, annexId, now, hasBudget);
   return reason === undefined ? outcome : { ...outcome, annexEnded: reason };
 }
 

@@ -14,7 +14,7 @@ export interface EnforcePorts extends EndPorts {
   annexes: EndPorts["annexes"] &
     Pick<
       AnnexRepository,
-      | "dueLeases"
+      | "dueAnnexes"
       | "liveAnnexes"
       | "sweepMarks"
       | "advanceSweepMark"

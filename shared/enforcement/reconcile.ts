@@ -5,6 +5,7 @@
  */
 
 import type { Annex, AnnexInstance, EndReason } from "../domain/annex.ts";
+import { isBudgetSpent } from "../domain/budget.ts";
 import { isUp } from "../domain/ec2.ts";
 import { pendingReplacement } from "../domain/interruption.ts";
 import { isLeaseOver, type TerminationReason } from "../domain/lease.ts";
@@ -20,6 +21,7 @@ export const TERMINATION_EVENTS: Readonly<
   idle: { type: "idle-terminated", why: "idle past the idle timeout" },
   boot: { type: "boot-timeout", why: "not bootstrapped within the boot grace" },
   expired: { type: "lease-terminated", why: "the lease is over" },
+  budget: { type: "budget-terminated", why: "the budget is spent" },
   orphan: { type: "orphan-reaped", why: "its annex is not live" },
 };
 
@@ -92,16 +94,18 @@ export function audit(
 }
 
 /**
- * Why an annex whose instances are all gone ends: its lease is over (`expired`); an instance went
+ * Why an annex whose instances are all gone ends: its lease is over (`expired`); its budget is
+ * spent (`budget`: the instances' own timers end them at the budget deadline); an instance went
  * idle (`idle` — the instance's own idle shutdown or the enforcer's); otherwise `failed` (never
  * bootstrapped, spot reclaimed, or terminated outside cloud-annex).
  */
 export function endReasonWhenEmpty(
-  annex: Pick<Annex, "leaseExpiresAt">,
+  annex: Pick<Annex, "leaseExpiresAt" | "cost">,
   instances: readonly AnnexInstance[],
   now: number,
 ): EndReason {
   if (isLeaseOver(annex.leaseExpiresAt, now)) return "expired";
+  if (isBudgetSpent(annex, now)) return "budget";
   const wentIdle = instances.some(
     (instance) =>
       instance.bootstrappedAt !== undefined &&

@@ -24,6 +24,8 @@ export interface SweepReport {
   fullSweep: boolean;
   /** With the full sweep: batches the workers gave up on, waiting in the dead-letter queue. */
   deadLetters?: number;
+  /** Instance types whose spot price moved since the last poll (their annexes were re-computed). */
+  spotTypesMoved: number;
   /** Steps that failed (logged); their work waits for the next tick. */
   failures: number;
   /** True when another sweep held the enforcer's lock, so this one did nothing. */
@@ -38,11 +40,12 @@ export function newReport(now: number): SweepReport {
     itemsRead: 0,
     annexesEnded: 0,
     annexesHandedOff: 0,
-    instancesTerminated: { expired: 0, idle: 0, boot: 0, orphan: 0 },
+    instancesTerminated: { expired: 0, budget: 0, idle: 0, boot: 0, orphan: 0 },
     instancesGone: 0,
     tagsRepaired: 0,
     replacementsLaunched: 0,
     fullSweep: false,
+    spotTypesMoved: 0,
     failures: 0,
   };
 }

@@ -1,12 +1,14 @@
 /**
- * One enforcer tick: leases first (the product's core promise; a tick with many due annexes
- * hands them to parallel workers), then instance deadlines (idle, stuck boots, and instances
- * found gone), then orphans. Each phase reads only what is due and
+ * One enforcer tick: leases and budgets first (the product's core promise; a tick with many
+ * expired annexes hands them to parallel workers), then instance deadlines (idle, stuck boots,
+ * and instances found gone), then orphans, then (every few minutes) the spot prices of live
+ * annexes. Each phase reads only what is due and
  * checks the time budget before every page; a failed step is logged and left due for the next
  * tick, so nothing is lost. Safe to run twice at once: every write is conditional.
  */
 
 import type { Pause } from "./batching.ts";
+import { sweepSpotPrices } from "./budget.ts";
 import { sweepDeadlines } from "./deadlines.ts";
 import { checkDeadLetters, sweepLeases } from "./leases.ts";
 import { sweepOrphans } from "./orphans.ts";
@@ -28,6 +30,10 @@ const PHASES: ReadonlyArray<[string, Phase]> = [
   ["lease sweep", sweepLeases],
   ["instance deadlines", sweepDeadlines],
   ["orphan sweep", sweepOrphans],
+  [
+    "spot price poll",
+    (ports, tick) => sweepSpotPrices(ports, tick.now, tick.timeLeft, tick.report),
+  ],
   ["dead-letter check", checkDeadLetters],
 ];
 

@@ -17,6 +17,8 @@ export interface SweepMarks {
   tagSweepAt?: number;
   /** The full sweep of every instance tagged `annex:id`. */
   fullSweepAt?: number;
+  /** The poll of the spot prices of live annexes' instance types. */
+  spotPriceAt?: number;
 }
 
 /** Where a paged read goes on from; opaque to the core. */
@@ -54,8 +56,11 @@ export interface AnnexRepository {
   findByName(owner: string, name: string): Promise<Annex | undefined>;
   /** The owner's annexes, oldest first. */
   listByOwner(owner: string): Promise<Annex[]>;
-  /** Live annexes whose lease ended at or before `now`, oldest expiry first. */
-  dueLeases(now: number, limit: number, startKey?: PageKey): Promise<Page<Annex>>;
+  /**
+   * Live annexes due at or before `now`, earliest first: their effective end (lease end or budget
+   * deadline) or a budget mark has come (`annexDueAt`).
+   */
+  dueAnnexes(now: number, limit: number, startKey?: PageKey): Promise<Page<Annex>>;
   /** Every live annex (the hourly orphan backstop; never the per-minute sweep). */
   liveAnnexes(limit: number, startKey?: PageKey): Promise<Page<Annex>>;
   sweepMarks(): Promise<SweepMarks>;

@@ -7,6 +7,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Annex } from "../../domain/annex.ts";
+import { annexDueAt } from "../../domain/budget.ts";
 import { StaleAnnexError } from "../../domain/stale.ts";
 import type { AnnexRepository, Page, PageKey, SweepMarks } from "../../ports/repositories.ts";
 import {
@@ -91,10 +92,10 @@ export class DynamoDbAnnexRepository implements AnnexRepository {
     });
   }
 
-  /** Live annexes whose lease ended at or before `now`, oldest expiry first, one page at a time. */
-  dueLeases(now: number, limit: number, startKey?: PageKey): Promise<Page<Annex>> {
+  /** Live annexes whose next deadline (effective end or budget mark) is at or before `now`, earliest first. */
+  dueAnnexes(now: number, limit: number, startKey?: PageKey): Promise<Page<Annex>> {
     return this.livePage(
-      "liveShard = :shard AND leaseExpiresAt <= :now",
+      "liveShard = :shard AND deadlineAt <= :now",
       { ":now": now },
       limit,
       startKey,
@@ -112,6 +113,7 @@ export class DynamoDbAnnexRepository implements AnnexRepository {
     return {
       tagSweepAt: typeof item?.tagSweepAt === "number" ? item.tagSweepAt : undefined,
       fullSweepAt: typeof item?.fullSweepAt === "number" ? item.fullSweepAt : undefined,
+      spotPriceAt: typeof item?.spotPriceAt === "number" ? item.spotPriceAt : undefined,
     };
   }
 
@@ -178,7 +180,7 @@ export class DynamoDbAnnexRepository implements AnnexRepository {
       this.db,
       {
         TableName: this.table,
-        IndexName: INDEX.liveByLease,
+        IndexName: INDEX.liveByDeadline,
         KeyConditionExpression: condition,
         ExpressionAttributeValues: { ":shard": LIVE_SHARD, ...values },
       },
@@ -194,6 +196,7 @@ export class DynamoDbAnnexRepository implements AnnexRepository {
       ...annex,
       createdKey: annex.id,
       liveShard: live ? LIVE_SHARD : undefined,
+      deadlineAt: live ? annexDueAt(annex) : undefined,
       purgeAt: live ? undefined : annex.updatedAt + RETENTION_SECONDS,
     };
   }

@@ -2,13 +2,15 @@
  * The single-table layout. One partition per annex holds the annex (`A`), its instances
  * (`I#id`) and its audit trail (`E#time#id`); an owner's partition holds the claims on names
  * and client tokens; `INSTANCE#id` maps an instance back to its annex; `ENFORCER`/`MARKS`
- * remembers how far the enforcer's orphan sweeps have got. Two sparse indexes hold only what
- * the enforcer may have to act on: live annexes by lease expiry, instances by deadline.
+ * remembers how far the enforcer's periodic sweeps have got; `PRICES#region` caches prices
+ * (`OD#type`, `SPOT#type`) and `SPOT-WATCH` lists the annexes running spot instances of a type.
+ * Two sparse indexes hold only what the enforcer may have to act on: live annexes by their next
+ * deadline (effective end or budget mark), instances by deadline.
  * `CAPACITY-ERRORS` holds one item per pool that lately had no capacity (fleet annexes skip it).
  */
 
 export const INDEX = {
-  liveByLease: "live-by-lease",
+  liveByDeadline: "live-by-deadline",
   instancesByDeadline: "instances-by-deadline",
   byOwner: "by-owner",
 } as const;
@@ -45,6 +47,19 @@ export const nameClaimKey = (owner: string, name: string) => ({
   pk: `OWNER#${owner}`,
   sk: `NAME#${name}`,
 });
+export const onDemandPriceKey = (region: string, type: string) => ({
+  pk: `PRICES#${region}`,
+  sk: `OD#${type}`,
+});
+export const spotPriceKey = (region: string, type: string) => ({
+  pk: `PRICES#${region}`,
+  sk: `SPOT#${type}`,
+});
+export const SPOT_WATCH_PARTITION = "SPOT-WATCH";
+export const spotWatchKey = (type: string, annexId: string) => ({
+  pk: SPOT_WATCH_PARTITION,
+  sk: `${type}#${annexId}`,
+});
 export const tokenClaimKey = (owner: string, clientToken: string) => ({
   pk: `OWNER#${owner}`,
   sk: `TOKEN#${clientToken}`,
@@ -58,6 +73,7 @@ export function withoutKeys<T>(item: Record<string, unknown>): T {
     liveShard: _l,
     dueShard: _d,
     dueAt: _a,
+    deadlineAt: _da,
     createdKey: _c,
     purgeAt: _p,
     ...rest

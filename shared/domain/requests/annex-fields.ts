@@ -118,7 +118,8 @@ export const spotFleetConfig = z.preprocess(
     .object({
       IamFleetRole: z
         .string()
-        .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "must be an IAM role ARN"),
+        .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "must be an IAM role ARN")
+        .optional(),
       LaunchSpecifications: z.array(launchSpecification).min(1).max(50).optional(),
       LaunchTemplateConfigs: z.array(z.object({}).passthrough()).min(1).max(50).optional(),
     })

@@ -47,8 +47,28 @@ function capacity(limits: Limits) {
     .max(limits.maxCount, `must be at most ${limits.maxCount}`);
 }
 
+/** The largest budget any request may name (USD), whatever the pool allows. */
+export const MAX_BUDGET_USD = 1e9;
+
+function budget(limits: Limits) {
+  const usd = z.number().finite().positive("must be greater than 0");
+  const max = Math.min(limits.maxBudgetUsd ?? MAX_BUDGET_USD, MAX_BUDGET_USD);
+  const capped = usd.max(
+    max,
+    limits.maxBudgetUsd === undefined
+      ? `must be at most ${max}`
+      : `must be at most ${max} (the pool's maximum)`,
+  );
+  return limits.defaultBudgetUsd === undefined
+    ? capped.optional()
+    : capped.default(limits.defaultBudgetUsd);
+}
+
 function commonFields(limits: Limits) {
   return {
+    budgetUsd: budget(limits),
+    /** Validate and estimate only: nothing is written or launched. */
+    dryRun: z.boolean().default(false),
     name: annexName,
     clientToken,
     durationHours: hours(limits, limits.minDurationHours).default(DEFAULT_DURATION_HOURS),

@@ -2,7 +2,9 @@
 
 import { z } from "zod";
 import { isHostPort, parseCidr } from "../net.ts";
-import { addIssue, imageId, instanceType, parseBody } from "./common.ts";
+import type { PriceTable } from "../prices.ts";
+import { addIssue, imageId, instanceType, isJsonObject, parseBody } from "./common.ts";
+import { MAX_BUDGET_USD } from "./create-annex.ts";
 
 /** A CIDR block, normalized to canonical text; host bits must be zero. */
 const cidr = z.string().transform((text, ctx) => {
@@ -13,6 +15,29 @@ const cidr = z.string().transform((text, ctx) => {
   }
   return parsed.cidr;
 });
+
+/** A sum of US dollars, at most what a create may name. */
+const usd = z
+  .number()
+  .finite()
+  .positive("must be greater than 0")
+  .max(MAX_BUDGET_USD, `must be at most ${MAX_BUDGET_USD}`);
+
+/** Pinned prices: instance type → USD per hour, at most 500 of them. */
+function checkPriceTable(table: unknown, ctx: z.RefinementCtx): void {
+  if (!isJsonObject(table)) {
+    addIssue(ctx, [], "must be an object of instance type → USD per hour");
+    return;
+  }
+  const entries = Object.entries(table);
+  if (entries.length > 500) addIssue(ctx, [], "must pin at most 500 instance types");
+  for (const [type, price] of entries) {
+    const typeOk = instanceType.safeParse(type).success && type !== "__proto__";
+    if (!typeOk) addIssue(ctx, [type], "must be an instance type such as m5.large");
+    if (typeof price !== "number" || !Number.isFinite(price) || price <= 0 || price > 1000)
+      addIssue(ctx, [type], "must be a price in USD per hour (greater than 0, at most 1000)");
+  }
+}
 
 /** A pool's shortest lease or idle timeout: lowered for demos and tests, never to nothing. */
 const shortest = z
@@ -65,6 +90,8 @@ const setupSchema = z
           .finite()
           .positive("must be greater than 0")
           .max(8760, "must be at most 8760 hours"),
+        defaultBudgetUsd: usd,
+        maxBudgetUsd: usd,
         minDurationHours: shortest,
         minIdleHours: shortest,
       })
@@ -75,6 +102,11 @@ const setupSchema = z
         if (min !== undefined && max !== undefined && min > max)
           addIssue(ctx, ["minDurationHours"], `must not exceed maxDurationHours (${max})`);
       })
+      .optional(),
+    prices: z
+      .unknown()
+      .superRefine(checkPriceTable)
+      .transform((table) => Object.fromEntries(Object.entries(table as object)) as PriceTable)
       .optional(),
   })
   .strict()

@@ -1,39 +1,33 @@
 /**
  * Create an annex (POST /annexes), write-ahead so that nothing is lost or doubled:
- * validate → claim the client token → claim the name → annex item (`requested`) → config bundle →
- * RunInstances (on-demand), RequestSpotFleet (spot-fleet) or instant EC2 Fleets (fleet, with a
- * launch template) with EC2 client tokens and tags →
- * instance ids or fleet id recorded (`provisioning`).
+ * validate and estimate (prepare-create.ts) → claim the client token → claim the name → annex
+ * item (`requested`) → config bundle → RunInstances (on-demand), RequestSpotFleet (spot-fleet) or
+ * instant EC2 Fleets (fleet, with a launch template) with EC2 client tokens and tags → instance
+ * ids or fleet id recorded (`provisioning`) → the first spend computed.
  * A replay of the same client token resumes or returns the same annex; it never launches twice.
  */
 
 import { ulid } from "ulid";
 import type { Annex } from "../../domain/annex.ts";
 import { buildConfigBundle } from "../../domain/condor-config.ts";
-import {
-  ConflictError,
-  IdempotencyMismatchError,
-  NameInUseError,
-  ValidationError,
-} from "../../domain/errors.ts";
-import { type FleetAsk, marketsPhrase, typesPhrase, unitName } from "../../domain/fleet.ts";
+import { ConflictError, IdempotencyMismatchError, NameInUseError } from "../../domain/errors.ts";
+import { estimateMessage } from "../../domain/estimate.ts";
+import { marketsPhrase, typesPhrase, unitName } from "../../domain/fleet.ts";
 import { CapacityError, LaunchRejectedError } from "../../domain/launch-errors.ts";
 import { DEFAULT_BOOT_GRACE_SECONDS, hoursToSeconds, leaseExpiry } from "../../domain/lease.ts";
-import { type CreateAnnexRequest, parseCreateAnnex } from "../../domain/requests/create-annex.ts";
+import type { CreateAnnexRequest } from "../../domain/requests/create-annex.ts";
 import { requestHash } from "../../domain/requests/request-hash.ts";
-import {
-  effectiveLimits,
-  FALLBACK_INSTANCE_TYPE,
-  type PoolSettings,
-} from "../../domain/settings.ts";
-import { fleetSummary } from "../../domain/spot-fleet.ts";
-import { transition } from "../../domain/state-machine.ts";
+import type { PoolSettings } from "../../domain/settings.ts";
+import { isLive, transition } from "../../domain/state-machine.ts";
 import { isoFromEpoch } from "../../domain/tags.ts";
+import { reviseCost } from "./cost.ts";
 import { type Launched, launchInstances, recordLaunch, requestFleet } from "./launch-annex.ts";
 import { launchFleet } from "./launch-fleet.ts";
-import { planFleet } from "./plan-fleet.ts";
-import type { AnnexPorts } from "./ports.ts";
-import { instanceUserData } from "./user-data.ts";
+import type { AnnexPorts, PricedPorts } from "./ports.ts";
+import { type PreparedCreate, prepareCreate } from "./prepare-create.ts";
+
+/** What create works through: the annex ports, and prices for the estimate and the spend. */
+export type CreatePorts = AnnexPorts & PricedPorts;
 
 export interface CreateResult {
   annex: Annex;
@@ -43,33 +37,24 @@ export interface CreateResult {
 
 /** Creates (or, for a replayed client token, returns) the caller's annex. */
 export async function createAnnex(
-  ports: AnnexPorts,
+  ports: CreatePorts,
   owner: string,
   body: unknown,
   now: number,
 ): Promise<CreateResult> {
-  const settings = await ports.store.getSettings();
-  if (settings === undefined)
-    throw new ConflictError("setup has not been run: run `annex setup` first");
-  const limits = effectiveLimits(settings.limits);
-  const request = parseCreateAnnex(body, limits);
-  const { imageId, instanceType } = launchShapeOf(request, settings);
-  if (imageId === undefined) {
-    throw new ValidationError([
-      { path: "imageId", message: "is required: setup stored no default image" },
-    ]);
-  }
-  const userData = instanceUserData(
-    ports,
-    request.userData ?? request.defaultUserData,
-    DEFAULT_BOOT_GRACE_SECONDS,
-  );
-  const securityGroupIds = request.securityGroupIds ?? settings.securityGroupIds ?? [];
-  const fleet =
-    request.kind === "fleet"
-      ? await planFleet(ports, request, securityGroupIds, limits, now)
-      : undefined;
-  const hash = requestHash({ ...request, clientToken: undefined });
+  return createPrepared(ports, owner, await prepareCreate(ports, body, now), now);
+}
+
+/** Creates the annex of a prepared request (never a dry run). */
+export async function createPrepared(
+  ports: CreatePorts,
+  owner: string,
+  prepared: PreparedCreate,
+  now: number,
+): Promise<CreateResult> {
+  const { settings, request, userData } = prepared;
+  if (request.dryRun) throw new TypeError("a dry run creates nothing");
+  const hash = requestHash({ ...request, clientToken: undefined, dryRun: undefined });
   const claim = await ports.claims.claimToken(owner, request.clientToken, {
     annexId: ulid(now * 1000),
     requestHash: hash,
@@ -91,10 +76,9 @@ export async function createAnnex(
       await ports.claims.releaseToken(owner, request.clientToken, claim.annexId);
     throw error;
   }
-  const shape = { imageId, instanceType, securityGroupIds, fleet };
   // The bundle's key is written ahead with the record: whatever ends the annex deletes the bundle.
   const annex = {
-    ...newAnnex(claim.annexId, owner, request, shape, settings, hash, now),
+    ...newAnnex(claim.annexId, owner, prepared, hash, now),
     configKey: ports.store.bundleKey(claim.annexId),
   };
   if (!(await ports.annexes.createAnnex(annex))) {
@@ -108,24 +92,13 @@ export async function createAnnex(
     type: "created",
     message: `requested ${whatWasAsked(annex)} until ${isoFromEpoch(annex.leaseExpiresAt)}`,
   });
+  await ports.instances.appendEvent({
+    annexId: annex.id,
+    at: now,
+    type: "estimate",
+    message: estimateMessage(prepared.estimate, annex.budgetUsd),
+  });
   return { ...(await resume(ports, settings, request, annex, userData, now)), created: true };
-}
-
-/** The image and the instance type(s) the annex item records. */
-function launchShapeOf(
-  request: CreateAnnexRequest,
-  settings: PoolSettings,
-): { imageId: string | undefined; instanceType: string } {
-  if (request.kind === "spot-fleet") return fleetSummary(request, settings.defaults.imageId);
-  const imageId = request.imageId ?? settings.defaults.imageId;
-  if (request.kind === "fleet")
-    return {
-      imageId,
-      instanceType: request.fleet.instanceTypes?.join(",") ?? "attribute-based",
-    };
-  const instanceType =
-    request.instanceType ?? settings.defaults.instanceType ?? FALLBACK_INSTANCE_TYPE;
-  return { imageId, instanceType };
 }
 
 /** "2 m5.large", "6 spot slots of m5.large,m5.xlarge", "100 vCPUs of c5.large or m5.large (spot, …)". */
@@ -138,19 +111,10 @@ function whatWasAsked(annex: Annex): string {
   return `${annex.requestedCount} ${slots}${annex.instanceType}`;
 }
 
-interface LaunchShape {
-  imageId: string;
-  instanceType: string;
-  securityGroupIds: string[];
-  fleet: FleetAsk | undefined;
-}
-
 function newAnnex(
   id: string,
   owner: string,
-  request: CreateAnnexRequest,
-  shape: LaunchShape,
-  settings: PoolSettings,
+  { request, shape, settings, estimate, pinnedPrices }: PreparedCreate,
   hash: string,
   now: number,
 ): Annex {
@@ -179,6 +143,9 @@ function newAnnex(
     clientToken: request.clientToken,
     requestHash: hash,
     configKey: "",
+    ...(request.budgetUsd === undefined ? {} : { budgetUsd: request.budgetUsd }),
+    estimate,
+    ...(pinnedPrices ? { pinnedPrices } : {}),
     createdAt: now,
     updatedAt: now,
     version: 1,
@@ -187,7 +154,7 @@ function newAnnex(
 
 /** Carries a `requested` annex through upload and launch; any other state is returned as it is. */
 async function resume(
-  ports: AnnexPorts,
+  ports: CreatePorts,
   settings: PoolSettings,
   request: CreateAnnexRequest,
   annex: Annex,
@@ -202,32 +169,46 @@ async function resume(
     annex.id,
     buildConfigBundle({ annex, settings, secret }),
   );
+  const current = await stillToLaunch(ports, annex, configKey);
+  if (current.state !== "requested") return { annex: current };
   let launched: Launched;
   try {
     launched =
       request.kind === "spot-fleet"
-        ? await requestFleet(ports, annex, request, userData)
-        : annex.fleet !== undefined
-          ? await launchFleet(ports, { ...annex, fleet: annex.fleet }, userData, now)
-          : await launchInstances(ports, annex, userData, now);
+        ? await requestFleet(ports, current, request, userData)
+        : current.fleet !== undefined
+          ? await launchFleet(ports, { ...current, fleet: current.fleet }, userData, now)
+          : await launchInstances(ports, current, userData, now);
   } catch (error) {
     if (!(error instanceof CapacityError || error instanceof LaunchRejectedError)) throw error;
     const failed = {
-      ...transition(annex, "ended", "failed"),
+      ...transition(current, "ended", "failed"),
       failureReason: error.message,
       failureCode: error.code,
       configKey,
     };
     const saved = await ports.annexes.saveAnnex(failed, now);
-    await ports.claims.releaseName(annex.owner, annex.name, annex.id);
+    await ports.claims.releaseName(current.owner, current.name, current.id);
     await ports.store.deleteBundle(configKey);
     await ports.instances.appendEvent({
-      annexId: annex.id,
+      annexId: current.id,
       at: now,
       type: "failed",
       message: error.message,
     });
     return { annex: saved };
   }
-  return { annex: await recordLaunch(ports, annex, configKey, launched, now) };
+  const recorded = await recordLaunch(ports, current, configKey, launched, now);
+  return { annex: (await reviseCost(ports, recorded.id, now)) ?? recorded };
+}
+
+/**
+ * The annex as stored right before its launch. An `off` (or another end) that landed meanwhile
+ * wins: nothing is launched and the bundle just uploaded is deleted. One that another request
+ * already launched is returned as it is.
+ */
+async function stillToLaunch(ports: CreatePorts, annex: Annex, configKey: string): Promise<Annex> {
+  const current = (await ports.annexes.getAnnex(annex.id)) ?? annex;
+  if (!isLive(current.state)) await ports.store.deleteBundle(configKey);
+  return current;
 }

@@ -2,15 +2,19 @@
  * Ending an annex — by `off`, by lease expiry, or when nothing is left — the same idempotent
  * way: `stopping` first (so a crash resumes here), cancel the spot fleet if any (terminating its
  * instances, so it launches no more), delete EC2 Fleets and their launch template, terminate every
- * instance tagged with the annex id, delete the bundle, close the instance records, then `ended`.
+ * instance tagged with the annex id, delete the bundle, close the instance records, then `ended`
+ * with the reason and the final cost.
  */
 
-import type { Annex, EndReason } from "../../domain/annex.ts";
+import type { Annex, AnnexInstance, EndReason } from "../../domain/annex.ts";
+import type { AnnexCost } from "../../domain/budget.ts";
 import { isAlive } from "../../domain/ec2.ts";
+import { formatUsd } from "../../domain/estimate.ts";
 import { mapLimited } from "../../domain/lists.ts";
 import { StaleInstanceError } from "../../domain/stale.ts";
 import { transition } from "../../domain/state-machine.ts";
 import { freshAnnex, retryOnStale } from "../retry-on-stale.ts";
+import { finalCost } from "./cost.ts";
 import { releaseFleetResources } from "./launch-fleet.ts";
 import type { EndPorts } from "./ports.ts";
 
@@ -38,13 +42,17 @@ export async function endAnnex(
   if (current.kind === "fleet") await releaseFleetResources(ports, current.id);
   if (ids.length > 0) await ports.ec2.terminate(ids);
   if (current.configKey) await ports.store.deleteBundle(current.configKey);
-  const wentOnTheirOwn = await closeRecords(ports, current.id, ids, now);
+  const { wentOnTheirOwn, records } = await closeRecords(ports, current.id, ids, now);
   const endReason = current.endReason ?? reason;
+  const cost = await finalCost(ports, current, records, now);
   const { ended, here } = await retryOnStale(current, reread, async (fresh) =>
     fresh.state === "ended"
       ? { ended: fresh, here: false } // another run of this sequence ended it and audited it
       : {
-          ended: await ports.annexes.saveAnnex(transition(fresh, "ended", endReason), now),
+          ended: await ports.annexes.saveAnnex(
+            { ...transition(fresh, "ended", endReason), cost },
+            now,
+          ),
           here: true,
         },
   );
@@ -53,7 +61,7 @@ export async function endAnnex(
     annexId: ended.id,
     at: now,
     type: endReason,
-    message: endMessage(ids.length, wentOnTheirOwn, endReason),
+    message: endMessage(ids.length, wentOnTheirOwn, endReason, cost),
     ...(ids.length > 0 ? { instanceIds: ids } : {}),
   });
   await ports.claims.releaseName(ended.owner, ended.name, ended.id);
@@ -82,17 +90,19 @@ export function startEnding(
 /** Instance records closed at once when an annex ends. */
 const RECORD_CONCURRENCY = 8;
 
-/** Closes the annex's open instance records; returns how many had shut down on their own. */
+/**
+ * Closes the annex's open instance records; returns how many had shut down on their own, and
+ * every record as it ends (what the final cost is billed from).
+ */
 async function closeRecords(
   ports: EndPorts,
   annexId: string,
   terminated: string[],
   now: number,
-): Promise<number> {
+): Promise<{ wentOnTheirOwn: number; records: AnnexInstance[] }> {
   let wentOnTheirOwn = 0;
-  const open = (await ports.instances.listInstances(annexId)).filter(
-    (r) => r.endedAt === undefined,
-  );
+  const records = await ports.instances.listInstances(annexId);
+  const open = records.filter((r) => r.endedAt === undefined);
   // Independent records: closed a few at a time, so a large annex ends within one tick.
   await mapLimited(open, RECORD_CONCURRENCY, async (record) => {
     const terminatedHere = terminated.includes(record.instanceId);
@@ -108,13 +118,21 @@ async function closeRecords(
         if (!(error instanceof StaleInstanceError)) throw error;
       });
   });
-  return wentOnTheirOwn;
+  return { wentOnTheirOwn, records };
 }
 
-function endMessage(terminated: number, wentOnTheirOwn: number, reason: EndReason): string {
+function endMessage(
+  terminated: number,
+  wentOnTheirOwn: number,
+  reason: EndReason,
+  cost: AnnexCost,
+): string {
   const parts = [
     ...(terminated > 0 ? [`terminated ${terminated} instance(s)`] : []),
     ...(wentOnTheirOwn > 0 ? [`${wentOnTheirOwn} instance(s) had already shut down`] : []),
   ];
-  return `${parts.length > 0 ? `${parts.join(", ")}; ` : ""}annex ended (${reason})`;
+  const unpriced = cost.unknownTypes
+    ? ` (not counting ${cost.unknownTypes.join(", ")}: no price)`
+    : "";
+  return `${parts.length > 0 ? `${parts.join(", ")}; ` : ""}annex ended (${reason}); final cost ${formatUsd(cost.spentUsd)}${unpriced}`;
 }

@@ -35,6 +35,7 @@ export async function requestFleet(
 ): Promise<Launched> {
   const config = fleetRequestConfig(annex, request.spotFleetConfig, {
     userData,
+    fleetRoleArn: ports.spotFleetRoleArn,
     instanceProfileName: ports.instanceProfileName,
     stage: ports.stage,
   });

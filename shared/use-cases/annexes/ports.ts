@@ -1,4 +1,4 @@
-/** The ports the annex life-cycle use-cases (create, status, reset, off) work through. */
+/** The ports the annex life-cycle use-cases (create, status, reset, off) work through; create and off price too. */
 
 import type { ProofSettings } from "../../domain/instance-proof.ts";
 import type { ConfigStore } from "../../ports/config-store.ts";
@@ -10,11 +10,13 @@ import type {
   LaunchTemplates,
 } from "../../ports/ec2-fleets.ts";
 import type { Log } from "../../ports/log.ts";
+import type { SpotWatchList } from "../../ports/prices.ts";
 import type {
   AnnexRepository,
   ClaimRepository,
   InstanceRepository,
 } from "../../ports/repositories.ts";
+import type { PricePorts } from "../prices/ports.ts";
 
 export interface AnnexPorts {
   annexes: AnnexRepository;
@@ -38,19 +40,34 @@ export interface AnnexPorts {
   instanceProfileName?: string | undefined;
   /** The deployment's stage: every launch is tagged with it (`annex:stage`). */
   stage: string;
+  /** The stage's Spot Fleet role: the only IamFleetRole a spot-fleet config may name (IAM's PassRole). */
+  spotFleetRoleArn: string;
   log: Log;
+}
+
+/** Prices, for estimates and spend; the annexes whose spot prices the enforcer watches. */
+export interface PricedPorts {
+  prices: PricePorts;
+  watch: SpotWatchList;
 }
 
 /** What ending an annex (`off`, the lease, no instance left) works through. */
 export interface EndPorts {
   annexes: Pick<AnnexRepository, "getAnnex" | "saveAnnex">;
   claims: Pick<ClaimRepository, "releaseName">;
-  instances: Pick<InstanceRepository, "listInstances" | "saveInstance" | "appendEvent">;
+  instances: Pick<
+    InstanceRepository,
+    "listInstances" | "listInstancesConsistent" | "saveInstance" | "appendEvent"
+  >;
   store: Pick<ConfigStore, "deleteBundle">;
   ec2: Pick<Ec2Instances, "findByAnnex" | "terminate">;
   fleets: Pick<SpotFleets, "cancel">;
   ec2Fleets: Pick<Ec2Fleets, "findByAnnex" | "delete">;
   launchTemplates: Pick<LaunchTemplates, "delete">;
+  /** For the final cost. */
+  prices: PricePorts;
+  watch: SpotWatchList;
+  log: Pick<Log, "warn">;
 }
 
 /** What replacing an interrupted instance works through (the enforcer and the EC2 event handler). */

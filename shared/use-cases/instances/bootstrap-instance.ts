@@ -1,10 +1,11 @@
 /**
  * Bootstrap (POST /bootstrap): an instance proves who it is with a signed sts:GetCallerIdentity
  * (prove-instance.ts) and gets a short-lived URL to its own annex's bundle, its heartbeat token
- * and the lease expiry. Every refusal is the same 403 to the caller; the real reason goes to the
+ * and its lease (the annex's effective end). Every refusal is the same 403 to the caller; the real reason goes to the
  * instance's own annex's audit trail when the instance is known and tagged, else to the log only.
  */
 
+import { effectiveEnd } from "../../domain/budget.ts";
 import { NotConfiguredError } from "../../domain/errors.ts";
 import { BootstrapRefusedError, type InstanceProofConfig } from "../../domain/instance-proof.ts";
 import { isLeaseOver } from "../../domain/lease.ts";
@@ -93,7 +94,7 @@ async function admit(
     return audit(`instance of annex ${annexId} asked for annex ${claimedAnnexId}`);
   if (ec2Instance.state !== "running")
     return audit(`instance is ${ec2Instance.state}, not running`);
-  if (!isLive(annex.state) || isLeaseOver(annex.leaseExpiresAt, now))
-    return audit(`annex is ${annex.state} (lease over or ended)`);
+  if (!isLive(annex.state) || isLeaseOver(effectiveEnd(annex), now))
+    return audit(`annex is ${annex.state} (lease or budget over, or ended)`);
   return recordBootstrap(ports, { annex, ec2Instance, key, now }, audit);
 }

@@ -6,6 +6,7 @@ import type { Ec2Instances } from "../../ports/ec2.ts";
 import type { CallerIdentity } from "../../ports/identity.ts";
 import type { Log } from "../../ports/log.ts";
 import type { AnnexRepository, InstanceRepository } from "../../ports/repositories.ts";
+import type { CostPorts } from "../annexes/cost.ts";
 
 /** What the routes answer (503) while setup has stored no heartbeat key. */
 export const POOL_NOT_SET_UP = "the pool is not set up yet: run `annex setup` (POST /setup)";
@@ -26,15 +27,15 @@ export interface HeartbeatPorts {
   log: Log;
 }
 
-/** What a bootstrap checks the instance against, and what it records. */
-export interface BootstrapPorts {
+/** What a bootstrap checks the instance against, and what it records (a new instance's spend too). */
+export interface BootstrapPorts extends CostPorts {
   /** Where proofs go and what they must name (or why that is not configured). */
   proof: ProofSettings;
   sts: CallerIdentity;
   annexes: Pick<AnnexRepository, "getAnnex" | "saveAnnex">;
   instances: Pick<
     InstanceRepository,
-    "getInstance" | "addInstances" | "saveInstance" | "appendEvent"
+    "getInstance" | "addInstances" | "saveInstance" | "appendEvent" | "listInstancesConsistent"
   >;
   ec2: Pick<Ec2Instances, "byIds">;
   store: Pick<ConfigStore, "presignBundle">;

@@ -1,12 +1,14 @@
 /** The answer to an admitted instance's bootstrap, and what it records. */
 
 import type { Annex } from "../../domain/annex.ts";
+import { effectiveEnd } from "../../domain/budget.ts";
 import { placementOf } from "../../domain/ec2.ts";
 import { mintHeartbeatToken } from "../../domain/heartbeat-token.ts";
 import { bootDeadline, idleDeadlineAtBootstrap } from "../../domain/lease.ts";
 import { transition } from "../../domain/state-machine.ts";
 import { isoFromEpoch } from "../../domain/tags.ts";
 import type { Ec2Instance } from "../../ports/ec2.ts";
+import { reviseCost } from "../annexes/cost.ts";
 import { freshAnnex, retryOnStale } from "../retry-on-stale.ts";
 import type { BootstrapPorts } from "./ports.ts";
 
@@ -24,7 +26,8 @@ export interface Admitted {
 
 /**
  * Records the instance as bootstrapped (once; a retried bootstrap of the same running instance
- * is answered again and audited) and answers its bundle URL, heartbeat token and lease.
+ * is answered again and audited) and answers its bundle URL, heartbeat token and lease: the
+ * annex's effective end (its lease end, or its budget deadline if sooner).
  */
 export async function recordBootstrap(
   ports: BootstrapPorts,
@@ -33,6 +36,7 @@ export async function recordBootstrap(
 ) {
   const annexId = annex.id;
   const instanceId = ec2Instance.id;
+  let endsAt = effectiveEnd(annex);
   let record = await ports.instances.getInstance(annexId, instanceId);
   if (record === undefined) {
     const launchedAt = ec2Instance.launchedAt || now;
@@ -47,6 +51,8 @@ export async function recordBootstrap(
       version: 1,
     };
     await ports.instances.addInstances([record]);
+    // A fleet's instance, recorded now: it burns, which may bring the budget deadline closer.
+    endsAt = effectiveEnd((await reviseCost(ports, annexId, now)) ?? annex);
   }
   if (record.endedAt !== undefined) return audit("instance was already ended by the service");
   const first = record.bootstrappedAt === undefined;
@@ -75,8 +81,8 @@ export async function recordBootstrap(
     configUrl: await ports.store.presignBundle(annex.configKey, BUNDLE_URL_SECONDS),
     heartbeatToken: mintHeartbeatToken(key, annexId, instanceId),
     heartbeatIntervalSeconds: HEARTBEAT_INTERVAL_SECONDS,
-    leaseExpiresAt: isoFromEpoch(annex.leaseExpiresAt),
-    leaseExpiresAtEpoch: annex.leaseExpiresAt,
+    leaseExpiresAt: isoFromEpoch(endsAt),
+    leaseExpiresAtEpoch: endsAt,
   };
 }
 

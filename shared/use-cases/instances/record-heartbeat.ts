@@ -1,9 +1,11 @@
 /**
  * Heartbeat (POST /heartbeat): an instance reports idle or busy with its per-instance token; the
- * answer carries the lease expiry (so it re-arms its own power-off) and continue/drain/stop. A
- * spot warning the instance read from its metadata is recorded: the answer says `drain`.
+ * answer carries the instance's lease — the annex's effective end, its lease end or its budget
+ * deadline if sooner — (so it re-arms its own power-off) and continue/drain/stop. A spot warning
+ * the instance read from its metadata is recorded: the answer says `drain`.
  */
 
+import { effectiveEnd } from "../../domain/budget.ts";
 import { ForbiddenError, NotConfiguredError } from "../../domain/errors.ts";
 import { verifyHeartbeatToken } from "../../domain/heartbeat-token.ts";
 import { withInterruption } from "../../domain/interruption.ts";
@@ -51,9 +53,10 @@ export async function recordHeartbeat(
   });
   if (warned && request.interruption)
     await auditInterruption(ports, record, request.interruption, "its metadata", now);
+  const endsAt = effectiveEnd(annex);
   return {
-    leaseExpiresAt: isoFromEpoch(annex.leaseExpiresAt),
-    leaseExpiresAtEpoch: annex.leaseExpiresAt,
+    leaseExpiresAt: isoFromEpoch(endsAt),
+    leaseExpiresAtEpoch: endsAt,
     instruction: heartbeatInstruction(annex, record, now),
   };
 }

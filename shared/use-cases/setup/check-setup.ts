@@ -24,6 +24,8 @@ export async function checkSetup(ports: SetupPorts): Promise<{
   components: CheckedComponent[];
   /** What a create gets when it names no instance type or image (nothing secret). */
   defaults: { instanceType: string; imageId?: string };
+  /** The pool's budgets (default and maximum) and the on-demand prices setup pinned. */
+  money: { defaultBudgetUsd?: number; maxBudgetUsd?: number; prices?: Record<string, number> };
 }> {
   const { names, store, deployment, network } = ports;
   const proofProblem = instanceProofProblem(ports.instanceProof);
@@ -72,6 +74,11 @@ export async function checkSetup(ports: SetupPorts): Promise<{
     defaults: {
       instanceType: settings?.defaults.instanceType ?? FALLBACK_INSTANCE_TYPE,
       imageId: settings?.defaults.imageId,
+    },
+    money: {
+      defaultBudgetUsd: settings?.limits.defaultBudgetUsd,
+      maxBudgetUsd: settings?.limits.maxBudgetUsd,
+      prices: settings?.prices,
     },
   };
 }

@@ -196,6 +196,7 @@ async function storePoolSettings(
       : previous?.securityGroupIds,
     keyName: ports.memo.keyName ?? previous?.keyName,
     instanceProfileArn: await ports.deployment.instanceProfileArn(ports.names.instanceProfile),
+    ...pinnedPrices(request, previous),
   };
   const changes: string[] = [];
   if (JSON.stringify(previous) !== JSON.stringify(settings)) {
@@ -217,9 +218,35 @@ async function storePoolSettings(
   ];
 }
 
+/** The pinned prices to store: the request's table replaces the stored one (`{}` clears it). */
+function pinnedPrices(request: SetupRequest, previous: PoolSettings | undefined) {
+  const prices = request.prices ?? previous?.prices;
+  return prices && Object.keys(prices).length > 0 ? { prices } : {};
+}
+
+/** The limits as they will be stored; refuses (422) a default budget above the maximum. */
+function checkLimits(request: SetupRequest, previous: PoolSettings | undefined): void {
+  const limits = { ...previous?.limits, ...request.limits };
+  const { defaultBudgetUsd, maxBudgetUsd } = limits;
+  if (
+    defaultBudgetUsd !== undefined &&
+    maxBudgetUsd !== undefined &&
+    defaultBudgetUsd > maxBudgetUsd
+  )
+    throw new ValidationError([
+      {
+        path:
+          request.limits?.defaultBudgetUsd === undefined
+            ? "limits.maxBudgetUsd"
+            : "limits.defaultBudgetUsd",
+        message: `the default budget (${defaultBudgetUsd}) must not exceed the maximum (${maxBudgetUsd})`,
+      },
+    ]);
+}
+
 /**
- * POST /setup: only an administrator (403 for anyone else), then the body is validated (400/422),
- * all before anything changes; then setup runs.
+ * POST /setup: only an administrator (403 for anyone else), then the body is validated (400/422,
+ * the budget limits against what is stored), all before anything changes; then setup runs.
  */
 export async function setupFromBody(
   ports: SetupPorts,
@@ -227,5 +254,7 @@ export async function setupFromBody(
   body: unknown,
 ): Promise<SetupResult> {
   requireAdmin(caller, ports.admins, "run setup (POST /setup)");
-  return runSetup(ports, parseSetup(body));
+  const request = parseSetup(body);
+  checkLimits(request, await ports.store.getSettings());
+  return runSetup(ports, request);
 }

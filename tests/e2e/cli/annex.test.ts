@@ -43,6 +43,11 @@ beforeEach(() => {
   proxy.requests.length = 0;
 });
 
+/** The creates the CLI sent (POST /annexes without `dryRun`: the estimate's dry runs are left out). */
+const creates = () => proxy.seen("POST", "/annexes").filter((r) => !JSON.parse(r.body).dryRun);
+/** The dry runs it sent for the estimate the question shows. */
+const dryRuns = () => proxy.seen("POST", "/annexes").filter((r) => JSON.parse(r.body).dryRun);
+
 describe("annex check-setup and setup", () => {
   const setupArgs = [
     "-setup",
@@ -142,11 +147,16 @@ describe("annex create (condor_annex -count …)", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
-      "Will request 1 m4.large on-demand instance for 0.83 hours.  Each instance will terminate after being idle for 0.25 hours.\n" +
+      // 1 m4.large at $0.10/h (the emulator's price list) for 0.83 h: $0.083, at most $0.09.
+      "Will request 1 m4.large on-demand instance for 0.83 hours (at most $0.09).  Each instance will terminate after being idle for 0.25 hours.\n" +
         `${PROMPT_TAIL}yes\nStarting annex...\n${STARTED}\n`,
     );
-    const posts = proxy.seen("POST", "/annexes");
+    expect(dryRuns()).toHaveLength(1);
+    const posts = creates();
     expect(posts).toHaveLength(1);
+    expect(JSON.parse(dryRuns()[0]?.body ?? "{}").clientToken).toBe(
+      JSON.parse(posts[0]?.body ?? "{}").clientToken,
+    );
     const body = JSON.parse(posts[0]?.body ?? "{}");
     expect(body).toMatchObject({
       name,
@@ -175,7 +185,7 @@ describe("annex create (condor_annex -count …)", () => {
       "To change how long an idle instance will wait before terminating itself, use the -idle flag.\n",
     );
     expect(result.stderr).toBe("");
-    expect(proxy.seen("POST")).toHaveLength(0);
+    expect(creates()).toHaveLength(0);
   });
 
   it("only hints at what was not given explicitly", async () => {
@@ -187,14 +197,14 @@ describe("annex create (condor_annex -count …)", () => {
     expect(result.stdout).not.toContain("-duration flag");
     expect(result.stdout).not.toContain("-idle flag");
     expect(result.stdout).toContain("-aws-on-demand-instance-type flag");
-    expect(proxy.seen("POST")).toHaveLength(0);
+    expect(creates()).toHaveLength(0);
   });
 
   it("treats end of input as 'no'", async () => {
     const result = await annex(["create", unique("EofAnnex"), "-count", "1"]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("Not starting an annex; user did not confirm.");
-    expect(proxy.seen("POST")).toHaveLength(0);
+    expect(creates()).toHaveLength(0);
   });
 
   it("skips the question with -yes (subcommand form, name as argument)", async () => {
@@ -214,11 +224,47 @@ describe("annex create (condor_annex -count …)", () => {
     ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
-      "Will request 2 m5.large on-demand instances for 2.00 hours.  Each instance will terminate after being idle for 0.25 hours.\n" +
+      "Will request 2 m5.large on-demand instances for 2.00 hours (at most $0.39).  Each instance will terminate after being idle for 0.25 hours.\n" +
         `Starting annex...\n${STARTED}\n`,
     );
-    const body = JSON.parse(proxy.seen("POST", "/annexes")[0]?.body ?? "{}");
+    const body = JSON.parse(creates()[0]?.body ?? "{}");
     expect(body).toMatchObject({ name, count: 2, durationHours: 2, tags: { Project: "demo" } });
+  });
+
+  it("refuses a -budget below the first billed minute in the CLI's words, before asking, creating nothing", async () => {
+    const name = unique("Cheap");
+    const result = await annex(["-count", "1", "-annex-name", name, "-budget", "0.001"], "yes\n");
+    expect(result.code).toBe(3);
+    // 1 m4.large at $0.10/h: its first billed minute is $0.00167.
+    expect(result.stderr).toBe(
+      "annex: -budget must be at least $0.0017: the first billed minute of its instances (EC2 bills at least 60 s per instance)\n",
+    );
+    expect(result.stdout).not.toContain("Is that OK?");
+    expect(creates()).toHaveLength(0);
+    const list = JSON.parse((await annex(["status", "--all", "--json"])).stdout);
+    expect(list.annexes.map((a: { name: string }) => a.name)).not.toContain(name);
+  });
+
+  it("caps an annex with -budget: the question, status and --json say so", async () => {
+    const name = unique("Capped");
+    const result = await annex(["-count", "1", "-annex-name", name, "-budget", "0.05", "-yes"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split("\n")[0]).toBe(
+      "Will request 1 m4.large on-demand instance for 0.83 hours (at most $0.05, its budget).  Each instance will terminate after being idle for 0.25 hours.",
+    );
+    expect(JSON.parse(creates()[0]?.body ?? "{}")).toMatchObject({ budgetUsd: 0.05 });
+    const status = await annex(["status", name]);
+    const [header = "", row = ""] = status.stdout.split("\n");
+    expect(header).toMatch(/LEASE LEFT\s+COST\s+BUDGET$/);
+    // Launched a moment ago: the first billed minute ($0.0017), heading for the budget.
+    expect(row).toMatch(/\s\$0\.0017→\$0\.05\s+\$0\.05 \(3%\)$/);
+    const { annex: shown } = JSON.parse((await annex(["status", name, "--json"])).stdout);
+    expect(shown.budgetUsd).toBe(0.05);
+    expect(shown.cost.spentUsd).toBeCloseTo(0.1 / 60, 6);
+    expect(shown.cost.burnUsdPerHour).toBeCloseTo(0.1, 9);
+    expect(Date.parse(shown.endsAt)).toBeLessThan(Date.parse(shown.leaseExpiresAt));
+    expect(shown.estimate).toMatchObject({ maxUsd: 0.083, perHourUsd: 0.1 });
+    await annex(["off", name]);
   });
 
   it("starts nothing on 'y': only what the prompt asks for, 'yes', says yes", async () => {
@@ -226,7 +272,7 @@ describe("annex create (condor_annex -count …)", () => {
     const result = await annex(["-count", "1", "-annex-name", name], "y\n");
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("Not starting an annex; user did not confirm.");
-    expect(proxy.seen("POST", "/annexes")).toHaveLength(0);
+    expect(creates()).toHaveLength(0);
   });
 
   it("says a limit the pool enforces with the flag and the limit, once", async () => {
@@ -238,27 +284,33 @@ describe("annex create (condor_annex -count …)", () => {
   it("uses a fresh client token per create", async () => {
     await annex(["-count", "1", "-annex-name", unique("TokenA"), "-yes"]);
     await annex(["-count", "1", "-annex-name", unique("TokenB"), "-yes"]);
-    const tokens = proxy.seen("POST", "/annexes").map((r) => JSON.parse(r.body).clientToken);
+    const tokens = creates().map((r) => JSON.parse(r.body).clientToken);
     expect(tokens).toHaveLength(2);
     expect(tokens[0]).not.toBe(tokens[1]);
   });
 
   it("retries a 5xx with the same client token", async () => {
-    proxy.inject({ method: "POST", path: "/annexes", times: 1, answer: 503 });
+    proxy.inject({ method: "POST", path: "/annexes", times: 1, answer: 503, create: true });
     const result = await annex(["-count", "1", "-annex-name", unique("Retry"), "-yes"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(STARTED);
-    const tokens = proxy.seen("POST", "/annexes").map((r) => JSON.parse(r.body).clientToken);
+    const tokens = creates().map((r) => JSON.parse(r.body).clientToken);
     expect(tokens).toHaveLength(2);
     expect(tokens[1]).toBe(tokens[0]);
   });
 
   it("creates one annex when the answer is lost and the request is retried", async () => {
     const name = unique("Lost");
-    proxy.inject({ method: "POST", path: "/annexes", times: 1, dropAfterForward: true });
+    proxy.inject({
+      method: "POST",
+      path: "/annexes",
+      times: 1,
+      dropAfterForward: true,
+      create: true,
+    });
     const result = await annex(["-count", "1", "-annex-name", name, "-yes"]);
     expect(result.code).toBe(0);
-    expect(proxy.seen("POST", "/annexes")).toHaveLength(2);
+    expect(creates()).toHaveLength(2);
     const list = await annex(["status", "--json"]);
     const annexes = JSON.parse(list.stdout).annexes.filter(
       (a: { name: string }) => a.name === name,
@@ -274,10 +326,30 @@ describe("annex create (condor_annex -count …)", () => {
     expect(result.stderr).toBe(`annex: an annex named "${name}" is already live\n`);
   });
 
+  it("refuses a fleet config naming another fleet role in the CLI's words, before asking", async () => {
+    const file = join(home.home, "other-role.json");
+    const config = {
+      IamFleetRole: "arn:aws:iam::000000000000:role/someone-elses-role",
+      LaunchSpecifications: [{ ImageId: "ami-a2a795b4", InstanceType: "m4.xlarge" }],
+    };
+    writeFileSync(file, JSON.stringify(config));
+    const name = unique("OtherRole");
+    const result = await annex(
+      ["-annex-name", name, "-slots", "5", "-aws-spot-fleet-config-file", file],
+      "yes\n",
+    );
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(
+      "annex: -aws-spot-fleet-config-file IamFleetRole must be arn:aws:iam::000000000000:role/aws-ec2-spot-fleet-tagging-role, the only Spot Fleet role this service may pass (or leave IamFleetRole out to use it)\n",
+    );
+    expect(result.stdout).not.toContain("Is that OK?");
+    expect(creates()).toHaveLength(0);
+  });
+
   it("sends a spot fleet request from -slots and the fleet config file, and starts the annex", async () => {
     const file = join(home.home, "fleet.json");
     const config = {
-      IamFleetRole: "arn:aws:iam::123456789012:role/aws-ec2-spot-fleet-tagging-role",
+      IamFleetRole: "arn:aws:iam::000000000000:role/aws-ec2-spot-fleet-tagging-role",
       LaunchSpecifications: [
         { ImageId: "ami-a2a795b4", InstanceType: "m4.xlarge", WeightedCapacity: 2 },
       ],
@@ -289,14 +361,22 @@ describe("annex create (condor_annex -count …)", () => {
       ["-annex-name", name, "-slots", "5", "-aws-spot-fleet-config-file", file],
       "yes\n",
     );
-    expect(result.stdout.split("\n")[0]).toBe(
-      "Will request 5 spot slots for 0.83 hours.  Each instance will terminate after being idle for 0.25 hours.",
+    const [summary = ""] = result.stdout.split("\n");
+    const atMost =
+      /^Will request 5 spot slots for 0\.83 hours \(at most \$(\d+\.\d\d)\)\. {2}Each instance will terminate after being idle for 0\.25 hours\.$/.exec(
+        summary,
+      );
+    expect(atMost, summary).not.toBeNull();
+    // 5 slots of weight 2: 3 m4.xlarge at today's spot price in the dearest zone, for 0.83 h.
+    const dearest = Math.max(
+      ...Object.values(backend.stack.aws.ec2.control.spotPrices("m4.xlarge")),
     );
+    expect(Number(atMost?.[1])).toBeCloseTo(Math.ceil(3 * dearest * 0.83 * 100) / 100, 6);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Starting annex...`);
     expect(result.stdout).toContain(STARTED);
-    const body = JSON.parse(proxy.seen("POST", "/annexes")[0]?.body ?? "{}");
+    const body = JSON.parse(creates()[0]?.body ?? "{}");
     expect(body).toMatchObject({ name, kind: "spot-fleet", slots: 5, spotFleetConfig: config });
     expect(body).not.toHaveProperty("count");
 
@@ -418,7 +498,9 @@ describe("annex status, extend, history, off", () => {
     const result = await annex(["status", name]);
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^NAME\s+INSTANCE\s+TYPE\s+STATE\s+JOINED\s+IDLE SINCE\s+LEASE LEFT$/);
+    expect(lines[0]).toMatch(
+      /^NAME\s+INSTANCE\s+TYPE\s+STATE\s+JOINED\s+IDLE SINCE\s+LEASE LEFT\s+COST\s+BUDGET$/,
+    );
     const rows = lines.slice(1, 3);
     for (const row of rows)
       expect(row).toMatch(
@@ -509,7 +591,11 @@ describe("annex status, extend, history, off", () => {
     );
     const all = await annex(["status", "--all"]);
     expect(all.stdout).toMatch(
-      new RegExp(`^${name}\\s+-\\s+\\S+\\s+\\(ended\\)\\s.*ended \\(off\\)$`, "m"),
+      // The ended annex keeps its final cost; it had no budget.
+      new RegExp(
+        `^${name}\\s+-\\s+\\S+\\s+\\(ended\\)\\s.*ended \\(off\\)\\s+\\$\\d+\\.\\d+\\s+-$`,
+        "m",
+      ),
     );
     expect(all.stdout).not.toMatch(/not shown/);
   });

@@ -12,14 +12,21 @@ import {
 } from "./harness.ts";
 
 const TYPES = "c5.large,m5.large,c6i.xlarge";
-const LEASE = "for 0.83 hours.  Each instance will terminate after being idle for 0.25 hours.";
+/** The lease part of the question, with the estimate's "at most" in it. */
+const lease = (atMost: string) =>
+  `for 0.83 hours (at most ${atMost}).  Each instance will terminate after being idle for 0.25 hours.`;
 
 let backend: Backend & { stack: LocalStack };
 let proxy: RecordingProxy;
 let home: ReturnType<typeof makeHome>;
 const annex = (args: string[], input?: string) =>
   runAnnex(args, { url: proxy.url, home: home.home, input });
-const sentBody = () => JSON.parse(proxy.seen("POST", "/annexes")[0]?.body ?? "{}");
+/** The create the CLI sent (after the dry run that estimated it). */
+const sentBody = () =>
+  JSON.parse(proxy.seen("POST", "/annexes").find((r) => !JSON.parse(r.body).dryRun)?.body ?? "{}");
+const control = () => backend.stack.aws.ec2.control;
+/** Dollars rounded up to the cent, as the question says them. */
+const usd = (n: number) => `$${(Math.ceil(n * 100 - 1e-9) / 100).toFixed(2)}`;
 
 beforeAll(async () => {
   backend = await startBackend();
@@ -43,7 +50,10 @@ describe("annex create for EC2 Fleet annexes", () => {
       "yes\n",
     );
     const lines = result.stdout.split("\n");
-    expect(lines[0]).toBe(`Will request 100 cores (spot, falling back to on-demand) ${LEASE}`);
+    // What may fall back is counted on demand: the dearest type per core, 50 m5.large at $0.096/h.
+    expect(lines[0]).toBe(
+      `Will request 100 cores (spot, falling back to on-demand) ${lease(usd(50 * 0.096 * 0.83))}`,
+    );
     expect(lines[1]).toBe(
       "They come from c5.large, m5.large or c6i.xlarge, the cheapest per core first, in every zone of the pool's VPC.",
     );
@@ -60,15 +70,21 @@ describe("annex create for EC2 Fleet annexes", () => {
     expect(status.code).toBe(0);
     const table = status.stdout.split("\n");
     const header = table.findIndex((line) => line.startsWith("FLEET"));
-    expect(table[header]).toMatch(/^FLEET\s+TYPE\s+ZONE\s+MARKET\s+INSTANCES\s+CAPACITY$/);
-    const [pool] = JSON.parse((await annex(["status", "Thousand", "--json"])).stdout).annex.fleet
-      .pools;
+    expect(table[header]).toMatch(/^FLEET\s+TYPE\s+ZONE\s+MARKET\s+INSTANCES\s+CAPACITY\s+PRICE$/);
+    const shown = JSON.parse((await annex(["status", "Thousand", "--json"])).stdout).annex;
+    const [pool] = shown.fleet.pools;
+    // Each pool's price is its type's spot price in its zone; the total is the annex's burn.
+    const price = control().spotPrices(pool.instanceType)[pool.availabilityZone] ?? Number.NaN;
+    expect(pool.usdPerHour).toBe(price);
     expect(table[header + 1]).toMatch(
       new RegExp(
-        `^Thousand\\s+${pool.instanceType}\\s+${pool.availabilityZone}\\s+spot\\s+${pool.instances}\\s+100 cores$`,
+        `^Thousand\\s+${pool.instanceType}\\s+${pool.availabilityZone}\\s+spot\\s+${pool.instances}\\s+100 cores\\s+\\$${price.toFixed(4).replace(".", "\\.")}/h$`,
       ),
     );
-    expect(table[header + 2]).toMatch(/^Thousand\s+\(total\)\s+\d+\s+100 of 100 cores$/);
+    expect(shown.cost.burnUsdPerHour).toBeCloseTo(pool.instances * price, 9);
+    expect(table[header + 2]).toMatch(
+      /^Thousand\s+\(total\)\s+\d+\s+100 of 100 cores\s+\$\d+\.\d{4}\/h$/,
+    );
     expect((await annex(["off", "Thousand"])).code).toBe(0);
   });
 
@@ -95,20 +111,25 @@ describe("annex create for EC2 Fleet annexes", () => {
     await annex(["off", "Ranges"]);
   });
 
+  /** Two c5.large at today's dearest spot price, or on demand. */
+  const spot = () => 2 * Math.max(...Object.values(control().spotPrices("c5.large"))) * 0.83;
+  const onDemand = () => 2 * control().onDemandPrice("c5.large") * 0.83;
   it.each([
-    [["-spot"], "spot only", { onDemandFallback: false }],
-    [["-on-demand"], "on-demand", { spotPercent: 0 }],
+    [["-spot"], "spot only", { onDemandFallback: false }, spot],
+    [["-on-demand"], "on-demand", { spotPercent: 0 }, onDemand],
     [
       ["-spot-percent", "60"],
       "60% spot, falling back to on-demand; 40% on-demand",
       { spotPercent: 60 },
+      onDemand,
     ],
     [
       ["-spot", "-replace-interrupted"],
       "spot only",
       { onDemandFallback: false, replaceInterrupted: true },
+      spot,
     ],
-  ])("says and sends the markets of %j", async (flags, phrase, fleet) => {
+  ])("says and sends the markets of %j", async (flags, phrase, fleet, atMost) => {
     const result = await annex([
       "-annex-name",
       "Markets",
@@ -119,7 +140,9 @@ describe("annex create for EC2 Fleet annexes", () => {
       ...flags,
       "-yes",
     ]);
-    expect(result.stdout.split("\n")[0]).toBe(`Will request 2 instances (${phrase}) ${LEASE}`);
+    expect(result.stdout.split("\n")[0]).toBe(
+      `Will request 2 instances (${phrase}) ${lease(usd(atMost()))}`,
+    );
     expect(result.code).toBe(0);
     expect(sentBody()).toMatchObject({ kind: "fleet", count: 2, fleet });
     await annex(["off", "Markets"]);

@@ -35,8 +35,11 @@ export interface RecordedRequest {
   body: string;
 }
 
-/** A fault for the next matching requests: answer `status` instead, or forward then cut the line. */
-export type Fault = { method?: string; path?: string; times: number } & (
+/**
+ * A fault for the next matching requests: answer `status` instead, or forward then cut the line.
+ * `create: true` matches only creates (POST bodies without `dryRun`), not the estimate's dry runs.
+ */
+export type Fault = { method?: string; path?: string; times: number; create?: boolean } & (
   | { answer: number }
   | { dropAfterForward: true }
 );
@@ -69,8 +72,19 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
       const method = req.method ?? "GET";
       const path = req.url ?? "/";
       requests.push({ method, path, headers: req.headers, body: body.toString("utf8") });
+      const isCreate = () => {
+        try {
+          return JSON.parse(body.toString("utf8")).dryRun !== true;
+        } catch {
+          return true;
+        }
+      };
       const fault = faults.find(
-        (f) => f.times > 0 && (!f.method || f.method === method) && (!f.path || f.path === path),
+        (f) =>
+          f.times > 0 &&
+          (!f.method || f.method === method) &&
+          (!f.path || f.path === path) &&
+          (!f.create || isCreate()),
       );
       if (fault) fault.times -= 1;
       if (fault && "answer" in fault) {

@@ -117,7 +117,9 @@ describe("annex in arranged situations", () => {
     const result = await annex(["status", "Joined"]);
     const rows = result.stdout.split("\n").filter((line) => line.startsWith("Joined "));
     expect(rows).toHaveLength(2);
-    for (const row of rows) expect(row).toMatch(/\s+running\s+yes\s+<1m ago\s+(49m|50m)$/);
+    // The annex's COST (spent so far → at the lease end) and BUDGET (none) on its first row only.
+    expect(rows[0]).toMatch(/\s+running\s+yes\s+<1m ago\s+(49m|50m)\s+\$[\d.]+→\$[\d.]+\s+-$/);
+    expect(rows[1]).toMatch(/\s+running\s+yes\s+<1m ago\s+(49m|50m)$/);
     expect(result.stdout).toContain("1 annex, 2 instances: 2 running.\n");
   });
 });

@@ -63,9 +63,10 @@ describe("npm run demo on its own stack", () => {
       expect(stdout).toContain(line);
     }
     expect(stdout).toMatch(/^MyFirstAnnex\S*\s+i-[0-9a-f]+\s+m5\.large\s+running\s+yes\s/m);
-    expect(stdout).toMatch(/ended \(idle\)$/m);
-    expect(stdout).toMatch(/ended \(expired\)$/m);
-    expect(stdout).toMatch(/ended \(off\)$/m);
+    // Ended annexes keep their final cost (COST), and have no budget (BUDGET).
+    expect(stdout).toMatch(/ended \(idle\)\s+\$[\d.]+\s+-$/m);
+    expect(stdout).toMatch(/ended \(expired\)\s+\$[\d.]+\s+-$/m);
+    expect(stdout).toMatch(/ended \(off\)\s+\$[\d.]+\s+-$/m);
     expect(stdout).toMatch(/^# demo complete in \d+m\d\ds\.$/m);
     expect(processesUnder(scratch)).toEqual([]);
     expect(readdirSync(scratch).filter((name) => name.startsWith("annex-instances-"))).toEqual([]);

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Server, shellEnvironment, startedServer } from "../support/npm-start.ts";
 import { groupAlive, portFree, processesUnder, waitUntil } from "../support/processes.ts";
 import { type Checkout, makeCheckout } from "./checkout.ts";
-import { quickStartBlocks } from "./readme.ts";
+import { quickStartBlocks, quickStartLocalAwsServices } from "./readme.ts";
 
 const DEFAULT_API_PORT = 3000;
 const DEFAULT_AWS_PORT = 4566;
@@ -129,6 +129,10 @@ describe("first contact: the README's Quick start on a fresh checkout", () => {
     const awsPort = Number(ports.ANNEX_AWS_PORT ?? DEFAULT_AWS_PORT);
     expect(started.output()).toContain(`API         http://127.0.0.1:${apiPort}`);
     expect(started.output()).toContain(`state       ${join(checkout.root, ".annex")}`);
+    const services = quickStartLocalAwsServices(checkout.root).join(", ");
+    expect(started.output()).toContain(
+      `local AWS   http://127.0.0.1:${awsPort}   (${services}: aws --endpoint-url`,
+    );
 
     const shell = {
       ...userEnvironment(home),

@@ -23,7 +23,7 @@ describe("enforcer under EC2 faults", () => {
     expect(first.complete).toBe(false);
     expect(first.failures).toBeGreaterThan(0);
     expect(ids.map(s.ec2State).every(running)).toBe(true);
-    expect((await s.annex(annex.id)).state).toBe("stopping"); // still in the live-by-lease index
+    expect((await s.annex(annex.id)).state).toBe("stopping"); // still in the live-by-deadline index
 
     s.control.resetFaults();
     const second = await s.sweep(annex.leaseExpiresAt + TICK);
@@ -66,7 +66,9 @@ describe("enforcer under EC2 faults", () => {
     });
     await s.sweep(); // the marks as a working enforcer leaves them
     const { stopAnnex } = await import("../../../shared/use-cases/annexes/stop-annex.ts");
-    const { annexPorts } = await import("../../../shared/composition/annexes.ts");
+    const { pricedAnnexPorts: annexPorts } = await import(
+      "../../../shared/composition/priced-annexes.ts"
+    );
     await stopAnnex(annexPorts, OWNER, annex.name, s.now());
     const [late = ""] = await s.runTagged(annex, 1); // tagged with the annex's lease, which ends soon
     const before = await s.annexes.sweepMarks();

@@ -32,7 +32,9 @@ export async function startEnforcementStack(environment: Record<string, string> 
   const stack = await startTestStack({ ec2: { clock }, environment });
   // Imported once the stack has set the environment the adapters are built from.
   const storage = await import("../../../shared/composition/storage.ts");
-  const { annexPorts } = await import("../../../shared/composition/annexes.ts");
+  const { pricedAnnexPorts: annexPorts } = await import(
+    "../../../shared/composition/priced-annexes.ts"
+  );
   const { sweepPorts } = await import("../../../shared/composition/sweep.ts");
   const { createAnnex } = await import("../../../shared/use-cases/annexes/create-annex.ts");
   const { runSweep } = await import("../../../shared/enforcement/sweep.ts");

@@ -78,7 +78,9 @@ describe("enforcer: leases", () => {
     const [id = ""] = ids;
     await s.bootstrapped(annex, id, s.now());
     const { resetLease } = await import("../../../shared/use-cases/annexes/reset-lease.ts");
-    const { annexPorts } = await import("../../../shared/composition/annexes.ts");
+    const { pricedAnnexPorts: annexPorts } = await import(
+      "../../../shared/composition/priced-annexes.ts"
+    );
     const resetAt = annex.leaseExpiresAt - 30;
     s.moveTo(resetAt);
     await s.heartbeat(annex, id, "busy", resetAt);
@@ -115,7 +117,9 @@ describe("enforcer: leases", () => {
     const { annex } = await s.create("OffEarly", { count: 1, durationHours: 8 });
     await s.annexes.advanceSweepMark("fullSweepAt", s.now());
     const { stopAnnex } = await import("../../../shared/use-cases/annexes/stop-annex.ts");
-    const { annexPorts } = await import("../../../shared/composition/annexes.ts");
+    const { pricedAnnexPorts: annexPorts } = await import(
+      "../../../shared/composition/priced-annexes.ts"
+    );
     await stopAnnex(annexPorts, OWNER, annex.name, s.now());
     const [late = ""] = await s.runTagged(annex, 1); // e.g. a launch that landed after `off`
     const minuteLater = await s.sweep(s.now() + TICK);
@@ -132,7 +136,9 @@ describe("enforcer: leases", () => {
     // The handler's `now` is the wall clock: give it an annex whose lease ended an hour ago.
     const wallNow = Math.floor(Date.now() / 1000);
     const { createAnnex } = await import("../../../shared/use-cases/annexes/create-annex.ts");
-    const { annexPorts } = await import("../../../shared/composition/annexes.ts");
+    const { pricedAnnexPorts: annexPorts } = await import(
+      "../../../shared/composition/priced-annexes.ts"
+    );
     s.moveTo(wallNow);
     const request = {
       name: "HandlerLease",

@@ -18,10 +18,10 @@ afterAll(() => s.stack.stop());
 
 /** Creates a spot-fleet annex through the real create use-case at the EC2 clock's time. */
 async function createSpot(name: string, durationHours: number): Promise<Annex> {
-  const wiring = await import("../../../shared/composition/annexes.ts");
+  const wiring = await import("../../../shared/composition/priced-annexes.ts");
   const { createAnnex } = await import("../../../shared/use-cases/annexes/create-annex.ts");
   const body = spotRequest(name, { durationHours, idleHours: Math.min(0.25, durationHours) });
-  const { annex } = await createAnnex(wiring.annexPorts, OWNER, body, s.now());
+  const { annex } = await createAnnex(wiring.pricedAnnexPorts, OWNER, body, s.now());
   expect(annex).toMatchObject({ kind: "spot-fleet", state: "provisioning" });
   return annex;
 }

@@ -67,7 +67,9 @@ describe("two stages in one account", () => {
     const [stranger = ""] = await s.runTagged(theirs("Stranger", s.now() - 60), 1);
     await unstage([...ids, stranger]);
     const { stopAnnex } = await import("../../../shared/use-cases/annexes/stop-annex.ts");
-    const { annexPorts } = await import("../../../shared/composition/annexes.ts");
+    const { pricedAnnexPorts: annexPorts } = await import(
+      "../../../shared/composition/priced-annexes.ts"
+    );
     await stopAnnex(annexPorts, OWNER, annex.name, s.now()); // ends its own, unstaged or not
     expect(ids.map(s.ec2State).every((state) => state !== "running")).toBe(true);
     const [leftOver = ""] = await s.runTagged(annex, 1); // a launch that landed after `off`

@@ -111,7 +111,7 @@ describe("annex lifecycle", () => {
     const { annex } = answer.body;
     expect(annex.instances.map((i) => i.state).sort()).toEqual(["running", "running"]);
     expect(annex.instances.every((i) => i.joined === false)).toBe(true);
-    expect(annex.events?.map((e) => e.type)).toEqual(["created", "launched"]);
+    expect(annex.events?.map((e) => e.type)).toEqual(["created", "estimate", "launched"]);
     const list = await alice<{
       annexes: Array<{ name: string; instances: Array<{ state: string }> }>;
     }>("GET", "/annexes");

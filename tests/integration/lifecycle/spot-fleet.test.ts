@@ -170,8 +170,13 @@ describe("spot-fleet annexes", () => {
   it.each([
     ["slots 0", { slots: 0 }],
     [
-      "a config without IamFleetRole",
-      { spotFleetConfig: { ...FLEET_CONFIG, IamFleetRole: undefined } },
+      "a config naming another fleet role than the stage's",
+      {
+        spotFleetConfig: {
+          ...FLEET_CONFIG,
+          IamFleetRole: "arn:aws:iam::000000000000:role/another-fleet-role",
+        },
+      },
     ],
     [
       "launch templates",
@@ -186,8 +191,40 @@ describe("spot-fleet annexes", () => {
     const before = (await fleets()).length;
     const answer = await api<AnnexBody>("POST", "/annexes", spotRequest("SpotInvalid", overrides));
     expect(answer.status).toBe(422);
+    expect(answer.body.annex).toBeUndefined();
     expect((await api("GET", "/annexes/SpotInvalid")).status).toBe(404);
     expect(await fleets()).toHaveLength(before);
+  });
+
+  it("names the role to use when a config names another fleet role", async () => {
+    const other = "arn:aws:iam::000000000000:role/another-fleet-role";
+    const answer = await api<AnnexBody & { error: { issues: unknown[] } }>(
+      "POST",
+      "/annexes",
+      spotRequest("SpotOtherRole", { spotFleetConfig: { ...FLEET_CONFIG, IamFleetRole: other } }),
+    );
+    expect(answer.status).toBe(422);
+    expect(answer.body.error.issues).toEqual([
+      {
+        path: "spotFleetConfig.IamFleetRole",
+        message: `must be ${FLEET_CONFIG.IamFleetRole}, the only Spot Fleet role this service may pass (or leave IamFleetRole out to use it)`,
+      },
+    ]);
+  });
+
+  it("sends the stage's fleet role for a config without IamFleetRole", async () => {
+    const { IamFleetRole: _, ...roleless } = FLEET_CONFIG;
+    const answer = await api<AnnexBody>(
+      "POST",
+      "/annexes",
+      spotRequest("SpotNoRole", { spotFleetConfig: roleless }),
+    );
+    expect(answer.status).toBe(201);
+    const [fleet] = await fleets(answer.body.annex.id);
+    expect(fleet?.SpotFleetRequestConfig?.IamFleetRole).toBe(
+      "arn:aws:iam::000000000000:role/aws-ec2-spot-fleet-tagging-role",
+    );
+    expect((await api("DELETE", "/annexes/SpotNoRole")).status).toBe(200);
   });
 
   it("leaves the annex failed with nothing running when EC2 has no capacity", async () => {

@@ -28,7 +28,7 @@ describe("local stack", () => {
     expect(table.Table.GlobalSecondaryIndexes.map((index) => index.IndexName).sort()).toEqual([
       "by-owner",
       "instances-by-deadline",
-      "live-by-lease",
+      "live-by-deadline",
     ]);
     const buckets = (await awsCli(stack.awsEndpoint, ["s3api", "list-buckets"])) as {
       Buckets: Array<{ Name: string }>;

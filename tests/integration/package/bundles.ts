@@ -12,6 +12,7 @@ const IAM_PREFIX: Record<string, string> = {
   AWSGirApiService: "lambda",
   AWSSecurityTokenServiceV20110615: "sts",
   AmazonSQS: "sqs",
+  AWSPriceListService: "pricing",
 };
 
 /** The files of a zip, by path. */

@@ -65,7 +65,7 @@ describe("npm run package", () => {
     const indexes = (
       (table?.Properties.GlobalSecondaryIndexes ?? []) as Array<{ IndexName: string }>
     ).map((i) => i.IndexName);
-    expect(indexes.sort()).toEqual(["by-owner", "instances-by-deadline", "live-by-lease"]);
+    expect(indexes.sort()).toEqual(["by-owner", "instances-by-deadline", "live-by-deadline"]);
     const bucket = template.Resources.ConfigBucket?.Properties;
     expect(bucket?.PublicAccessBlockConfiguration).toMatchObject({
       BlockPublicAcls: true,
@@ -100,6 +100,32 @@ describe("npm run package", () => {
     expect(operationsIn(code)).toContain("ec2:RunInstances");
     expect(code).toContain('"TagSpecification"');
     expect(code).not.toContain('"AcceptReservedInstancesExchangeQuoteRequest"');
+  });
+
+  it("leaves out of each bundle only the credential chain's links Lambda never reaches, imported when reached", async () => {
+    // The default chain's links after the environment's keys, which it imports when it gets to them.
+    const chain = await readFile(
+      "node_modules/@aws-sdk/credential-provider-node/dist-es/defaultProvider.js",
+      "utf8",
+    );
+    const laterLinks = [...chain.matchAll(/await import\("([^"]+)"\)/g)].map((m) => m[1]).sort();
+    expect(laterLinks).toContain("@aws-sdk/credential-provider-sso");
+    const packagesIn = (code: string, pattern: RegExp) =>
+      [...new Set([...code.matchAll(pattern)].map((m) => m[1] as string))]
+        .filter((name) => !name.startsWith("node:"))
+        .sort();
+    for (const fn of functions()) {
+      const code = new TextDecoder().decode(
+        filesOf(join(output, `${fn.name}.zip`))[`functions/${fn.name}.mjs`],
+      );
+      expect(packagesIn(code, /\bfrom"([^"]+)"/g), `${fn.name} imports at init`).toEqual([]);
+      expect(packagesIn(code, /\bimport\("([^"]+)"\)/g), fn.name).toEqual(laterLinks);
+      // AWS_PROFILE would make the chain skip the environment's keys (Lambda's role) for them.
+      const variables = template.Resources[fn.logicalId]?.Properties.Environment as {
+        Variables: Record<string, unknown>;
+      };
+      expect(Object.keys(variables.Variables), fn.name).not.toContain("AWS_PROFILE");
+    }
   });
 });
 

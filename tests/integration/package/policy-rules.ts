@@ -97,15 +97,19 @@ function grantsMatch(fn: FunctionView, expected: readonly string[]): string[] {
   ];
 }
 
+/** Actions IAM cannot scope to a resource: EC2's Describe* and the Price List's reads. */
+const takesNoResource = (action: string) =>
+  isEc2Read(action) || /^pricing:(GetProducts|GetAttributeValues)$/.test(action);
+
 function statementViolations(fn: FunctionView, statement: Statement, stage: string): string[] {
   const actions = actionsOf(statement);
   const resources = resourcesOf(statement);
   const found: string[] = [];
   for (const action of actions.filter((a) => a.includes("*")))
     found.push(`${fn.name}: wildcard action ${action}`);
-  if (resources.includes("*") && !actions.every(isEc2Read))
+  if (resources.includes("*") && !actions.every(takesNoResource))
     found.push(
-      `${fn.name}: Resource "*" for ${actions.join(", ")} (only EC2 reads take no resource)`,
+      `${fn.name}: Resource "*" for ${actions.join(", ")} (only EC2 reads and the Price List take no resource)`,
     );
   if (
     actions.some((a) => a.startsWith("logs:")) &&

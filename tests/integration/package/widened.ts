@@ -26,7 +26,7 @@ export const WIDENED: Array<{ name: string; widen(t: Template): void; caught: st
       }),
     caught: [
       "stop-annex: wildcard action ec2:*",
-      'stop-annex: Resource "*" for ec2:* (only EC2 reads take no resource)',
+      'stop-annex: Resource "*" for ec2:* (only EC2 reads and the Price List take no resource)',
       "stop-annex: role grants ec2:*, which it does not call",
     ],
   },

@@ -68,13 +68,13 @@ describe("status formatting", () => {
     ).toEqual(["A    BB", "xxx  y", "z"]);
   });
 
-  it("prints one row per instance with joined, idle since and lease left, then the counts", () => {
+  it("prints one row per instance with joined, idle since, lease left, the annex's cost and budget on its first row, then the counts", () => {
     const lines = formatStatus([annex()], NOW);
     expect(lines[0]).toBe(
-      "NAME          INSTANCE             TYPE      STATE    JOINED  IDLE SINCE  LEASE LEFT",
+      "NAME          INSTANCE             TYPE      STATE    JOINED  IDLE SINCE  LEASE LEFT  COST  BUDGET",
     );
     expect(lines[1]).toBe(
-      "MyFirstAnnex  i-0123456789abcdef0  m4.large  running  yes     4m ago      47m",
+      "MyFirstAnnex  i-0123456789abcdef0  m4.large  running  yes     4m ago      47m         -     -",
     );
     expect(lines[2]).toBe(
       "MyFirstAnnex  i-0123456789abcdef1  m4.large  pending  no      -           47m",
@@ -86,7 +86,7 @@ describe("status formatting", () => {
   it("shows an annex without instances by its own state, and why an ended annex ended", () => {
     const ended = annex({ name: "Old", state: "ended", endReason: "expired", instances: [] });
     const [, row] = formatStatus([ended], NOW);
-    expect(row).toMatch(/^Old\s+-\s+m4\.large\s+\(ended\)\s+-\s+-\s+ended \(expired\)$/);
+    expect(row).toMatch(/^Old\s+-\s+m4\.large\s+\(ended\)\s+-\s+-\s+ended \(expired\)\s+-\s+-$/);
     expect(statusSummary([ended])).toBe("1 annex (1 ended), 0 instances.");
   });
 
@@ -96,7 +96,7 @@ describe("status formatting", () => {
     const rows = lines.slice(1, -2);
     expect(rows).toHaveLength(3);
     expect(rows[2]).toMatch(
-      /^MyFirstAnnex\s+-\s+m4\.large\s+\(ended\)\s+-\s+-\s+ended \(failed\)$/,
+      /^MyFirstAnnex\s+-\s+m4\.large\s+\(ended\)\s+-\s+-\s+ended \(failed\)\s+-\s+-$/,
     );
     expect(lines.at(-1)).toBe("2 annexes (1 ended), 2 instances: 1 pending, 1 running.");
   });
@@ -109,6 +109,22 @@ describe("status formatting", () => {
       "No live annexes.",
       "1 ended annex not shown ('annex status --all' lists them).",
     ]);
+  });
+
+  it("shows spend so far → projected and the budget with its share spent; the final cost once ended", () => {
+    const cost = { spentUsd: 0.123, burnUsdPerHour: 0.96, projectedUsd: 0.7968, final: false };
+    const live = annex({ cost, budgetUsd: 0.5 });
+    const [, first] = formatStatus([live], NOW);
+    expect(first).toMatch(/47m\s+\$0\.12→\$0\.80\s+\$0\.50 \(24%\)$/);
+    const ended = annex({
+      state: "ended",
+      endReason: "budget",
+      budgetUsd: 0.05,
+      cost: { spentUsd: 0.0503, projectedUsd: 0.0503, final: true },
+    });
+    expect(formatStatus([ended], NOW)[1]).toMatch(/ended \(budget\)\s+\$0\.05\s+\$0\.05 \(100%\)$/);
+    const partial = annex({ cost: { ...cost, unknownTypes: ["t9.mega"] } });
+    expect(formatStatus([partial], NOW)[1]).toMatch(/\$0\.12→\$0\.80\+\s+-$/);
   });
 
   it("says 'expired' for a live annex past its lease and computes time left without the field", () => {

@@ -17,9 +17,14 @@ interface StubApi {
   stop(): Promise<void>;
 }
 
-/** A loopback API answering from `routes` ("METHOD /path" → status and body), after `delayMs`. */
+type Route = { status: number; body: unknown };
+
+/**
+ * A loopback API answering from `routes` ("METHOD /path" → status and body, or a function of the
+ * request body giving them), after `delayMs`.
+ */
 async function startStubApi(
-  routes: Record<string, { status: number; body: unknown }>,
+  routes: Record<string, Route | ((body: Record<string, unknown>) => Route)>,
   delayMs = 0,
 ): Promise<StubApi> {
   const requests: StubRequest[] = [];
@@ -33,10 +38,14 @@ async function startStubApi(
         body: Buffer.concat(chunks).toString("utf8"),
       };
       requests.push(request);
-      const route = routes[`${request.method} ${request.path}`] ?? {
-        status: 404,
-        body: { error: { code: "NotFound", message: `no route ${request.path}` } },
-      };
+      const found = routes[`${request.method} ${request.path}`];
+      const route =
+        typeof found === "function"
+          ? found(JSON.parse(request.body || "{}") as Record<string, unknown>)
+          : (found ?? {
+              status: 404,
+              body: { error: { code: "NotFound", message: `no route ${request.path}` } },
+            });
       setTimeout(() => {
         res.writeHead(route.status, { "content-type": "application/json" });
         res.end(JSON.stringify(route.body));
@@ -56,17 +65,32 @@ const ROUTES = {
     status: 200,
     body: { ok: true, components: [], defaults: { instanceType: "m5.large" } },
   },
-  "POST /annexes": {
-    status: 201,
-    body: {
-      annex: {
-        id: "01RUNA",
-        name: "RunA",
-        state: "provisioning",
-        instances: [{ id: "i-0123456789abcdef0", state: "pending" }],
-      },
-    },
-  },
+  "POST /annexes": (body: Record<string, unknown>) =>
+    body.dryRun === true
+      ? {
+          status: 200,
+          body: {
+            dryRun: true,
+            estimate: {
+              maxUsd: 0.07968,
+              perHourUsd: 0.096,
+              hours: 0.83,
+              basis: "on-demand prices",
+            },
+            request: { name: body.name, kind: "on-demand", count: 1, instanceType: "m5.large" },
+          },
+        }
+      : {
+          status: 201,
+          body: {
+            annex: {
+              id: "01RUNA",
+              name: "RunA",
+              state: "provisioning",
+              instances: [{ id: "i-0123456789abcdef0", state: "pending" }],
+            },
+          },
+        },
   "POST /setup": {
     status: 422,
     body: {
@@ -177,18 +201,23 @@ describe("progress dots", () => {
 });
 
 describe("run", () => {
-  it("sends the token it was given and prints condor_annex's lines", async () => {
+  it("sends the token it was given and prints condor_annex's lines with the estimate", async () => {
     const io = memoryIo(["yes"]);
     const code = await run(["-count", "1", "-annex-name", "RunA"], deps(io));
     expect(code).toBe(0);
     expect(io.stdout.join("")).toContain(
-      "Will request 1 m5.large on-demand instance for 0.83 hours.  Each instance will terminate after being idle for 0.25 hours.\nIs that OK?  (Type 'yes' or 'no'): yes\nStarting annex...\nAnnex started.",
+      "Will request 1 m5.large on-demand instance for 0.83 hours (at most $0.08).  Each instance will terminate after being idle for 0.25 hours.\nIs that OK?  (Type 'yes' or 'no'): yes\nStarting annex...\nAnnex started.",
     );
-    const sent = api.requests.filter((r) => r.method === "POST" && r.path === "/annexes");
-    expect(sent).toHaveLength(1);
-    const body = JSON.parse(sent[0]?.body ?? "{}") as Record<string, unknown>;
-    expect(body).toMatchObject({ name: "RunA", count: 1, clientToken: "token-1" });
-    expect(body.instanceType).toBeUndefined();
+    const sent = api.requests
+      .filter((r) => r.method === "POST" && r.path === "/annexes")
+      .map((r) => JSON.parse(r.body) as Record<string, unknown>)
+      .filter((body) => body.name === "RunA");
+    expect(sent).toHaveLength(2);
+    // First the dry run (the estimate the question shows), then the create, with one token.
+    expect(sent[0]).toMatchObject({ name: "RunA", count: 1, clientToken: "token-1", dryRun: true });
+    expect(sent[1]).toMatchObject({ name: "RunA", count: 1, clientToken: "token-1" });
+    expect(sent[1]?.dryRun).toBeUndefined();
+    expect(sent[1]?.instanceType).toBeUndefined();
   });
 
   it("turns an unexpected failure into one line without a stack", async () => {

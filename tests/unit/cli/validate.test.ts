@@ -14,6 +14,10 @@ const files: Record<string, string> = {
   "broken.json": "{ nope",
   "ud.sh": "#!/bin/sh\necho hi\n",
   "nofleetrole.json": JSON.stringify({ LaunchSpecifications: [{ InstanceType: "c3.large" }] }),
+  "badfleetrole.json": JSON.stringify({
+    IamFleetRole: "fleet-role",
+    LaunchSpecifications: [{ InstanceType: "c3.large" }],
+  }),
   pw: "secret\n",
 };
 
@@ -142,6 +146,19 @@ describe("planFor create", () => {
     expect(p).not.toHaveProperty("body.count");
   });
 
+  it("leaves a config without IamFleetRole to the service, which fills in the stage's role", () => {
+    const p = plan([
+      "-annex-name",
+      "S",
+      "-slots",
+      "5",
+      "-aws-spot-fleet-config-file",
+      "nofleetrole.json",
+    ]);
+    expect(p).toMatchObject({ body: { kind: "spot-fleet", spotFleetConfig: {} } });
+    expect(p).not.toHaveProperty("body.spotFleetConfig.IamFleetRole");
+  });
+
   it.each([
     [["-count", "0", "-annex-name", "A"], "-count must be at least 1"],
     [["-count", "1.5", "-annex-name", "A"], "-count requires an integer argument."],
@@ -217,8 +234,8 @@ describe("planFor create", () => {
       "-aws-user-data must be at most 16384 bytes",
     ],
     [
-      ["-annex-name", "S", "-slots", "5", "-aws-spot-fleet-config-file", "nofleetrole.json"],
-      "-aws-spot-fleet-config-file IamFleetRole is required",
+      ["-annex-name", "S", "-slots", "5", "-aws-spot-fleet-config-file", "badfleetrole.json"],
+      "-aws-spot-fleet-config-file IamFleetRole must be an IAM role ARN",
     ],
   ])("rejects %j", (argv, message) => {
     expect(usage(argv)).toBe(message);

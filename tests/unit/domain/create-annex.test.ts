@@ -35,6 +35,7 @@ describe("parseCreateAnnex", () => {
       owners: ["alice"],
       noOwner: false,
       tags: {},
+      dryRun: false,
     });
   });
 
@@ -628,5 +629,29 @@ describe("parseCreateAnnex", () => {
         "spotFleetConfig",
         "not allowed when kind is fleet",
       ));
+  });
+});
+
+describe("parseCreateAnnex: budgets and dry runs", () => {
+  it("takes a budget in dollars, the pool's default when none is named, within the pool's maximum", () => {
+    expect(parse({ budgetUsd: 2.5 }).budgetUsd).toBe(2.5);
+    expect(parse({}).budgetUsd).toBeUndefined();
+    const pool = { ...limits, defaultBudgetUsd: 1, maxBudgetUsd: 5 };
+    expect(parseCreateAnnex(base, pool).budgetUsd).toBe(1);
+    expectIssue(
+      () => parseCreateAnnex({ ...base, budgetUsd: 6 }, pool),
+      "budgetUsd",
+      "must be at most 5 (the pool's maximum)",
+    );
+    expectIssue(() => parse({ budgetUsd: 0 }), "budgetUsd", "must be greater than 0");
+    expectIssue(() => parse({ budgetUsd: "5" }), "budgetUsd", "must be a number");
+    // DynamoDB stores numbers up to 1e125; no budget gets near it.
+    expectIssue(() => parse({ budgetUsd: 1e200 }), "budgetUsd", "must be at most 1000000000");
+  });
+
+  it("takes dryRun as a boolean, false by default", () => {
+    expect(parse({ dryRun: true }).dryRun).toBe(true);
+    expect(parse({}).dryRun).toBe(false);
+    expectIssue(() => parse({ dryRun: "yes" }), "dryRun", "must be a boolean");
   });
 });

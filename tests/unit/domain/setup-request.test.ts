@@ -150,3 +150,53 @@ describe("parseSetup", () => {
       expectIssue(() => parse({ region: "us-east-1" }), "region", "unknown field"));
   });
 });
+
+describe("parseSetup: money", () => {
+  it("takes pinned prices by instance type, and budget limits", () => {
+    const setup = parse({
+      prices: { "m5.large": 0.085, "c5.large": 0.07 },
+      limits: { defaultBudgetUsd: 5, maxBudgetUsd: 50 },
+    });
+    expect(setup.prices).toEqual({ "m5.large": 0.085, "c5.large": 0.07 });
+    expect(setup.limits).toEqual({ defaultBudgetUsd: 5, maxBudgetUsd: 50 });
+  });
+
+  it("refuses prices that are not a table of instance types to positive hourly prices", () => {
+    expectIssue(
+      () => parse({ prices: [1] }),
+      "prices",
+      "must be an object of instance type → USD per hour",
+    );
+    expectIssue(
+      () => parse({ prices: { "m5.large": 0 } }),
+      'prices["m5.large"]',
+      "must be a price in USD per hour (greater than 0, at most 1000)",
+    );
+    expectIssue(
+      () => parse({ prices: { "m5.large": "0.1" } }),
+      'prices["m5.large"]',
+      "must be a price in USD per hour (greater than 0, at most 1000)",
+    );
+    expectIssue(
+      () => parse({ prices: { MX: 1 } }),
+      "prices.MX",
+      "must be an instance type such as m5.large",
+    );
+    expectIssue(
+      () => parse({ limits: { maxBudgetUsd: -1 } }),
+      "limits.maxBudgetUsd",
+      "must be greater than 0",
+    );
+  });
+
+  it("refuses a __proto__ key in the price table", () => {
+    expectIssue(
+      () =>
+        parseSetup(
+          JSON.parse(`{"collectorHost":"cm","allowCidr":"10.0.0.0/8","prices":{"__proto__":1}}`),
+        ),
+      "prices.__proto__",
+      "must be an instance type such as m5.large",
+    );
+  });
+});

@@ -50,6 +50,7 @@ describe("presentAnnex", () => {
       createdAt: "2023-11-14T22:13:20Z",
       leaseExpiresAt: "2023-11-14T23:03:08Z",
       leaseRemainingSeconds: 2000,
+      endsAt: "2023-11-14T23:03:08Z",
       idleTimeoutSeconds: 900,
       instances: [],
     });

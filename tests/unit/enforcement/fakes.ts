@@ -5,6 +5,7 @@
  */
 
 import type { Annex, AnnexEvent, AnnexInstance } from "../../../shared/domain/annex.ts";
+import { annexDueAt } from "../../../shared/domain/budget.ts";
 import { TerminateRefusedError } from "../../../shared/domain/launch-errors.ts";
 import { nextDeadline } from "../../../shared/domain/lease.ts";
 import { StaleAnnexError, StaleInstanceError } from "../../../shared/domain/stale.ts";
@@ -13,6 +14,8 @@ import type { EnforcePorts, SweepPorts } from "../../../shared/enforcement/ports
 import type { DueBatch, DueWork } from "../../../shared/ports/due-work.ts";
 import type { Ec2Filter, Ec2Instance } from "../../../shared/ports/ec2.ts";
 import type { FleetLaunchRequest, FleetLaunchResult } from "../../../shared/ports/ec2-fleets.ts";
+import type { SweepMarks } from "../../../shared/ports/repositories.ts";
+import { FakePrices } from "../../support/fake-prices.ts";
 
 const page = <T>(items: T[], limit: number, startKey?: Record<string, unknown>) => {
   const from = typeof startKey?.index === "number" ? startKey.index : 0;
@@ -29,7 +32,7 @@ export class FakeTable {
   readonly annexes = new Map<string, Annex>();
   readonly records = new Map<string, AnnexInstance>();
   readonly events: AnnexEvent[] = [];
-  marks: { tagSweepAt?: number; fullSweepAt?: number } = {};
+  marks: SweepMarks = {};
   lock: { holder: string; until: number } | undefined;
   /** Index items read (as the adapters count them). */
   itemsRead = 0;
@@ -44,10 +47,10 @@ export class FakeTable {
       this.annexes.set(annex.id, structuredClone(next));
       return next;
     },
-    dueLeases: async (now, limit, startKey) => {
+    dueAnnexes: async (now, limit, startKey) => {
       const due = [...this.annexes.values()]
-        .filter((annex) => annex.state !== "ended" && annex.leaseExpiresAt <= now)
-        .sort((a, b) => a.leaseExpiresAt - b.leaseExpiresAt);
+        .filter((annex) => annex.state !== "ended" && annexDueAt(annex) <= now)
+        .sort((a, b) => annexDueAt(a) - annexDueAt(b));
       const { slice, next } = page(due, limit, startKey);
       this.itemsRead += slice.length;
       return { items: structuredClone(slice), itemsRead: slice.length, next };
@@ -317,12 +320,16 @@ export class FakeDueWork implements DueWork {
   }
 }
 
-/** Ports over a fake table, fake EC2 and a fake due-work queue; warnings are collected. */
+/**
+ * Ports over a fake table, fake EC2 (instances and fleets), a fake due-work queue and fake
+ * prices; warnings are collected.
+ */
 export function fakePorts(
   table = new FakeTable(),
   ec2 = new FakeEc2(),
   fleets = new FakeEc2Fleets(ec2),
   dueWork = new FakeDueWork(),
+  prices = new FakePrices(),
 ) {
   const warnings: Array<{ message: string; fields: Record<string, unknown> }> = [];
   const ports: SweepPorts = {
@@ -341,9 +348,11 @@ export function fakePorts(
     capacityMemory: { recent: async () => [], remember: async () => undefined },
     store: { deleteBundle: async () => undefined },
     stage: STAGE,
+    prices: prices.ports,
+    watch: prices.watch,
     log: { warn: (message, fields = {}) => warnings.push({ message, fields }) },
   };
-  return { ports, table, ec2, fleets, dueWork, warnings };
+  return { ports, table, ec2, fleets, dueWork, prices, warnings };
 }
 
 /** An annex (live, `running`) with the given overrides. */

@@ -43,9 +43,9 @@ describe("runSweep: leases", () => {
     const [id = ""] = seed(table, ec2, annex, 1, { bootstrappedAt: 4900 });
     const stale = structuredClone(annex);
     table.annexes.set(annex.id, { ...annex, leaseExpiresAt: 8600, version: annex.version + 1 });
-    const dueLeases = ports.annexes.dueLeases;
-    ports.annexes.dueLeases = async (now, limit, startKey) => {
-      const page = await dueLeases(now, limit, startKey);
+    const dueAnnexes = ports.annexes.dueAnnexes;
+    ports.annexes.dueAnnexes = async (now, limit, startKey) => {
+      const page = await dueAnnexes(now, limit, startKey);
       return { ...page, annexes: [stale], itemsRead: 1 }; // the index still shows the old lease
     };
     await runSweep(ports, { now: 5000, timeLeft: plenty });
@@ -234,7 +234,7 @@ describe("runSweep: orphans", () => {
     const [id = ""] = seed(table, ec2, annex, 1, { bootstrappedAt: now - 10 });
     table.annexes.set(annex.id, { ...annex, leaseExpiresAt: now + 3600, version: 2 });
     ports.annexes.liveAnnexes = async () => ({ items: [annex], itemsRead: 1, next: undefined });
-    ports.annexes.dueLeases = async () => ({ items: [], itemsRead: 0, next: undefined });
+    ports.annexes.dueAnnexes = async () => ({ items: [], itemsRead: 0, next: undefined });
     const report = await runSweep(ports, { now, timeLeft: plenty });
     expect(report.fullSweep).toBe(true);
     expect(ec2.state(id)).toBe("running");
@@ -251,7 +251,7 @@ describe("runSweep: orphans", () => {
     const first = await runSweep(ports, { now, timeLeft: plenty });
     expect(first.fullSweep).toBe(true);
     expect([ec2.state(orphan), ec2.state(kept)]).toEqual(["shutting-down", "running"]);
-    expect(table.marks).toEqual({ tagSweepAt: now, fullSweepAt: now });
+    expect(table.marks).toEqual({ tagSweepAt: now, fullSweepAt: now, spotPriceAt: now });
 
     const second = await runSweep(ports, { now: now + 60, timeLeft: plenty });
     expect(second.fullSweep).toBe(false);

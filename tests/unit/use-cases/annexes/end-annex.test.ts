@@ -28,9 +28,13 @@ describe("end-annex", () => {
     await endAnnex(ports, annex, "expired", 200);
     const end = table.events.find((event) => event.type === "expired");
     expect(end?.message).toBe(
-      "terminated 2 instance(s), 1 instance(s) had already shut down; annex ended (expired)",
+      "terminated 2 instance(s), 1 instance(s) had already shut down; annex ended (expired); final cost $0.02",
     );
     for (const record of table.records.values()) expect(record.endedAt).toBe(200);
+    // 3 m5.large ($0.096/h) billed from 0 to 200 s each.
+    const ended = table.annexes.get(annex.id);
+    expect(ended?.cost?.final).toBe(true);
+    expect(ended?.cost?.spentUsd).toBeCloseTo((3 * 0.096 * 200) / 3600, 9);
   });
 
   it("leaves an annex whose fresh copy is no longer due (a lease reset won the race)", async () => {

@@ -9,6 +9,7 @@ import type { Ec2Instance } from "../../../../shared/ports/ec2.ts";
 import type { CallerIdentityAnswer } from "../../../../shared/ports/identity.ts";
 import { bootstrapInstance } from "../../../../shared/use-cases/instances/bootstrap-instance.ts";
 import type { BootstrapPorts } from "../../../../shared/use-cases/instances/ports.ts";
+import { FakePrices } from "../../../support/fake-prices.ts";
 import { sampleAnnex, T0 } from "../../domain/fixtures.ts";
 
 const INSTANCE = "i-0123456789abcdef0";
@@ -45,6 +46,7 @@ function ports(options: {
   instance?: Partial<Ec2Instance>;
 }) {
   const annex = sampleAnnex({ state: "provisioning", leaseExpiresAt: T0 + 3600 });
+  const prices = new FakePrices();
   const events: AnnexEvent[] = [];
   const warnings: Array<Record<string, unknown> | undefined> = [];
   let stsCalls = 0;
@@ -74,7 +76,10 @@ function ports(options: {
       addInstances: async () => undefined,
       saveInstance: async (record) => record,
       appendEvent: async (event) => void events.push(event),
+      listInstancesConsistent: async () => [],
     },
+    prices: prices.ports,
+    watch: prices.watch,
     ec2: { byIds: async (ids) => (ids.includes(INSTANCE) ? [instance] : []) },
     store: { presignBundle: async () => "https://bundle.example/?X-Amz-Expires=300" },
     heartbeatKey: {
