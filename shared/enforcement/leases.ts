@@ -56,7 +56,10 @@ async function endExpired(ports: SweepPorts, due: Annex[], tick: Tick): Promise<
 async function settleBudgets(ports: SweepPorts, due: Annex[], tick: Tick): Promise<boolean> {
   let finished = true;
   await mapLimited(due, SWEEP_CONCURRENCY, async (annex) => {
-    if (tick.timeLeft() <= 0) return void (finished = false);
+    if (tick.timeLeft() <= 0) {
+      finished = false;
+      return;
+    }
     try {
       await settleBudget(ports, annex, tick.now, tick.report);
     } catch (error) {
