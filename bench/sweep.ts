@@ -29,6 +29,7 @@ import {
 import type { Annex, AnnexInstance } from "../shared/domain/annex.ts";
 import { nextDeadline } from "../shared/domain/lease.ts";
 import { launchTags } from "../shared/domain/tags.ts";
+import type { SweepPorts } from "../shared/enforcement/ports.ts";
 import type { SweepReport } from "../shared/enforcement/report.ts";
 
 const INSTANCES_PER_ANNEX = 5;
@@ -44,6 +45,7 @@ const SEED_LIMIT_MS = 5 * 60_000;
 /** The enforcer's budget in serverless.yml (ANNEX_SWEEP_BUDGET_MS). */
 const BUDGET_MS = 45_000;
 const TABLE = "cloud-annex-bench";
+const STAGE = "bench";
 const OWNER = "arn:aws:iam::000000000000:user/bench";
 const IMAGE = "ami-0123456789abcdef0";
 
@@ -67,6 +69,7 @@ export async function run(): Promise<void> {
       AWS_SECRET_ACCESS_KEY: "bench",
       ANNEX_TABLE: TABLE,
       ANNEX_BUCKET: "cloud-annex-bench-config",
+      ANNEX_STAGE: STAGE,
       POWERTOOLS_LOG_LEVEL: "ERROR",
     });
     const { dynamoDb } = await import("../shared/adapters/aws/dynamodb-client.ts");
@@ -78,7 +81,18 @@ export async function run(): Promise<void> {
     aws.ec2.control.setThrottling(false);
     const tally = countCalls(dynamoDb, ec2ForSweeps);
     const seeder = new Seeder(dynamoDb, ec2);
-    const ports = enforcePorts;
+    // The sweep's own cost per due item: it ends every due annex itself here (in a tick with more
+    // than 100, it would hand them to the end-annexes workers; bench/mass-expiry measures that).
+    const ports: SweepPorts = {
+      ...enforcePorts,
+      dueWork: {
+        inlineLimit: Number.POSITIVE_INFINITY,
+        dispatch: async () => {
+          throw new Error("the sweep bench ends every due annex inline");
+        },
+        deadLetters: async () => 0,
+      },
+    };
     const rows: string[][] = [];
     const notes: string[] = [];
 
@@ -279,7 +293,7 @@ class Seeder {
         MaxCount: count,
         InstanceInitiatedShutdownBehavior: "terminate",
         Placement: { AvailabilityZone: zone },
-        TagSpecifications: [{ ResourceType: "instance", Tags: launchTags(annex) }],
+        TagSpecifications: [{ ResourceType: "instance", Tags: launchTags(annex, STAGE) }],
       }),
     );
     this.ec2Running += count;

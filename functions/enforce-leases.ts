@@ -1,11 +1,13 @@
 /**
  * The enforcer (EventBridge `rate(1 minute)`; also directly invocable): one sweep of leases,
- * instance deadlines and orphans within its time budget, under the enforcer's lock.
+ * instance deadlines and orphans within its time budget, under the enforcer's lock; a tick with
+ * more due annexes than one sweep ends goes to the `end-annexes` workers.
  */
 
 import { eventHandler } from "../shared/adapters/http/event-handler.ts";
 import { logger } from "../shared/adapters/http/logger.ts";
-import { enforcePorts, sweepBudgetMs } from "../shared/composition/enforcement.ts";
+import { sweepBudgetMs } from "../shared/composition/enforcement.ts";
+import { sweepPorts } from "../shared/composition/sweep.ts";
 import { invocationBudget, runLockedSweep } from "../shared/enforcement/sweep.ts";
 
 /** Kept free before the Lambda timeout, for the step in flight when the budget runs out. */
@@ -14,7 +16,7 @@ const RESERVE_MS = 10_000;
 export const handler = eventHandler(async (_event: unknown, context) => {
   const startedAt = Date.now();
   const now = Math.floor(startedAt / 1000);
-  const report = await runLockedSweep(enforcePorts, {
+  const report = await runLockedSweep(sweepPorts, {
     now,
     holder: context.awsRequestId,
     until: now + Math.ceil(context.getRemainingTimeInMillis() / 1000),

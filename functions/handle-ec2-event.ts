@@ -2,7 +2,7 @@
 
 import { eventHandler } from "../shared/adapters/http/event-handler.ts";
 import { logger } from "../shared/adapters/http/logger.ts";
-import { enforcePorts } from "../shared/composition/enforcement.ts";
+import { endingAnnexes, enforcePorts } from "../shared/composition/enforcement.ts";
 import { ec2EventSchema, eventTime, handleEc2Event } from "../shared/enforcement/ec2-event.ts";
 
 export const handler = eventHandler(async (event: unknown) => {
@@ -15,7 +15,7 @@ export const handler = eventHandler(async (event: unknown) => {
   }
   logger.appendKeys({ instanceId: parsed.data.detail["instance-id"] });
   const now = eventTime(parsed.data) ?? Math.floor(Date.now() / 1000);
-  const outcome = await handleEc2Event(enforcePorts, parsed.data, now);
+  const outcome = await handleEc2Event(enforcePorts, parsed.data, now, endingAnnexes);
   logger.info("ec2 event", { detailType: parsed.data["detail-type"], ...outcome });
   return outcome;
 });

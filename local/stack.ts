@@ -13,12 +13,15 @@ import {
   ResourceInUseException,
 } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { type LocalAws, type LocalAwsOptions, startLocalAws } from "./aws/server.ts";
 import { type InstanceSimulator, startInstanceSimulator } from "./instances/index.ts";
 import { startHttpApi } from "./runner/http-api.ts";
 import { LOCAL_ACCOUNT, localAdmins } from "./runner/iam.ts";
 import { createInvoker, type Invoker } from "./runner/invoke.ts";
-import { startScheduler } from "./runner/scheduler.ts";
+import { type QueuePollers, startQueuePollers } from "./runner/queue-poller.ts";
+import { createQueues, type LocalQueue, localQueues, resolveQueueValue } from "./runner/queues.ts";
+import { reportInvocationError, startScheduler } from "./runner/scheduler.ts";
 import { type FunctionDefinition, readServiceDefinition } from "./runner/service-definition.ts";
 import { upgradeTable } from "./table-upgrade.ts";
 
@@ -38,6 +41,11 @@ export interface LocalStackOptions {
    * user) or IAM ARNs. Default: `ANNEX_ADMINS` (comma-separated), else the user running this.
    */
   admins?: string[];
+  /**
+   * How many EventBridge-delivered invocations of one function run at once; the rest wait, as in
+   * Lambda's asynchronous queue. Default 10, a new AWS account's concurrency.
+   */
+  eventConcurrency?: number;
   /** Extra environment for the handlers (e.g. shorter boot grace). */
   environment?: Record<string, string>;
   /** Project root (where serverless.yml is). Default: the current directory. */
@@ -59,6 +67,10 @@ export interface LocalStack extends Invoker {
   environment: Record<string, string>;
   /** Runs every scheduled function once now, as one tick would. */
   runScheduled(): Promise<void>;
+  /** Resolves once the queue-triggered functions have taken and finished every waiting message. */
+  queuesIdle(): Promise<void>;
+  /** Resolves once EventBridge's deliveries (EC2 events) so far have been handled. */
+  eventsIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -70,6 +82,9 @@ export const LOCAL_NAMES = {
   instanceRole: "cloud-annex-local-instance-role",
   functionPrefix: "cloud-annex-local-",
 } as const;
+
+/** A new AWS account's Lambda concurrency: the runner's bound on one function's queued events. */
+const EVENT_CONCURRENCY = 10;
 
 let started = false;
 
@@ -87,7 +102,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const root = resolve(options.root ?? process.cwd());
   // Resolved once: every process the stack starts (simulated instances) runs elsewhere.
   const dataDir = resolve(root, options.dataDir ?? ".annex");
-  const definition = readServiceDefinition(join(root, "serverless.yml"));
+  const definition = readServiceDefinition(join(root, "serverless.yml"), LOCAL_NAMES.stage);
   const aws = await startLocalAws({
     port: options.awsPort ?? 4566,
     dataDir: join(dataDir, "aws"),
@@ -101,6 +116,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ANNEX_ADMINS: admins.join(","),
       ...options.environment,
     });
+    // Queue URLs on the handlers' endpoint (a test may put a tap in between).
+    const queues = localQueues(definition.queues, environment.AWS_ENDPOINT_URL ?? aws.endpoint);
+    Object.assign(environment, queueVariables(definition.functions, queues));
     // The runner's stand-in for IAM: local user names become the ARNs its API gives callers.
     environment.ANNEX_ADMINS = localAdmins((environment.ANNEX_ADMINS ?? "").split(","));
     const missing = definition.environmentKeys.filter((key) => !(key in environment));
@@ -108,6 +126,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     Object.assign(process.env, environment);
 
     await createTableAndBucket(definition.tableProperties);
+    const sqs = new SQSClient({});
+    await createQueues(sqs, definition.queues, queues);
     for (const fn of definition.functions)
       aws.controlPlane.addFunction(`${LOCAL_NAMES.functionPrefix}${fn.name}`);
     aws.controlPlane.addInstanceProfile(LOCAL_NAMES.instanceProfile, LOCAL_NAMES.instanceRole);
@@ -118,12 +138,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       environment.ANNEX_API_URL = api.url;
       process.env.ANNEX_API_URL = api.url;
     }
-    const scheduler = startScheduler(
-      definition.functions,
-      invoker,
-      aws.ec2,
-      options.tickSeconds ?? 10,
-    );
+    const scheduler = startScheduler(definition.functions, invoker, aws.ec2, {
+      tickSeconds: options.tickSeconds ?? 10,
+      eventConcurrency: options.eventConcurrency ?? EVENT_CONCURRENCY,
+    });
+    const pollers = startPollers(aws, definition.functions, queues, invoker);
     const simulate = options.simulateInstances;
     const sandboxRoot = simulate ? await sandboxFolder(dataDir, options.inMemory) : undefined;
     const instances =
@@ -143,8 +162,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       environment,
       invoke: invoker.invoke,
       runScheduled: scheduler.runOnce,
+      queuesIdle: () => pollers.idle(),
+      eventsIdle: () => scheduler.eventsIdle(),
       async stop() {
         await instances?.stop();
+        await pollers.stop();
+        sqs.destroy();
         await scheduler.stop();
         await api.stop();
         await aws.stop();
@@ -157,6 +180,51 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await aws.stop();
     throw error;
   }
+}
+
+/** The functions' variables that name a queue (`!Ref` / `!GetAtt`), as local values. */
+function queueVariables(
+  functions: FunctionDefinition[],
+  queues: Map<string, LocalQueue>,
+): Record<string, string> {
+  return Object.fromEntries(
+    functions.flatMap((fn) =>
+      Object.entries(fn.intrinsicEnvironment).map(([name, value]) => [
+        name,
+        resolveQueueValue(name, value, queues),
+      ]),
+    ),
+  );
+}
+
+/** Lambda's event source mappings: pollers on the local AWS itself (they are AWS's, not ours). */
+function startPollers(
+  aws: LocalAws,
+  functions: FunctionDefinition[],
+  queues: Map<string, LocalQueue>,
+  invoker: Invoker,
+): QueuePollers {
+  const client = new SQSClient({ endpoint: aws.endpoint });
+  const polled = functions.flatMap((fn) =>
+    fn.queueTriggers.map((trigger) => {
+      const queue = queues.get(trigger.queue);
+      if (queue === undefined) throw new Error(`${fn.name}: no queue ${trigger.queue}`);
+      return {
+        function: fn.name,
+        trigger,
+        url: `${aws.endpoint}/000000000000/${queue.name}`,
+        arn: queue.arn,
+      };
+    }),
+  );
+  const pollers = startQueuePollers(client, polled, invoker, reportInvocationError);
+  return {
+    idle: () => pollers.idle(),
+    async stop() {
+      await pollers.stop();
+      client.destroy();
+    },
+  };
 }
 
 /** Where simulated instances keep their sandboxes: under the data folder, or a temporary one. */

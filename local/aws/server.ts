@@ -1,8 +1,8 @@
 /**
  * The local AWS: one loopback HTTP endpoint that routes each request by the service in its
- * SigV4 credential scope — dynamodb → dynalite, s3 → s3rver, ec2 → the EC2 emulator, sts →
- * GetCallerIdentity (signatures verified), pricing → the Price List, and the few IAM/Lambda
- * reads check-setup makes. `/_imds/<id>/…` and `/_ec2/…` reach the emulator's instance metadata
+ * SigV4 credential scope — dynamodb → dynalite, s3 → s3rver, ec2 → the EC2 emulator, sqs →
+ * queues in memory, sts → GetCallerIdentity (signatures verified), pricing → the Price List,
+ * and the few IAM/Lambda reads check-setup makes. `/_imds/<id>/…` and `/_ec2/…` reach the emulator's instance metadata
  * service and control interface. Its table of services is the one list of what it serves: the
  * router, its UnknownService answer and `npm start`'s banner read it.
  */
@@ -19,6 +19,7 @@ import { startDynamoDb } from "./dynamodb.ts";
 import { sendAwsError } from "./errors.ts";
 import { handlePricing } from "./pricing.ts";
 import { startS3 } from "./s3.ts";
+import { startSqs } from "./sqs.ts";
 import { handleSts } from "./sts.ts";
 
 export interface LocalAwsOptions {
@@ -57,6 +58,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     stateDir: await folder("ec2"),
     roleOfInstanceProfile: (name) => controlPlane.roleOfInstanceProfile(name),
   });
+  const sqs = startSqs(ec2.control.clock, ec2.accountId, ec2.region);
   const sts = {
     accountId: ec2.accountId,
     clock: ec2.control.clock,
@@ -73,6 +75,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     dynamodb: { handle: (req, res) => dynamodb.handle(req, res) },
     s3: { handle: (req, res, scope) => s3.handle(req, res, scope) },
     ec2: { handle: (req, res) => ec2.handleApi(req, res) },
+    sqs: { handle: (req, res) => sqs.handle(req, res) },
     sts: { serves: "GetCallerIdentity", handle: (req, res) => handleSts(req, res, sts) },
     pricing: { serves: "the Price List", handle: (req, res) => handlePricing(req, res, pricing) },
     iam: {
@@ -133,6 +136,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     ec2,
     controlPlane,
     async stop() {
+      sqs.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ec2.close();

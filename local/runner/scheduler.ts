@@ -1,12 +1,18 @@
-/** What EventBridge does in AWS: runs `schedule` functions on a tick and routes EC2 events to their rules. */
+/**
+ * What EventBridge does in AWS: runs `schedule` functions on a tick and routes EC2 events to
+ * their rules' functions, asynchronously (each function's events queued, a few at a time).
+ */
 
 import type { Ec2Emulator } from "../ec2/index.ts";
+import { asyncInvoker } from "./async-invoke.ts";
 import type { Invoker } from "./invoke.ts";
 import type { EventPattern, FunctionDefinition } from "./service-definition.ts";
 
 export interface Scheduler {
   /** Runs each scheduled function once (skipping one still running: reserved concurrency 1). */
   runOnce(): Promise<void>;
+  /** Resolves once every EC2 event delivered so far (and any delivered meanwhile) was handled. */
+  eventsIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -15,8 +21,9 @@ export function startScheduler(
   functions: FunctionDefinition[],
   invoker: Invoker,
   ec2: Ec2Emulator,
-  tickSeconds: number,
+  options: { tickSeconds: number; eventConcurrency: number },
 ): Scheduler {
+  const { tickSeconds } = options;
   const scheduled = functions.filter((fn) => fn.schedule);
   const inFlight = new Map<string, Promise<void>>();
   const runOne = (fn: FunctionDefinition): Promise<void> => {
@@ -26,7 +33,7 @@ export function startScheduler(
       .invoke(fn.name, scheduledEvent(fn.name))
       .then(
         () => undefined,
-        (error: unknown) => report(fn.name, error),
+        (error: unknown) => reportInvocationError(fn.name, error),
       )
       .finally(() => inFlight.delete(fn.name));
     inFlight.set(fn.name, run);
@@ -37,25 +44,21 @@ export function startScheduler(
   };
   const timer = tickSeconds > 0 ? setInterval(() => void runOnce(), tickSeconds * 1000) : undefined;
 
-  const pending = new Set<Promise<void>>();
+  // EventBridge invokes its targets asynchronously: Lambda queues the events of each function.
+  const events = asyncInvoker(invoker, options.eventConcurrency, reportInvocationError);
   const unsubscribe = ec2.onEvent((event) => {
-    for (const fn of functions) {
-      if (!fn.eventPatterns.some((pattern) => matches(pattern, event))) continue;
-      const delivery = invoker.invoke(fn.name, event).then(
-        () => undefined,
-        (error: unknown) => report(fn.name, error),
-      );
-      pending.add(delivery);
-      void delivery.finally(() => pending.delete(delivery));
-    }
+    for (const fn of functions)
+      if (fn.eventPatterns.some((pattern) => matches(pattern, event)))
+        void events.invoke(fn.name, event);
   });
 
   return {
     runOnce,
+    eventsIdle: () => events.idle(),
     async stop() {
       if (timer) clearInterval(timer);
       unsubscribe();
-      await Promise.all([...inFlight.values(), ...pending]);
+      await Promise.all([...inFlight.values(), events.stop()]);
     },
   };
 }
@@ -81,7 +84,8 @@ function scheduledEvent(name: string) {
   };
 }
 
-function report(name: string, error: unknown): void {
+/** An invocation that threw, as the Lambda console would show it: on stderr. */
+export function reportInvocationError(name: string, error: unknown): void {
   process.stderr.write(
     `local ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );

@@ -14,6 +14,25 @@ export interface EventPattern {
   "detail-type"?: string[];
 }
 
+/** An `sqs` event: the queue (its logical id) and how Lambda's event source mapping polls it. */
+export interface QueueTrigger {
+  queue: string;
+  batchSize: number;
+  /** At most this many invocations at once (the mapping's ScalingConfig). */
+  maximumConcurrency: number;
+  /** The function answers `batchItemFailures`: only those messages are delivered again. */
+  reportBatchItemFailures: boolean;
+}
+
+/** An `AWS::SQS::Queue` resource, as the local AWS creates it. */
+export interface QueueResource {
+  logicalId: string;
+  name: string;
+  /** CreateQueue's attributes; a RedrivePolicy names its dead-letter queue by logical id. */
+  attributes: Record<string, string>;
+  deadLetterQueue?: { logicalId: string; maxReceiveCount: number };
+}
+
 export interface FunctionDefinition {
   name: string;
   /** Module path relative to the project root, without extension, e.g. `functions/health`. */
@@ -25,7 +44,13 @@ export interface FunctionDefinition {
   http: HttpRoute[];
   schedule: boolean;
   eventPatterns: EventPattern[];
+  queueTriggers: QueueTrigger[];
+  /** Variables whose value is a CloudFormation intrinsic (`!Ref Queue`), kept as written. */
+  intrinsicEnvironment: Record<string, Intrinsic>;
 }
+
+/** A CloudFormation intrinsic as the YAML reader keeps it: `{ "Fn::Ref": "DueAnnexesQueue" }`. */
+export type Intrinsic = Record<string, unknown>;
 
 export interface ServiceDefinition {
   service: string;
@@ -33,6 +58,7 @@ export interface ServiceDefinition {
   functions: FunctionDefinition[];
   /** The `Properties` of the AnnexTable resource (CreateTable-shaped). */
   tableProperties: Record<string, unknown>;
+  queues: QueueResource[];
   instanceProfileResource: string;
 }
 
@@ -54,12 +80,21 @@ const cloudFormationTags: Tags = [
   })),
 ) as unknown as Tags;
 
-/** Parses serverless.yml at `path`. */
-export function readServiceDefinition(path = "serverless.yml"): ServiceDefinition {
+/** Parses serverless.yml at `path`, for the stage `stage` (the names of its resources). */
+export function readServiceDefinition(path = "serverless.yml", stage = "local"): ServiceDefinition {
   const doc = parse(readFileSync(path, "utf8"), {
     customTags: cloudFormationTags,
   }) as ServerlessYaml;
   const defaultTimeout = doc.provider.timeout ?? 6;
+  // The few variables the runner meets: the service, the stage, the stage parameters' defaults.
+  const resolve = (text: string) =>
+    text.replace(/\$\{(self:service|sls:stage|param:[A-Za-z]+)\}/g, (_, name: string) =>
+      name === "self:service"
+        ? doc.service
+        : name === "sls:stage"
+          ? stage
+          : String(doc.params?.default?.[name.slice("param:".length)]),
+    );
   const functions = Object.entries(doc.functions).map(([name, fn]): FunctionDefinition => {
     const [module = "", exportName = "handler"] = splitHandler(fn.handler);
     const events = fn.events ?? [];
@@ -69,7 +104,15 @@ export function readServiceDefinition(path = "serverless.yml"): ServiceDefinitio
       exportName,
       timeoutSeconds: fn.timeout ?? defaultTimeout,
       environment: Object.fromEntries(
-        Object.entries(fn.environment ?? {}).map(([k, v]) => [k, String(v)]),
+        Object.entries(fn.environment ?? {})
+          .filter(([, v]) => typeof v !== "object")
+          .map(([k, v]) => [k, String(v)]),
+      ),
+      intrinsicEnvironment: Object.fromEntries(
+        Object.entries(fn.environment ?? {}).filter(
+          (entry): entry is [string, Intrinsic] =>
+            typeof entry[1] === "object" && entry[1] !== null,
+        ),
       ),
       http: events.flatMap((event) =>
         event.httpApi
@@ -86,6 +129,9 @@ export function readServiceDefinition(path = "serverless.yml"): ServiceDefinitio
       eventPatterns: events.flatMap((event) =>
         event.eventBridge ? [event.eventBridge.pattern] : [],
       ),
+      queueTriggers: events.flatMap((event) =>
+        event.sqs ? [queueTrigger(event.sqs, resolve)] : [],
+      ),
     };
   });
   const table = doc.resources.Resources.AnnexTable;
@@ -95,8 +141,53 @@ export function readServiceDefinition(path = "serverless.yml"): ServiceDefinitio
     environmentKeys: Object.keys(doc.provider.environment ?? {}),
     functions,
     tableProperties: table.Properties,
+    queues: queuesOf(doc.resources.Resources, resolve),
     instanceProfileResource: "InstanceProfile",
   };
+}
+
+/** The logical id a `!GetAtt X.Arn` or `!Ref X` names. */
+function logicalIdOf(value: unknown): string {
+  const intrinsic = (value ?? {}) as { "Fn::GetAtt"?: unknown; "Fn::Ref"?: unknown };
+  const named = intrinsic["Fn::GetAtt"] ?? intrinsic["Fn::Ref"];
+  const text = Array.isArray(named) ? String(named[0]) : String(named ?? "");
+  return text.split(".")[0] ?? "";
+}
+
+function queueTrigger(event: SqsEvent, resolve: (text: string) => string): QueueTrigger {
+  return {
+    queue: logicalIdOf(event.arn),
+    batchSize: event.batchSize ?? 10,
+    maximumConcurrency: Number(resolve(String(event.maximumConcurrency ?? 1000))),
+    reportBatchItemFailures: event.functionResponseType === "ReportBatchItemFailures",
+  };
+}
+
+function queuesOf(
+  resources: ServerlessYaml["resources"]["Resources"],
+  resolve: (text: string) => string,
+): QueueResource[] {
+  return Object.entries(resources)
+    .filter(([, resource]) => resource.Type === "AWS::SQS::Queue")
+    .map(([logicalId, { Properties: properties }]) => {
+      const { QueueName, RedrivePolicy, SqsManagedSseEnabled: _, ...rest } = properties;
+      const redrive = RedrivePolicy as
+        | { deadLetterTargetArn: unknown; maxReceiveCount: number }
+        | undefined;
+      return {
+        logicalId,
+        name: resolve(String(QueueName ?? logicalId)),
+        attributes: Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, String(v)])),
+        ...(redrive
+          ? {
+              deadLetterQueue: {
+                logicalId: logicalIdOf(redrive.deadLetterTargetArn),
+                maxReceiveCount: redrive.maxReceiveCount,
+              },
+            }
+          : {}),
+      };
+    });
 }
 
 function splitHandler(handler: string): [string, string] {
@@ -104,8 +195,16 @@ function splitHandler(handler: string): [string, string] {
   return [handler.slice(0, dot), handler.slice(dot + 1)];
 }
 
+interface SqsEvent {
+  arn: unknown;
+  batchSize?: number;
+  maximumConcurrency?: number | string;
+  functionResponseType?: string;
+}
+
 interface ServerlessYaml {
   service: string;
+  params?: { default?: Record<string, unknown> };
   provider: { timeout?: number; environment?: Record<string, unknown> };
   functions: Record<
     string,
@@ -117,6 +216,7 @@ interface ServerlessYaml {
         httpApi?: { method: string; path: string; authorizer?: { type?: string } };
         schedule?: unknown;
         eventBridge?: { pattern: EventPattern };
+        sqs?: SqsEvent;
       }>;
     }
   >;

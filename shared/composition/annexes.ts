@@ -31,6 +31,7 @@ export const annexPorts: AnnexPorts = {
   apiUrl: getStringFromEnv("ANNEX_API_URL"),
   instanceProof: readInstanceProofConfig(),
   instanceProfileName: getStringFromEnv("ANNEX_INSTANCE_PROFILE"),
+  stage: getStringFromEnv("ANNEX_STAGE"),
   spotFleetRoleArn: getStringFromEnv("ANNEX_SPOT_FLEET_ROLE_ARN"),
   log,
 };

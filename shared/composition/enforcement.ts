@@ -11,7 +11,8 @@ import { AwsLaunchTemplates } from "../adapters/aws/ec2-launch-templates.ts";
 import { AwsSpotFleets } from "../adapters/aws/ec2-spot-fleets.ts";
 import { AwsSpotPrices } from "../adapters/aws/spot-prices.ts";
 import { log } from "../adapters/http/logger.ts";
-import { getNumberFromEnv } from "../config.ts";
+import { getNumberFromEnv, getStringFromEnv } from "../config.ts";
+import { EndingAnnexes } from "../enforcement/ending-annexes.ts";
 import type { EnforcePorts } from "../enforcement/ports.ts";
 import { priceCache, pricePorts } from "./prices.ts";
 import {
@@ -33,10 +34,14 @@ export const enforcePorts: EnforcePorts = {
   launchTemplates: new AwsLaunchTemplates(ec2ForSweeps),
   catalog: new AwsEc2Catalog(ec2ForSweeps),
   capacityMemory,
+  stage: getStringFromEnv("ANNEX_STAGE"),
   prices: pricePorts(new AwsSpotPrices(ec2ForSweeps)),
   watch: priceCache,
   log,
 };
+
+/** The annexes this container saw stopping or ended (the EC2 event handler reads each once). */
+export const endingAnnexes = new EndingAnnexes();
 
 /** Milliseconds one sweep may run (serverless.yml sets it below the function's timeout). */
 export const sweepBudgetMs = getNumberFromEnv("ANNEX_SWEEP_BUDGET_MS", 45_000);

@@ -4,6 +4,8 @@
  * (type × zone × market) capacity comes from. Pure rules; the use-cases act on them.
  */
 
+import { isCapacityCode } from "./launch-errors.ts";
+
 /** Where an instance's capacity is bought. */
 export const MARKETS = ["spot", "on-demand"] as const;
 /** One of MARKETS. */
@@ -131,10 +133,7 @@ export const REMEMBERED_SHORT = "RememberedCapacityError";
 
 /** Whether a fleet error code means no capacity in the pool (EC2's codes, or remembered). */
 export function isCapacityError(code: string): boolean {
-  return (
-    /^(InsufficientInstanceCapacity|InsufficientCapacity|UnfulfillableCapacity)$/.test(code) ||
-    code === REMEMBERED_SHORT
-  );
+  return isCapacityCode(code) || code === REMEMBERED_SHORT;
 }
 
 /** "spot, falling back to on-demand", "spot only", "on-demand", "60% spot, falling back to on-demand; 40% on-demand". */

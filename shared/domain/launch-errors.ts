@@ -3,7 +3,17 @@
 import type { Annex } from "./annex.ts";
 import { DomainError, type ErrorOptions } from "./errors.ts";
 
-/** EC2 has no capacity for the instance type now (InsufficientInstanceCapacity): 503. */
+/**
+ * Whether an EC2 error code means "no capacity here now": the instance type in the zone
+ * (InsufficientInstanceCapacity), the subnet's free addresses (InsufficientFreeAddressesInSubnet),
+ * hosts, volumes, addresses, reservations (the other Insufficient… codes), or a fleet that could not
+ * be filled (UnfulfillableCapacity). A retry later, or elsewhere, may succeed.
+ */
+export function isCapacityCode(code: string): boolean {
+  return /^(Insufficient[A-Za-z]*(Capacity|InSubnet)|UnfulfillableCapacity)$/.test(code);
+}
+
+/** EC2 has no capacity for the instance type now (InsufficientInstanceCapacity and kin): 503. */
 export class CapacityError extends DomainError {
   readonly code = "InsufficientCapacity";
   readonly status = 503;

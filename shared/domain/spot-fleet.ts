@@ -86,11 +86,16 @@ export function fleetSummary(
 export function fleetRequestConfig(
   annex: Annex,
   userConfig: SpotFleetRequest["spotFleetConfig"],
-  launch: { userData: string; fleetRoleArn: string; instanceProfileName?: string | undefined },
+  launch: {
+    userData: string;
+    fleetRoleArn: string;
+    instanceProfileName?: string | undefined;
+    stage: string;
+  },
 ): Json {
   const config: Json = { ...userConfig };
   for (const key of OURS) delete config[key];
-  const tags = launchTags(annex);
+  const tags = launchTags(annex, launch.stage);
   const groups = annex.securityGroupIds.map((GroupId) => ({ GroupId }));
   const userData = Buffer.from(launch.userData, "utf8").toString("base64");
   return {

@@ -20,6 +20,11 @@ export const ANNEX_TAG_KEYS = {
   name: "annex:name",
   owner: "annex:owner",
   leaseExpires: "annex:lease-expires",
+  /**
+   * The deployment's stage, on everything launched: two stages in one account and region never
+   * touch each other's instances (the IAM conditions of serverless.yml require it too).
+   */
+  stage: "annex:stage",
   /** On the instances' security group, its own name: the stack's IAM lets setup edit only that group. */
   securityGroup: "annex:security-group",
 } as const;
@@ -29,6 +34,7 @@ export const ANNEX_TAG_FILTERS = {
   id: `tag:${ANNEX_TAG_KEYS.id}`,
   owner: `tag:${ANNEX_TAG_KEYS.owner}`,
   leaseExpires: `tag:${ANNEX_TAG_KEYS.leaseExpires}`,
+  stage: `tag:${ANNEX_TAG_KEYS.stage}`,
 } as const;
 
 /** An EC2 tag (the SDK's `Tag` shape). */
@@ -53,9 +59,26 @@ export function leaseExpiresTag(leaseExpiresAt: number): Ec2Tag {
   return { Key: ANNEX_TAG_KEYS.leaseExpires, Value: isoFromEpoch(leaseExpiresAt) };
 }
 
-/** Every tag an annex's instances (or fleet) get at launch: the service's, then the user's by key. */
+/**
+ * Whose a tagged instance is, by its `annex:stage` tag: this stage's, another stage's, or one
+ * launched before launches carried their stage (`unstaged`). An unstaged instance is this stage's
+ * only when its `annex:id` names an annex of this stage's table; it is never judged otherwise.
+ */
+export function stageOf(
+  tags: Readonly<Record<string, string>>,
+  stage: string,
+): "ours" | "other" | "unstaged" {
+  const tagged = tags[ANNEX_TAG_KEYS.stage];
+  return tagged === undefined ? "unstaged" : tagged === stage ? "ours" : "other";
+}
+
+/**
+ * Every tag an annex's instances (or fleet, template, spot fleet request) get at launch: the
+ * service's (the stage's among them), then the user's by key.
+ */
 export function launchTags(
   annex: Pick<Annex, "id" | "name" | "owner" | "leaseExpiresAt" | "tags">,
+  stage: string,
 ): Ec2Tag[] {
   const user = Object.entries(annex.tags)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -64,6 +87,7 @@ export function launchTags(
     { Key: ANNEX_TAG_KEYS.id, Value: annex.id },
     { Key: ANNEX_TAG_KEYS.name, Value: annex.name },
     { Key: ANNEX_TAG_KEYS.owner, Value: annex.owner },
+    { Key: ANNEX_TAG_KEYS.stage, Value: stage },
     leaseExpiresTag(annex.leaseExpiresAt),
     ...user,
   ];

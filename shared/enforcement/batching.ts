@@ -1,7 +1,7 @@
 /**
- * Batching for the lease sweep, which ends many annexes at once through `endAnnex` (one annex at
- * a time by design): one DescribeInstances for a page of annexes instead of one per annex, and
- * the concurrent workers' TerminateInstances calls coalesced into shared batches.
+ * Terminations in batches: the lease sweep's (one DescribeInstances for a page of annexes, then
+ * one TerminateInstances per ≤ 1000 ids across all of them, throttle-aware, each annex's failure
+ * its own), and the halving that isolates an id EC2 refuses.
  */
 
 import { ALIVE_STATES, FILTER_VALUES } from "../domain/ec2.ts";
@@ -10,76 +10,61 @@ import { chunks } from "../domain/lists.ts";
 import { ANNEX_TAG_FILTERS, ANNEX_TAG_KEYS } from "../domain/tags.ts";
 import type { Ec2Instance } from "../ports/ec2.ts";
 import type { EndPorts } from "../use-cases/annexes/ports.ts";
-import type { EnforcePorts } from "./ports.ts";
+import type { EnforcePorts, TimeLeft } from "./ports.ts";
 
 type Terminate = (instanceIds: string[]) => Promise<number>;
 
-interface Waiter {
-  ids: string[];
-  resolve(calls: number): void;
-  reject(error: unknown): void;
+/** Waits `ms` milliseconds (the sweeps' backoff when EC2 throttles a termination). */
+export type Pause = (ms: number) => Promise<void>;
+
+/** Backoff before each retry of a throttled termination, while the budget lasts. */
+const THROTTLE_BACKOFF_MS = [1000, 2000, 4000];
+
+/** Runs `call`, retrying it after a pause while EC2 throttles it and the budget allows. */
+async function unthrottled<T>(call: () => Promise<T>, timeLeft: TimeLeft, pause: Pause) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const wait = THROTTLE_BACKOFF_MS[attempt];
+      if (!(error instanceof ThrottledError) || wait === undefined || timeLeft() <= wait)
+        throw error;
+      await pause(wait);
+    }
+  }
 }
 
 /**
- * Coalesces TerminateInstances: a call waits until every worker running under `run` is waiting
- * too (or done), then one batch goes out for all of them (split to ≤ 1000 ids by the adapter).
- * Each caller returns only once its ids were sent; when the batch fails, each caller's ids are
- * sent alone (unless EC2 throttled the batch), so a caller gets only its own error.
+ * Terminates the instances of many annexes together: one call per ≤ 1000 ids (the adapter splits),
+ * retried with backoff while EC2 throttles it. When it fails otherwise, each annex's ids are sent
+ * alone, so one annex's refusal (or an error that keeps coming back for its instances) stays its
+ * own. Returns each annex's error; the others' instances are terminated.
  */
-export class TerminateBatcher {
-  private active = 0;
-  private sending = 0;
-  private queue: Waiter[] = [];
-
-  constructor(private readonly send: Terminate) {}
-
-  /** Runs one worker's job; its terminate calls join the batches. */
-  async run<T>(job: () => Promise<T>): Promise<T> {
-    this.active += 1;
-    try {
-      return await job();
-    } finally {
-      this.active -= 1;
-      this.flushIfAllWaiting();
+export async function terminateAcross(
+  terminate: Terminate,
+  idsByAnnex: ReadonlyMap<string, string[]>,
+  timeLeft: TimeLeft,
+  pause: Pause,
+): Promise<Map<string, unknown>> {
+  const failed = new Map<string, unknown>();
+  const all = [...new Set([...idsByAnnex.values()].flat())];
+  if (all.length === 0) return failed;
+  try {
+    await unthrottled(() => terminate(all), timeLeft, pause);
+    return failed;
+  } catch (error) {
+    if (error instanceof ThrottledError || idsByAnnex.size === 1) {
+      for (const annexId of idsByAnnex.keys()) failed.set(annexId, error);
+      return failed;
     }
   }
-
-  /** The batching stand-in for `Ec2Instances.terminate`. */
-  readonly terminate: Terminate = (ids) =>
-    new Promise<number>((resolve, reject) => {
-      this.queue.push({ ids, resolve, reject });
-      this.flushIfAllWaiting();
-    });
-
-  private flushIfAllWaiting(): void {
-    if (this.queue.length === 0 || this.queue.length + this.sending < this.active) return;
-    const batch = this.queue.splice(0);
-    this.sending += batch.length;
-    const settle = (waiter: Waiter, outcome: Promise<number>) =>
-      outcome.then(
-        (calls) => {
-          this.sending -= 1;
-          waiter.resolve(calls);
-        },
-        (error: unknown) => {
-          this.sending -= 1;
-          waiter.reject(error);
-        },
-      );
-    const ids = [...new Set(batch.flatMap((waiter) => waiter.ids))];
-    this.send(ids).then(
-      (calls) => {
-        for (const waiter of batch) void settle(waiter, Promise.resolve(calls));
-      },
-      (error: unknown) => {
-        // One annex's instances failing (refused, or an EC2 error that keeps coming back) must
-        // not hold the other annexes back: each goes alone. Throttling is nobody's in particular.
-        const alone = batch.length > 1 && !(error instanceof ThrottledError);
-        for (const waiter of batch)
-          void settle(waiter, alone ? this.send(waiter.ids) : Promise.reject(error));
-      },
+  for (const [annexId, ids] of idsByAnnex) {
+    if (ids.length === 0) continue;
+    await unthrottled(() => terminate(ids), timeLeft, pause).catch((error: unknown) =>
+      failed.set(annexId, error),
     );
   }
+  return failed;
 }
 
 /**
@@ -118,16 +103,20 @@ export async function instancesOfAnnexes(
 }
 
 /**
- * The EC2 port `endAnnex` gets in the lease sweep: `findByAnnex` answered from the page's
- * prefetch (falling back to EC2 for any other annex), `terminate` through the batcher.
+ * The EC2 port `endAnnex` gets after the batch's instances were terminated: `findByAnnex` answered
+ * from the page's prefetch (falling back to EC2 for an annex it lacks), `terminate` skipping the
+ * ids already terminated, so nothing is sent twice and `endAnnex` still reports what it ended.
  */
-export function batchedEc2(
+export function afterTermination(
   ec2: EndPorts["ec2"],
-  prefetched: Map<string, Ec2Instance[]>,
-  batcher: TerminateBatcher,
+  prefetched: ReadonlyMap<string, Ec2Instance[]>,
+  terminated: ReadonlySet<string>,
 ): EndPorts["ec2"] {
   return {
     findByAnnex: async (annexId) => prefetched.get(annexId) ?? ec2.findByAnnex(annexId),
-    terminate: batcher.terminate,
+    terminate: async (ids) => {
+      const rest = ids.filter((id) => !terminated.has(id));
+      return rest.length > 0 ? ec2.terminate(rest) : 0;
+    },
   };
 }

@@ -16,7 +16,7 @@ import type { PageKey } from "../ports/repositories.ts";
 import { reviseCost } from "../use-cases/annexes/cost.ts";
 import { replaceInterrupted } from "../use-cases/annexes/replace-interrupted.ts";
 import { terminateIsolating } from "./batching.ts";
-import { type EnforcePorts, SWEEP_CONCURRENCY, type TimeLeft } from "./ports.ts";
+import { type EnforcePorts, SWEEP_CONCURRENCY, type Tick } from "./ports.ts";
 import {
   annexesById,
   audit,
@@ -38,20 +38,20 @@ interface Due {
   goneAs?: string;
 }
 
-/** Sweeps due instances until none is left or the budget runs out; false when work is left. */
-export async function sweepDeadlines(
-  ports: EnforcePorts,
-  now: number,
-  timeLeft: TimeLeft,
-  report: SweepReport,
-): Promise<boolean> {
+/**
+ * Sweeps due instances until none is left or the budget runs out; false when work is left. The
+ * instances of annexes handed to the workers this tick are theirs to end.
+ */
+export async function sweepDeadlines(ports: EnforcePorts, tick: Tick): Promise<boolean> {
+  const { now, report } = tick;
   let startKey: PageKey | undefined;
   do {
-    if (timeLeft() <= 0) return false;
+    if (tick.timeLeft() <= 0) return false;
     const page = await ports.instances.dueInstances(now, DEADLINE_PAGE, startKey);
     report.itemsRead += page.itemsRead;
+    const mine = page.items.filter((instance) => !tick.handedOff.has(instance.annexId));
     try {
-      await enforcePage(ports, page.items, now, report);
+      await enforcePage(ports, mine, now, report);
     } catch (error) {
       recordFailure(ports, report, "instance deadlines", error, {
         instances: page.items.length,

@@ -17,6 +17,7 @@ import { epochFromIso } from "../domain/tags.ts";
 import { reviseCost } from "../use-cases/annexes/cost.ts";
 import { replaceInterrupted } from "../use-cases/annexes/replace-interrupted.ts";
 import { auditInterruption } from "../use-cases/instances/interruption-audit.ts";
+import { EndingAnnexes } from "./ending-annexes.ts";
 import type { EnforcePorts } from "./ports.ts";
 import { audit, closeInstance, endIfNoneLeft, updateInstance } from "./reconcile.ts";
 
@@ -75,6 +76,7 @@ export async function handleEc2Event(
   ports: EnforcePorts,
   event: Ec2Event,
   now: number,
+  ending = new EndingAnnexes(),
 ): Promise<Ec2EventOutcome> {
   const id = event.detail["instance-id"];
   const annexId = await ports.instances.annexIdOf(id);
@@ -82,41 +84,63 @@ export async function handleEc2Event(
   if (annexId === undefined || record === undefined) return { instanceId: id, outcome: "ignored" };
 
   const kind = INTERRUPTIONS[event["detail-type"]];
+  const stateChange = event["detail-type"] === "EC2 Instance State-change Notification";
+  // Closed already (by the sweep, `off` or an earlier event): EC2's state is all that is left to
+  // record, with no more reads — the common case when the service terminated the instance.
   const saved =
-    event["detail-type"] === "EC2 Instance State-change Notification"
-      ? await applyState(ports, record, event.detail.state, now)
-      : await markInterruption(ports, record, kind ?? "spot-interruption", now);
+    stateChange && record.endedAt !== undefined
+      ? await updateInstance(ports, record, (current) => withState(current, event.detail.state))
+      : stateChange
+        ? await applyState(ports, record, event.detail.state, now, ending)
+        : await markInterruption(ports, record, kind ?? "spot-interruption", now);
   const outcome: Ec2EventOutcome = {
     instanceId: id,
     annexId,
     outcome: saved ? "updated" : "unchanged",
   };
-  const closed =
-    saved?.endedAt !== undefined || (saved === undefined && record.endedAt !== undefined);
+  // Closed already: EC2's state was all there was to record (its closer ended the annex, or
+  // revised its cost).
+  if (record.endedAt !== undefined) return outcome;
   const interrupted = saved?.interruptionNoticeAt !== undefined && saved.endedAt === undefined;
-  if (!closed) {
+  if (saved?.endedAt === undefined) {
     if (interrupted) await reviseCost(ports, annexId, now, hasBudget);
     return outcome;
   }
+  // The event that closed the record ends an annex left with no instance.
   const reason = await endIfNoneLeft(ports, annexId, now);
-  if (reason === undefined && saved !== undefined) await reviseCost(ports, annexId, now, hasBudget);
+  if (reason === undefined) await reviseCost(ports, annexId, now, hasBudget);
   return reason === undefined ? outcome : { ...outcome, annexEnded: reason };
+}
+
+/**
+ * The record with EC2's new state; undefined when it says so already, or when a late event would
+ * undo a later state (`pending` or `running` after going away, `shutting-down` after `terminated`:
+ * EventBridge does not keep order).
+ */
+function withState(current: AnnexInstance, state: string): AnnexInstance | undefined {
+  const late = (isGone(current.ec2State) && !isGone(state)) || current.ec2State === "terminated";
+  return current.ec2State === state || late ? undefined : { ...current, ec2State: state };
 }
 
 /**
  * Records EC2's state. An instance going away that the service was not terminating (user, spot
  * reclaim) is closed and audited here; one that is due for termination is left to the enforcer,
  * which closes and audits it within a tick. A late `pending`/`running` never undoes a going-away
- * state, and the records of an annex that is stopping belong to `endAnnex`.
+ * state, and the records of an annex that is stopping belong to `endAnnex`. An annex known to be
+ * stopping or ended is not read again.
  */
 async function applyState(
   ports: EnforcePorts,
   record: AnnexInstance,
   state: string,
   now: number,
+  ending: EndingAnnexes,
 ): Promise<AnnexInstance | undefined> {
-  const annex = await ports.annexes.getAnnex(record.annexId);
-  if (isGone(state) && terminationReason(annex, record, now) === undefined) {
+  const known = ending.stateOf(record.annexId);
+  const annex = known === undefined ? await ports.annexes.getAnnex(record.annexId) : undefined;
+  ending.note(annex);
+  // Not live (known): terminating it is the enforcer's, whatever EC2 says.
+  if (known === undefined && isGone(state) && terminationReason(annex, record, now) === undefined) {
     const closed = await closeInstance(ports, record, state, now);
     if (closed !== undefined) {
       const message = `instance ${record.instanceId} is ${state} in EC2 (not terminated by cloud-annex)`;
@@ -124,12 +148,8 @@ async function applyState(
       return closed;
     }
   }
-  if (annex?.state === "stopping") return undefined;
-  return updateInstance(ports, record, (current) =>
-    current.ec2State === state || (isGone(current.ec2State) && !isGone(state))
-      ? undefined
-      : { ...current, ec2State: state },
-  );
+  if ((known ?? annex?.state) === "stopping") return undefined;
+  return updateInstance(ports, record, (current) => withState(current, state));
 }
 
 const INTERRUPTIONS: Partial<Record<Ec2Event["detail-type"], InterruptionKind>> = {

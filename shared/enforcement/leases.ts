@@ -1,73 +1,103 @@
 /**
- * The lease sweep: live annexes whose next deadline has come, read one page at a time from the
- * `live-by-deadline` index. One whose lease is over is ended by `endAnnex` (reason `expired`)
- * exactly as `off` ends one; any other is due for its budget (budget.ts). The `stillDue` check on
- * every fresh copy lets a racing lease reset win.
+ * The lease sweep: live annexes whose next deadline has come, read one cheap page of 100 at a
+ * time from the `live-by-deadline` index. One whose lease is over is expired: a tick with at most
+ * `dueWork.inlineLimit` of them ends them here; a larger one hands them all to the `end-annexes`
+ * workers, in batches through the due-work queue, and leaves them to the workers (if the queue
+ * refuses, it ends them here). Either way an expired annex is ended by `endDueAnnexes`,
+ * termination first; a racing lease reset wins. Any other is due for its budget (budget.ts).
  */
 
 import type { Annex } from "../domain/annex.ts";
 import { isLeaseOver } from "../domain/lease.ts";
-import { mapLimited } from "../domain/lists.ts";
+import { chunks, mapLimited } from "../domain/lists.ts";
 import type { PageKey } from "../ports/repositories.ts";
-import { endAnnex } from "../use-cases/annexes/end-annex.ts";
-import type { EndPorts } from "../use-cases/annexes/ports.ts";
-import { batchedEc2, instancesOfAnnexes, TerminateBatcher } from "./batching.ts";
 import { settleBudget } from "./budget.ts";
-import { type EnforcePorts, SWEEP_CONCURRENCY, type TimeLeft } from "./ports.ts";
-import { recordAnnexFailure, type SweepReport } from "./report.ts";
+import { endDueAnnexes } from "./due-annexes.ts";
+import { SWEEP_CONCURRENCY, type SweepPorts, type Tick } from "./ports.ts";
+import { recordAnnexFailure, recordFailure } from "./report.ts";
 
-/** Due annexes per page (one DescribeInstances for all of them). */
+/** Due annexes per page read, and per `endDueAnnexes` batch (one DescribeInstances for them all). */
 export const LEASE_PAGE = 100;
+/** Due annexes per message to the workers: a worker's batch of ten messages is one page. */
+export const ANNEXES_PER_BATCH = 10;
 
-/** Ends every annex whose lease is over, until none is left or the budget runs out; false when work is left. */
-export async function sweepLeases(
-  ports: EnforcePorts,
-  now: number,
-  timeLeft: TimeLeft,
-  report: SweepReport,
-): Promise<boolean> {
+/**
+ * Ends (or hands off) every annex whose lease is over, and settles those due for their budget,
+ * within the budget; false when work is left.
+ */
+export async function sweepLeases(ports: SweepPorts, tick: Tick): Promise<boolean> {
+  const due: Annex[] = [];
+  const budgetDue: Annex[] = [];
   let startKey: PageKey | undefined;
-  let finished = true;
   do {
-    if (timeLeft() <= 0) return false;
-    const page = await ports.annexes.dueAnnexes(now, LEASE_PAGE, startKey);
-    report.itemsRead += page.itemsRead;
-    const prefetched = await instancesOfAnnexes(
-      ports.ec2,
-      page.items.map((annex) => annex.id),
-    ).catch(() => new Map()); // each annex then asks EC2 itself
-    const batcher = new TerminateBatcher((ids) => ports.ec2.terminate(ids));
-    const pagePorts = { ...ports, ec2: batchedEc2(ports.ec2, prefetched, batcher) };
-    await mapLimited(page.items, SWEEP_CONCURRENCY, async (annex) => {
-      if (timeLeft() <= 0) {
-        finished = false;
-        return;
-      }
-      try {
-        await batcher.run(() =>
-          isLeaseOver(annex.leaseExpiresAt, now)
-            ? endExpired(pagePorts, annex, now, report)
-            : settleBudget(pagePorts, annex, now, report),
-        );
-      } catch (error) {
-        await recordAnnexFailure(ports, report, "ending a due annex", error, annex.id);
-      }
-    });
+    if (tick.timeLeft() <= 0) return false;
+    const page = await ports.annexes.dueAnnexes(tick.now, LEASE_PAGE, startKey);
+    tick.report.itemsRead += page.itemsRead;
+    for (const annex of page.items)
+      (isLeaseOver(annex.leaseExpiresAt, tick.now) ? due : budgetDue).push(annex);
     startKey = page.next;
-  } while (startKey && finished);
+  } while (startKey);
+  return (await endExpired(ports, due, tick)) && (await settleBudgets(ports, budgetDue, tick));
+}
+
+/** The expired annexes: handed to the workers when there are many, else ended here. */
+async function endExpired(ports: SweepPorts, due: Annex[], tick: Tick): Promise<boolean> {
+  const ids = due.map((annex) => annex.id);
+  if (due.length > ports.dueWork.inlineLimit && (await handedOff(ports, ids, tick))) return true;
+  let finished = true;
+  for (const page of chunks(due, LEASE_PAGE)) {
+    if (tick.timeLeft() <= 0) return false;
+    if ((await endDueAnnexes(ports, page, tick)).size > 0) finished = false;
+  }
   return finished;
 }
 
-/** Ends one annex as expired if its lease (on the freshest copy) is still over. */
-async function endExpired(
-  ports: EndPorts,
-  annex: Annex,
-  now: number,
-  report: SweepReport,
-): Promise<void> {
-  const { annex: after, terminated } = await endAnnex(ports, annex, "expired", now, (fresh) =>
-    isLeaseOver(fresh.leaseExpiresAt, now),
-  );
-  report.instancesTerminated.expired += terminated.length;
-  if (after.state === "ended") report.annexesEnded += 1;
+/** Re-computes each budget-due annex's spend, ending those whose budget is spent. */
+async function settleBudgets(ports: SweepPorts, due: Annex[], tick: Tick): Promise<boolean> {
+  let finished = true;
+  await mapLimited(due, SWEEP_CONCURRENCY, async (annex) => {
+    if (tick.timeLeft() <= 0) {
+      finished = false;
+      return;
+    }
+    try {
+      await settleBudget(ports, annex, tick.now, tick.report);
+    } catch (error) {
+      await recordAnnexFailure(ports, tick.report, "ending a due annex", error, annex.id);
+    }
+  });
+  return finished;
+}
+
+/** Sends the annexes to the workers; false (logged) when the queue did not take them. */
+async function handedOff(ports: SweepPorts, annexIds: string[], tick: Tick): Promise<boolean> {
+  try {
+    await ports.dueWork.dispatch(
+      chunks(annexIds, ANNEXES_PER_BATCH).map((batch) => ({ annexIds: batch, dueAt: tick.now })),
+    );
+  } catch (error) {
+    recordFailure(ports, tick.report, "handing due annexes to the workers", error, {
+      annexes: annexIds.length,
+    });
+    return false;
+  }
+  for (const id of annexIds) tick.handedOff.add(id);
+  tick.report.annexesHandedOff += annexIds.length;
+  return true;
+}
+
+/**
+ * With the hourly full sweep: how many batches the workers gave up on (the dead-letter queue's
+ * depth, in the report), and a warning when there are any. Their annexes are still due, so the
+ * sweep finds them again; the queue keeps the batches for a look (no alarm, no cost when empty).
+ */
+export async function checkDeadLetters(ports: SweepPorts, tick: Tick): Promise<boolean> {
+  if (!tick.report.fullSweep) return true;
+  const deadLetters = await ports.dueWork.deadLetters();
+  tick.report.deadLetters = deadLetters;
+  if (deadLetters > 0)
+    ports.log.warn("enforcer: the workers gave up on batches of due annexes (dead-letter queue)", {
+      deadLetters,
+    });
+  return true;
 }

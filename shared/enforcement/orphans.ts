@@ -4,6 +4,10 @@
  * Every tick it asks EC2 only for instances whose `annex:lease-expires` tag fell since the last
  * sweep (wildcard minute prefixes); at most hourly it checks every tagged instance, the backstop
  * for "annex not live". When each last ran is kept in one small DynamoDB item.
+ *
+ * Only this stage's instances are judged (`annex:stage`, domain/tags.ts): the window sweep asks EC2
+ * for them alone; the full sweep also sees instances launched before launches carried their stage,
+ * and judges one only when its annex is in this stage's table — never another stage's.
  */
 
 import type { Annex } from "../domain/annex.ts";
@@ -17,11 +21,12 @@ import {
   epochFromIso,
   isoFromEpoch,
   leaseExpiresTag,
+  stageOf,
 } from "../domain/tags.ts";
 import type { Ec2Instance } from "../ports/ec2.ts";
 import type { PageKey } from "../ports/repositories.ts";
 import { terminateIsolating } from "./batching.ts";
-import { type EnforcePorts, SWEEP_CONCURRENCY, type TimeLeft } from "./ports.ts";
+import { type EnforcePorts, SWEEP_CONCURRENCY, type Tick } from "./ports.ts";
 import { annexesById, audit, closeInstance, TERMINATION_EVENTS } from "./reconcile.ts";
 import { recordFailure, type SweepReport } from "./report.ts";
 
@@ -61,13 +66,12 @@ export function taggedLease(instance: Pick<Ec2Instance, "tags">): number | undef
   return epochFromIso(instance.tags[ANNEX_TAG_KEYS.leaseExpires]);
 }
 
-/** Runs the window sweep, or the full sweep when it is due; false when work is left. */
-export async function sweepOrphans(
-  ports: EnforcePorts,
-  now: number,
-  timeLeft: TimeLeft,
-  report: SweepReport,
-): Promise<boolean> {
+/**
+ * Runs the window sweep, or the full sweep when it is due; false when work is left. Instances of
+ * annexes handed to the workers this tick are theirs to end.
+ */
+export async function sweepOrphans(ports: EnforcePorts, tick: Tick): Promise<boolean> {
+  const { now, timeLeft, report } = tick;
   if (timeLeft() <= 0) return false;
   const marks = await ports.annexes.sweepMarks();
   const full =
@@ -77,35 +81,40 @@ export async function sweepOrphans(
     now - marks.tagSweepAt > MAX_WINDOW_SECONDS;
   if (full) {
     report.fullSweep = true;
-    if (!(await fullSweep(ports, now, timeLeft, report))) return false;
+    if (!(await fullSweep(ports, tick))) return false;
     await ports.annexes.advanceSweepMark("fullSweepAt", now);
   } else {
-    await windowSweep(ports, marks.tagSweepAt ?? now, now, report);
+    await windowSweep(ports, marks.tagSweepAt ?? now, tick);
   }
   await ports.annexes.advanceSweepMark("tagSweepAt", now);
   return true;
 }
 
 /** Instances whose tagged lease fell between the last window sweep and now. */
-async function windowSweep(ports: EnforcePorts, from: number, now: number, report: SweepReport) {
+async function windowSweep(ports: EnforcePorts, from: number, tick: Tick) {
+  const { now, report } = tick;
   const found: Ec2Instance[] = [];
+  const ours = { Name: ANNEX_TAG_FILTERS.stage, Values: [ports.stage] };
   for (const values of chunks(leaseTagPatterns(from, now), FILTER_VALUES)) {
     const filter = { Name: ANNEX_TAG_FILTERS.leaseExpires, Values: values };
-    found.push(...(await ports.ec2.findTagged(ALIVE_STATES, [filter])));
+    found.push(...(await ports.ec2.findTagged(ALIVE_STATES, [ours, filter])));
   }
-  const over = found.filter((instance) => (taggedLease(instance) ?? now) <= now);
+  const over = notHandedOff(found, tick).filter(
+    (instance) => (taggedLease(instance) ?? now) <= now,
+  );
   const annexes = await annexesById(ports, over.map(annexIdOf));
   await reap(ports, over, annexes, now, report);
 }
 
-/** Every tagged instance, against the live annexes (index); any it would act on is re-read consistently. */
-async function fullSweep(
-  ports: EnforcePorts,
-  now: number,
-  timeLeft: TimeLeft,
-  report: SweepReport,
-) {
-  const tagged = await ports.ec2.findTagged(ALIVE_STATES);
+/**
+ * Every tagged instance but another stage's, against the live annexes (index); any it would act on
+ * is re-read consistently.
+ */
+async function fullSweep(ports: EnforcePorts, tick: Tick) {
+  const { now, timeLeft, report } = tick;
+  const tagged = notHandedOff(await ports.ec2.findTagged(ALIVE_STATES), tick).filter(
+    (instance) => stageOf(instance.tags, ports.stage) !== "other",
+  );
   const annexes = new Map<string, Annex | undefined>();
   let startKey: PageKey | undefined;
   do {
@@ -116,9 +125,10 @@ async function fullSweep(
     startKey = page.next;
   } while (startKey);
   // Act only on consistent reads: an index copy may lag a lease reset, a new annex, an end.
-  const suspects = tagged.filter(
-    (instance) => verdict(annexes.get(annexIdOf(instance)), instance, now) !== "keep",
-  );
+  const suspects = tagged.filter((instance) => {
+    const annex = annexes.get(annexIdOf(instance));
+    return annex === undefined || verdict(annex, instance, now, ports.stage) !== "keep";
+  });
   for (const [id, annex] of await annexesById(ports, suspects.map(annexIdOf))) {
     annexes.set(id, annex);
   }
@@ -128,12 +138,20 @@ async function fullSweep(
 
 const annexIdOf = (instance: Ec2Instance) => instance.tags[ANNEX_TAG_KEYS.id] ?? "";
 
-/** What to do with a tagged instance, given its annex (undefined: no such annex). */
+const notHandedOff = (instances: Ec2Instance[], tick: Tick) =>
+  instances.filter((instance) => !tick.handedOff.has(annexIdOf(instance)));
+
+/**
+ * What to do with a tagged instance of this stage, given its annex (undefined: no such annex). One
+ * launched before launches carried their stage is ours only when its annex is in our table.
+ */
 function verdict(
   annex: Annex | undefined,
   instance: Ec2Instance,
   now: number,
+  stage: string,
 ): "orphan" | "expired" | "stale-tag" | "keep" {
+  if (annex === undefined && stageOf(instance.tags, stage) !== "ours") return "keep";
   if (annex === undefined || !isLive(annex.state)) return "orphan";
   if (isLeaseOver(annex.leaseExpiresAt, now)) return "expired";
   return (taggedLease(instance) ?? now) <= now ? "stale-tag" : "keep";
@@ -154,7 +172,7 @@ async function reap(
   let doomed: Array<{ instance: Ec2Instance; reason: "orphan" | "expired" }> = [];
   const stale: Ec2Instance[] = [];
   for (const instance of instances) {
-    const found = verdict(annexes.get(annexIdOf(instance)), instance, now);
+    const found = verdict(annexes.get(annexIdOf(instance)), instance, now, ports.stage);
     if (found === "stale-tag") stale.push(instance);
     else if (found !== "keep") doomed.push({ instance, reason: found });
   }

@@ -11,6 +11,8 @@ export interface SweepReport {
   /** Items read from the sparse indexes (and, on a full orphan sweep, the live-annex index). */
   itemsRead: number;
   annexesEnded: number;
+  /** Due annexes handed to the `end-annexes` workers (a tick with more than one sweep ends itself). */
+  annexesHandedOff: number;
   instancesTerminated: Record<TerminationReason, number>;
   /** Instance records closed because EC2 no longer runs the instance. */
   instancesGone: number;
@@ -20,6 +22,8 @@ export interface SweepReport {
   replacementsLaunched: number;
   /** Whether this sweep ran the full (hourly) sweep of every tagged instance. */
   fullSweep: boolean;
+  /** With the full sweep: batches the workers gave up on, waiting in the dead-letter queue. */
+  deadLetters?: number;
   /** Instance types whose spot price moved since the last poll (their annexes were re-computed). */
   spotTypesMoved: number;
   /** Steps that failed (logged); their work waits for the next tick. */
@@ -35,6 +39,7 @@ export function newReport(now: number): SweepReport {
     complete: true,
     itemsRead: 0,
     annexesEnded: 0,
+    annexesHandedOff: 0,
     instancesTerminated: { expired: 0, budget: 0, idle: 0, boot: 0, orphan: 0 },
     instancesGone: 0,
     tagsRepaired: 0,

@@ -1,16 +1,18 @@
 /**
- * One enforcer tick: leases and budgets first (the product's core promise), then instance
- * deadlines (idle, stuck boots, and instances found gone), then orphans, then (every few minutes)
- * the spot prices of live annexes. Each phase reads only what is due and
+ * One enforcer tick: leases and budgets first (the product's core promise; a tick with many
+ * expired annexes hands them to parallel workers), then instance deadlines (idle, stuck boots,
+ * and instances found gone), then orphans, then (every few minutes) the spot prices of live
+ * annexes. Each phase reads only what is due and
  * checks the time budget before every page; a failed step is logged and left due for the next
  * tick, so nothing is lost. Safe to run twice at once: every write is conditional.
  */
 
+import type { Pause } from "./batching.ts";
 import { sweepSpotPrices } from "./budget.ts";
 import { sweepDeadlines } from "./deadlines.ts";
-import { sweepLeases } from "./leases.ts";
+import { checkDeadLetters, sweepLeases } from "./leases.ts";
 import { sweepOrphans } from "./orphans.ts";
-import type { EnforcePorts, TimeLeft } from "./ports.ts";
+import type { SweepPorts, Tick, TimeLeft } from "./ports.ts";
 import { newReport, recordFailure, type SweepReport } from "./report.ts";
 
 export interface SweepOptions {
@@ -18,33 +20,43 @@ export interface SweepOptions {
   now: number;
   /** Milliseconds of budget left (already short of the Lambda timeout). */
   timeLeft: TimeLeft;
+  /** How a step waits before retrying a throttled termination (default: a timer). */
+  pause?: Pause;
 }
 
-type Phase = (
-  ports: EnforcePorts,
-  now: number,
-  timeLeft: TimeLeft,
-  report: SweepReport,
-) => Promise<boolean>;
+type Phase = (ports: SweepPorts, tick: Tick) => Promise<boolean>;
 
 const PHASES: ReadonlyArray<[string, Phase]> = [
   ["lease sweep", sweepLeases],
   ["instance deadlines", sweepDeadlines],
   ["orphan sweep", sweepOrphans],
-  ["spot price poll", sweepSpotPrices],
+  [
+    "spot price poll",
+    (ports, tick) => sweepSpotPrices(ports, tick.now, tick.timeLeft, tick.report),
+  ],
+  ["dead-letter check", checkDeadLetters],
 ];
 
+/** A timer of `ms` milliseconds. */
+export const sleep: Pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A tick's state at `now`, with an empty report. */
+export function newTick(options: SweepOptions): Tick {
+  const { now, timeLeft, pause = sleep } = options;
+  return { now, timeLeft, pause, report: newReport(now), handedOff: new Set() };
+}
+
 /** Runs one sweep at `now` within the budget and reports what it did. */
-export async function runSweep(ports: EnforcePorts, options: SweepOptions): Promise<SweepReport> {
-  const report = newReport(options.now);
+export async function runSweep(ports: SweepPorts, options: SweepOptions): Promise<SweepReport> {
+  const tick = newTick(options);
   for (const [name, phase] of PHASES) {
     try {
-      if (!(await phase(ports, options.now, options.timeLeft, report))) report.complete = false;
+      if (!(await phase(ports, tick))) tick.report.complete = false;
     } catch (error) {
-      recordFailure(ports, report, name, error);
+      recordFailure(ports, tick.report, name, error);
     }
   }
-  return report;
+  return tick.report;
 }
 
 /**
@@ -54,7 +66,7 @@ export async function runSweep(ports: EnforcePorts, options: SweepOptions): Prom
  * a run that finds it held does nothing and reports `skipped`.
  */
 export async function runLockedSweep(
-  ports: EnforcePorts,
+  ports: SweepPorts,
   options: SweepOptions & { holder: string; until: number },
 ): Promise<SweepReport> {
   if (!(await ports.annexes.takeSweepLock(options.holder, options.now, options.until)))

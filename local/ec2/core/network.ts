@@ -59,19 +59,37 @@ export function defaultVpc(ctx: Ec2Context) {
   return vpc;
 }
 
-/** The default subnet of an Availability Zone (the first zone when none is named). */
+/**
+ * The default subnet of an Availability Zone; when none is named, EC2 picks one for you: here
+ * the default subnet with the fewest instances in it (the first on a tie), so launches that name
+ * no zone spread over the zones instead of filling the first subnet's addresses.
+ */
 export function defaultSubnet(ctx: Ec2Context, availabilityZone?: string): SubnetRecord {
   const vpc = defaultVpc(ctx);
   const subnets = Object.values(ctx.state.subnets).filter((s) => s.vpcId === vpc.id);
   const subnet = availabilityZone
     ? subnets.find((s) => s.availabilityZone === availabilityZone)
-    : subnets[0];
+    : leastUsed(ctx, subnets);
   if (!subnet)
     throw new Ec2Error(
       "InvalidParameterValue",
       `Invalid availability zone: [${availabilityZone ?? ""}]`,
     );
   return subnet;
+}
+
+/** The subnet holding the fewest instances that are not terminated (the first on a tie). */
+function leastUsed(ctx: Ec2Context, subnets: SubnetRecord[]): SubnetRecord | undefined {
+  const used = new Map(subnets.map((subnet) => [subnet.id, 0]));
+  for (const instance of Object.values(ctx.state.instances)) {
+    const count = used.get(instance.subnetId);
+    if (count !== undefined && instance.state !== "terminated")
+      used.set(instance.subnetId, count + 1);
+  }
+  let best: SubnetRecord | undefined;
+  for (const subnet of subnets)
+    if (best === undefined || (used.get(subnet.id) ?? 0) < (used.get(best.id) ?? 0)) best = subnet;
+  return best;
 }
 
 /** Hands out `count` free private IPv4 addresses of the subnet (sequential, wrapping around when exhausted). */

@@ -6,6 +6,7 @@
 import {
   CapacityError,
   Ec2UnavailableError,
+  isCapacityCode,
   LaunchRejectedError,
   TerminateRefusedError,
   ThrottledError,
@@ -14,13 +15,14 @@ import {
 import { shapeOf } from "./sdk-errors.ts";
 
 const THROTTLING = new Set(["RequestLimitExceeded", "Throttling", "ThrottlingException"]);
+/** Refusals of the request or of the account (quotas, verification, opt-in): retrying won't help. */
 const REJECTED =
-  /^(Invalid|Unsupported|VcpuLimitExceeded|InstanceLimitExceeded|MissingParameter|Unauthorized)/;
+  /^(Invalid|Unsupported|VcpuLimitExceeded|InstanceLimitExceeded|MaxSpotInstanceCountExceeded|PendingVerification|OptInRequired|MissingParameter|Unauthorized)/;
 
 /** A RunInstances / RequestSpotFleet error: capacity, rejected parameters, throttling or 5xx. */
 export function translateLaunchError(error: unknown): unknown {
   const { name, message, fault } = shapeOf(error);
-  if (name === "InsufficientInstanceCapacity")
+  if (isCapacityCode(name))
     return new CapacityError(`EC2 has no capacity now: ${message}`, { cause: error });
   if (REJECTED.test(name))
     return new LaunchRejectedError(`EC2 refused the launch (${name}): ${message}`, {

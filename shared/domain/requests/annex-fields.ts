@@ -4,7 +4,7 @@ import { z } from "zod";
 import { tagAttributeName, unsafeStringReason } from "../condor-config.ts";
 import { addIssue, imageId, instanceType, isJsonObject, OWNER_PATTERN } from "./common.ts";
 
-/** Most user tags per annex (EC2 allows 50 per resource; the service adds 4). */
+/** Most user tags per annex (EC2 allows 50 per resource; the service adds 5). */
 export const MAX_USER_TAGS = 40;
 /** Largest user data, in bytes (EC2's limit before base64). */
 export const MAX_USER_DATA_BYTES = 16 * 1024;

@@ -31,11 +31,7 @@ export async function endAnnex(
   stillDue: (fresh: Annex) => boolean = () => true,
 ): Promise<{ annex: Annex; terminated: string[] }> {
   const reread = freshAnnex(ports.annexes);
-  const current = await retryOnStale(annex, reread, async (fresh) =>
-    fresh.state === "stopping" || fresh.state === "ended" || !stillDue(fresh)
-      ? fresh
-      : ports.annexes.saveAnnex(transition(fresh, "stopping", reason), now),
-  );
+  const current = await startEnding(ports, annex, reason, now, stillDue);
   if (current.state !== "stopping") return { annex: current, terminated: [] };
 
   const alive = (await ports.ec2.findByAnnex(current.id)).filter((i) => isAlive(i.state));
@@ -70,6 +66,25 @@ export async function endAnnex(
   });
   await ports.claims.releaseName(ended.owner, ended.name, ended.id);
   return { annex: ended, terminated: ids };
+}
+
+/**
+ * The first step of ending: `stopping` (with the reason), unless the annex is already stopping or
+ * ended, or `stillDue` says no on its freshest copy. Returns the annex as it now stands; from
+ * `stopping` on, a crash resumes the end (the lease sweep finds it), and a lease reset is refused.
+ */
+export function startEnding(
+  ports: Pick<EndPorts, "annexes">,
+  annex: Annex,
+  reason: EndReason,
+  now: number,
+  stillDue: (fresh: Annex) => boolean = () => true,
+): Promise<Annex> {
+  return retryOnStale(annex, freshAnnex(ports.annexes), async (fresh) =>
+    fresh.state === "stopping" || fresh.state === "ended" || !stillDue(fresh)
+      ? fresh
+      : ports.annexes.saveAnnex(transition(fresh, "stopping", reason), now),
+  );
 }
 
 /** Instance records closed at once when an annex ends. */

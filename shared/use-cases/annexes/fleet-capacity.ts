@@ -51,6 +51,7 @@ interface FillPorts {
   ec2Fleets: Pick<AnnexPorts["ec2Fleets"], "launch">;
   catalog: Pick<AnnexPorts["catalog"], "instanceTypes">;
   capacityMemory: Pick<AnnexPorts["capacityMemory"], "remember">;
+  stage: AnnexPorts["stage"];
 }
 
 /** Fills the request at `now`: spot first, then on demand. */
@@ -114,9 +115,9 @@ async function launchOn(
     targetCapacity: target,
     unit: annex.fleet.requirements && annex.fleet.capacityUnit === "vcpu" ? "vcpu" : "units",
     overrides,
-    fleetTags: launchTags(annex),
+    fleetTags: launchTags(annex, ports.stage),
     // The template carries them too, with the lease it was created with; these are the current ones.
-    instanceTags: launchTags(annex),
+    instanceTags: launchTags(annex, ports.stage),
   });
 }
 

@@ -37,6 +37,7 @@ export async function requestFleet(
     userData,
     fleetRoleArn: ports.spotFleetRoleArn,
     instanceProfileName: ports.instanceProfileName,
+    stage: ports.stage,
   });
   const fleetId = await ports.fleets.request(config, ec2ClientToken(annex.name, annex.id));
   return { ids: [], fleetId };
@@ -58,7 +59,7 @@ export async function launchInstances(
     securityGroupIds: annex.securityGroupIds,
     keyName: annex.keyName,
     instanceProfileName: ports.instanceProfileName,
-    tags: launchTags(annex),
+    tags: launchTags(annex, ports.stage),
   });
   await ports.instances.addInstances(
     launched.map((instance) => ({

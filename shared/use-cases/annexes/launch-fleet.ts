@@ -70,7 +70,7 @@ function ensureLaunchTemplate(ports: AnnexPorts, annex: Annex, userData: string)
     securityGroupIds: annex.securityGroupIds,
     keyName: annex.keyName,
     instanceProfileName: ports.instanceProfileName,
-    tags: launchTags(annex),
+    tags: launchTags(annex, ports.stage),
   });
 }
 

@@ -38,6 +38,8 @@ export interface AnnexPorts {
   instanceProof: ProofSettings;
   /** The instance profile instances launch with. */
   instanceProfileName?: string | undefined;
+  /** The deployment's stage: every launch is tagged with it (`annex:stage`). */
+  stage: string;
   /** The stage's Spot Fleet role: the only IamFleetRole a spot-fleet config may name (IAM's PassRole). */
   spotFleetRoleArn: string;
   log: Log;
@@ -80,4 +82,5 @@ export interface ReplacePorts {
   launchTemplates: Pick<LaunchTemplates, "delete">;
   catalog: Pick<Ec2Catalog, "instanceTypes">;
   capacityMemory: CapacityMemory;
+  stage: string;
 }

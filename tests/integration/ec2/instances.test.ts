@@ -4,6 +4,7 @@ import {
   CreateSecurityGroupCommand,
   CreateTagsCommand,
   DeleteTagsCommand,
+  DescribeAvailabilityZonesCommand,
   DescribeInstanceAttributeCommand,
   DescribeInstanceStatusCommand,
   DescribeInstancesCommand,
@@ -109,6 +110,33 @@ describe("RunInstances", () => {
       }),
     );
     expect(behaviour.InstanceInitiatedShutdownBehavior?.Value).toBe("terminate");
+  });
+
+  it("picks a default subnet when no subnet or zone is named, spreading launches over the zones", async () => {
+    const fresh = await startEc2();
+    try {
+      const client = fresh.client();
+      const launch = async (input: Partial<RunInstancesCommandInput> = {}) =>
+        (
+          await client.send(
+            new RunInstancesCommand({ ImageId: image, MinCount: 3, MaxCount: 3, ...input }),
+          )
+        ).Instances ?? [];
+      const zones = (
+        await client.send(new DescribeAvailabilityZonesCommand({}))
+      ).AvailabilityZones?.map((zone) => zone.ZoneName).sort();
+      const reservations = [];
+      for (const _ of zones ?? []) reservations.push(await launch());
+      // One RunInstances lands in one subnet; as many in a row as there are zones fill every zone once.
+      for (const instances of reservations)
+        expect(new Set(instances.map((i) => i.SubnetId)).size).toBe(1);
+      const used = reservations.map((instances) => instances[0]?.Placement?.AvailabilityZone);
+      expect(used.sort()).toEqual(zones);
+      const named = await launch({ Placement: { AvailabilityZone: "us-east-1b" } });
+      expect(named[0]?.Placement?.AvailabilityZone).toBe("us-east-1b");
+    } finally {
+      await fresh.stop();
+    }
   });
 
   it("launches from a launch template, explicit parameters winning", async () => {

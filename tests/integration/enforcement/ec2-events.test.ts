@@ -33,7 +33,7 @@ describe("EC2 events", () => {
 
   it("marks a spot interruption warning so the next heartbeat answer is drain, then closes the reclaimed instance", async () => {
     const { annex, ids } = await s.create("Spotty", { count: 1, durationHours: 4 });
-    const [spot = ""] = await s.runTagged(annex, 1, true);
+    const [spot = ""] = await s.runTagged(annex, 1, { spot: true });
     await s.instances.addInstances([
       {
         annexId: annex.id,

@@ -7,7 +7,7 @@
 
 import { RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { expect } from "vitest";
-import type { LocalStack } from "../../../local/stack.ts";
+import { LOCAL_NAMES, type LocalStack } from "../../../local/stack.ts";
 import type { Annex, AnnexInstance } from "../../../shared/domain/annex.ts";
 import { applyHeartbeat, idleDeadlineAtBootstrap } from "../../../shared/domain/lease.ts";
 import { launchTags } from "../../../shared/domain/tags.ts";
@@ -27,15 +27,15 @@ export const OWNER = "arn:aws:iam::000000000000:user/alice";
 export const TICK = 60;
 
 /** Everything an enforcement test needs; start one per test file. */
-export async function startEnforcementStack() {
+export async function startEnforcementStack(environment: Record<string, string> = {}) {
   const clock = new ManualClock(Math.ceil(Date.now() / 1000) * 1000);
-  const stack = await startTestStack({ ec2: { clock } });
+  const stack = await startTestStack({ ec2: { clock }, environment });
   // Imported once the stack has set the environment the adapters are built from.
   const storage = await import("../../../shared/composition/storage.ts");
   const { pricedAnnexPorts: annexPorts } = await import(
     "../../../shared/composition/priced-annexes.ts"
   );
-  const { enforcePorts } = await import("../../../shared/composition/enforcement.ts");
+  const { sweepPorts } = await import("../../../shared/composition/sweep.ts");
   const { createAnnex } = await import("../../../shared/use-cases/annexes/create-annex.ts");
   const { runSweep } = await import("../../../shared/enforcement/sweep.ts");
   const now = () => Math.floor(clock.now() / 1000);
@@ -60,7 +60,7 @@ export async function startEnforcementStack() {
     control,
     annexes,
     instances,
-    ports: enforcePorts,
+    ports: sweepPorts,
     now,
     moveTo,
     /** Creates an annex through the real create use-case at the EC2 clock's time. */
@@ -75,7 +75,7 @@ export async function startEnforcementStack() {
     /** One enforcer tick at `at` (default: the EC2 clock's time). */
     async sweep(at = now()): Promise<SweepReport> {
       moveTo(at);
-      return runSweep(enforcePorts, { now: at, timeLeft: () => 30_000 });
+      return runSweep(sweepPorts, { now: at, timeLeft: () => 30_000 });
     },
     /** EC2's state of an instance ("gone" once EC2 forgot it). */
     ec2State: (id: string) => control.instance(id)?.state ?? "gone",
@@ -108,8 +108,16 @@ export async function startEnforcementStack() {
         applyHeartbeat(current, { state, at }, annex.idleTimeoutSeconds),
       );
     },
-    /** RunInstances by hand with the annex's launch tags (what create does before it records anything). */
-    async runTagged(annex: Annex, count: number, spot = false): Promise<string[]> {
+    /**
+     * RunInstances by hand with the annex's launch tags (what create does before it records
+     * anything), for `stage` (this stack's unless told).
+     */
+    async runTagged(
+      annex: Annex,
+      count: number,
+      options: { spot?: boolean; stage?: string } = {},
+    ): Promise<string[]> {
+      const { spot = false, stage = LOCAL_NAMES.stage } = options;
       const ec2 = ec2At(stack.awsEndpoint);
       const result = await ec2.send(
         new RunInstancesCommand({
@@ -119,7 +127,7 @@ export async function startEnforcementStack() {
           MaxCount: count,
           InstanceInitiatedShutdownBehavior: "terminate",
           ...(spot ? { InstanceMarketOptions: { MarketType: "spot" } } : {}),
-          TagSpecifications: [{ ResourceType: "instance", Tags: launchTags(annex) }],
+          TagSpecifications: [{ ResourceType: "instance", Tags: launchTags(annex, stage) }],
         }),
       );
       ec2.destroy();

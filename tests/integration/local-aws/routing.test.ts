@@ -112,7 +112,7 @@ describe("local AWS endpoint", () => {
 
   it("answers an unknown service with an AWS-style error naming it", async () => {
     const signer = new SignatureV4({
-      service: "sqs",
+      service: "sns",
       region: "us-east-1",
       sha256: Sha256,
       credentials: { accessKeyId: "t", secretAccessKey: "t" },
@@ -135,7 +135,7 @@ describe("local AWS endpoint", () => {
     expect(response.status).toBe(400);
     const text = await response.text();
     expect(text).toContain("<Code>UnknownService</Code>");
-    expect(text).toContain("'sqs'");
+    expect(text).toContain("'sns'");
   });
 
   it("answers a malformed Authorization header and a request with no credentials without crashing", async () => {

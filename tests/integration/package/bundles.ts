@@ -11,6 +11,7 @@ const IAM_PREFIX: Record<string, string> = {
   AWSIdentityManagementV20100508: "iam",
   AWSGirApiService: "lambda",
   AWSSecurityTokenServiceV20110615: "sts",
+  AmazonSQS: "sqs",
   AWSPriceListService: "pricing",
 };
 

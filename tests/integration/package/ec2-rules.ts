@@ -1,6 +1,8 @@
 /**
- * EC2 mutations only on what is ours: existing resources by their `annex:` tag, new ones only
- * with our tags at creation; the resources a launch uses but cannot tag in statements of their own.
+ * EC2 mutations only on what is ours: existing resources by their `annex:` tag (and the annex's
+ * only in this stage: `annex:stage` equal to the stage, or absent on what was launched before
+ * launches carried it), new ones only with our tags, the stage's among them, at creation; the
+ * resources a launch uses but cannot tag in statements of their own.
  */
 
 import { actionsOf, resourcesOf, type Statement } from "./template.ts";
@@ -33,6 +35,15 @@ function requires(statement: Statement, key: string): boolean {
   );
 }
 
+/** A condition that `key` equals `value` exactly (`StringEquals`, or `…IfExists` when `absentToo`). */
+function equals(statement: Statement, key: string, value: string, absentToo: boolean): boolean {
+  const operators = absentToo ? ["StringEquals", "StringEqualsIfExists"] : ["StringEquals"];
+  return operators.some((operator) => {
+    const values = statement.Condition?.[operator]?.[key];
+    return [values].flat().length === 1 && [values].flat()[0] === value;
+  });
+}
+
 const typeOf = (arn: string) => (arn === "*" ? "*" : (/:([a-z-]+)\/[^:]*$/.exec(arn)?.[1] ?? arn));
 
 const onTagged = (tagKey: string) => (statement: Statement) =>
@@ -41,21 +52,37 @@ const onTagged = (tagKey: string) => (statement: Statement) =>
     ? []
     : [`without a condition on the resource's ${tagKey} tag`];
 
-/** Creates `created` types only with our tag in the request; anything else only from UNTAGGED. */
-const creating = (created: string[], tagKey: string) => (statement: Statement) => {
+/** On an annex's resources of this stage only. */
+const onOurs = (stage: string) => (statement: Statement) => [
+  ...onTagged("annex:id")(statement),
+  ...(equals(statement, "ec2:ResourceTag/annex:stage", stage, true)
+    ? []
+    : [`without the resource's annex:stage tag equal to ${stage}`]),
+];
+
+/**
+ * Creates `created` types only with our tag in the request (and `stage`, when given, as the
+ * request's `annex:stage`); anything else only from UNTAGGED.
+ */
+const creating = (created: string[], tagKey: string, stage?: string) => (statement: Statement) => {
   const types = resourcesOf(statement).map(typeOf);
   const creates = types.filter((t) => t === "*" || created.includes(t));
   if (creates.length === 0)
     return types.filter((t) => !UNTAGGED.has(t)).map((t) => `on ${t} resources`);
   const conditioned =
     requires(statement, `aws:RequestTag/${tagKey}`) && requires(statement, "aws:TagKeys");
-  return conditioned
-    ? []
-    : [`on ${creates.join(", ")} without aws:RequestTag/${tagKey} and aws:TagKeys`];
+  const staged =
+    stage === undefined || equals(statement, "aws:RequestTag/annex:stage", stage, false);
+  return [
+    ...(conditioned
+      ? []
+      : [`on ${creates.join(", ")} without aws:RequestTag/${tagKey} and aws:TagKeys`]),
+    ...(staged ? [] : [`on ${creates.join(", ")} without aws:RequestTag/annex:stage = ${stage}`]),
+  ];
 };
 
-const tagging = (statement: Statement) =>
-  requires(statement, "ec2:CreateAction") ? [] : onTagged("annex:id")(statement);
+const tagging = (stage: string) => (statement: Statement) =>
+  requires(statement, "ec2:CreateAction") ? [] : onOurs(stage)(statement);
 
 const namedOnly = (statement: Statement) =>
   resourcesOf(statement)
@@ -63,30 +90,31 @@ const namedOnly = (statement: Statement) =>
     .map((r) => `on ${r} (name it)`);
 
 /** The rule of each EC2 mutation the product may make; any other mutation is refused outright. */
-const RULES: Record<string, (statement: Statement) => string[]> = {
-  "ec2:TerminateInstances": onTagged("annex:id"),
-  "ec2:CancelSpotFleetRequests": onTagged("annex:id"),
-  "ec2:DeleteFleets": onTagged("annex:id"),
-  "ec2:DeleteLaunchTemplate": onTagged("annex:id"),
-  "ec2:DeleteTags": onTagged("annex:id"),
-  "ec2:CreateTags": tagging,
-  "ec2:RunInstances": creating(["instance"], "annex:id"),
-  "ec2:RequestSpotFleet": creating(["spot-fleet-request"], "annex:id"),
-  "ec2:CreateFleet": creating(["fleet", "instance"], "annex:id"),
-  "ec2:CreateLaunchTemplate": creating(["launch-template"], "annex:id"),
+const rules = (stage: string): Record<string, (statement: Statement) => string[]> => ({
+  "ec2:TerminateInstances": onOurs(stage),
+  "ec2:CancelSpotFleetRequests": onOurs(stage),
+  "ec2:DeleteFleets": onOurs(stage),
+  "ec2:DeleteLaunchTemplate": onOurs(stage),
+  "ec2:DeleteTags": onOurs(stage),
+  "ec2:CreateTags": tagging(stage),
+  "ec2:RunInstances": creating(["instance"], "annex:id", stage),
+  "ec2:RequestSpotFleet": creating(["spot-fleet-request"], "annex:id", stage),
+  "ec2:CreateFleet": creating(["fleet", "instance"], "annex:id", stage),
+  "ec2:CreateLaunchTemplate": creating(["launch-template"], "annex:id", stage),
   "ec2:CreateSecurityGroup": creating(["security-group"], "annex:security-group"),
   "ec2:AuthorizeSecurityGroupIngress": onTagged("annex:security-group"),
   "ec2:RevokeSecurityGroupIngress": onTagged("annex:security-group"),
   "ec2:CreateKeyPair": namedOnly,
-};
+});
 
-/** What is wrong with one statement's EC2 mutations. */
-export function ec2Violations(statement: Statement): string[] {
+/** What is wrong with one statement's EC2 mutations, in `stage`. */
+export function ec2Violations(statement: Statement, stage: string): string[] {
   if (statement.Effect !== "Allow") return [];
+  const byAction = rules(stage);
   return actionsOf(statement)
     .filter(isEc2Mutation)
     .flatMap((action) => {
-      const rule = RULES[action];
+      const rule = byAction[action];
       if (rule === undefined) return [`${action} has no rule for its resources (add one)`];
       return rule(statement).map((problem) => `${action} ${problem}`);
     });

@@ -140,6 +140,25 @@ export const MAY_CALL: Record<string, readonly string[]> = {
     "ec2:RunInstances",
     "iam:PassRole",
     "iam:CreateServiceLinkedRole",
+    "sqs:SendMessage",
+    "sqs:GetQueueAttributes",
+  ],
+  // Lambda's event source mapping polls the due-work queue in the worker's name (POLLING).
+  "end-annexes": [
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:DeleteItem",
+    "s3:DeleteObject annexes/*",
+    "ec2:DescribeInstances",
+    "ec2:TerminateInstances",
+    "ec2:CancelSpotFleetRequests",
+    "ec2:DescribeTags",
+    "ec2:DeleteFleets",
+    "ec2:DeleteLaunchTemplate",
   ],
   "handle-ec2-event": [
     "dynamodb:GetItem",
@@ -187,4 +206,16 @@ export const NEEDED_BY: Record<string, readonly string[]> = {
   "iam:CreateServiceLinkedRole": ["ec2:RequestSpotFleet", "ec2:CreateFleet"],
   // A spot fleet, and an instant EC2 Fleet, launch their instances in the caller's name.
   "ec2:RunInstances": ["ec2:RunInstances", "ec2:RequestSpotFleet", "ec2:CreateFleet"],
+  "sqs:SendMessage": ["sqs:SendMessage", "sqs:SendMessageBatch"],
 };
+
+/**
+ * What Lambda's event source mapping calls in the name of the function it polls a queue for (an
+ * `sqs` event): no bundled operation needs these, the mapping does. The framework also adds them
+ * to its shared role, which serves no function here.
+ */
+export const POLLING: readonly string[] = [
+  "sqs:ReceiveMessage",
+  "sqs:DeleteMessage",
+  "sqs:GetQueueAttributes",
+];

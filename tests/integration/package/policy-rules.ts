@@ -4,6 +4,7 @@
  */
 
 import { ec2Violations, isEc2Mutation, isEc2Read } from "./ec2-rules.ts";
+import { POLLING } from "./may-call.ts";
 import {
   actionsOf,
   type FunctionView,
@@ -28,7 +29,7 @@ export function policyViolations(
     ...ownRoles(template, functions),
     ...functions.flatMap((fn) => [
       ...grantsMatch(fn, mayCall[fn.name] ?? []),
-      ...fn.statements.flatMap((statement) => statementViolations(fn, statement)),
+      ...fn.statements.flatMap((statement) => statementViolations(fn, statement, names.stage)),
       ...(fn.openRoutes.length > 0 ? openFunctionViolations(fn) : []),
     ]),
   ];
@@ -60,7 +61,7 @@ function ownRoles(template: Template, functions: FunctionView[]): string[] {
   return [
     ...shared.map((names) => `${names.join(", ")}: share one role`),
     ...leftoverActions
-      .filter((a) => !a.startsWith("logs:"))
+      .filter((a) => !a.startsWith("logs:") && !POLLING.includes(a))
       .map((a) => `IamRoleLambdaExecution: unused role grants ${a}`),
   ];
 }
@@ -100,7 +101,7 @@ function grantsMatch(fn: FunctionView, expected: readonly string[]): string[] {
 const takesNoResource = (action: string) =>
   isEc2Read(action) || /^pricing:(GetProducts|GetAttributeValues)$/.test(action);
 
-function statementViolations(fn: FunctionView, statement: Statement): string[] {
+function statementViolations(fn: FunctionView, statement: Statement, stage: string): string[] {
   const actions = actionsOf(statement);
   const resources = resourcesOf(statement);
   const found: string[] = [];
@@ -116,7 +117,7 @@ function statementViolations(fn: FunctionView, statement: Statement): string[] {
   )
     found.push(`${fn.name}: writes logs outside its own log group`);
   if (actions.includes("iam:PassRole")) found.push(...passRoleViolations(fn.name, statement));
-  found.push(...ec2Violations(statement).map((v) => `${fn.name}: ${v}`));
+  found.push(...ec2Violations(statement, stage).map((v) => `${fn.name}: ${v}`));
   return found;
 }
 

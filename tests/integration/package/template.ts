@@ -28,6 +28,8 @@ export interface FunctionView {
   statements: Statement[];
   /** Route keys (`POST /bootstrap`) that reach this function without IAM authorization. */
   openRoutes: string[];
+  /** Whether an event source mapping (an `sqs` event) polls a queue for it, in its role's name. */
+  polled: boolean;
 }
 
 const list = <T>(value: T | T[] | undefined): T[] =>
@@ -69,6 +71,11 @@ export function functionsOf(template: Template, service: string, stage: string):
         role,
         statements: policies.flatMap((policy) => policy.PolicyDocument.Statement),
         openRoutes: openRoutesTo(template, logicalId),
+        polled: resources.some(
+          ([, r]) =>
+            r.Type === "AWS::Lambda::EventSourceMapping" &&
+            render(r.Properties.FunctionName) === `\${${logicalId}.Arn}`,
+        ),
       };
     });
 }

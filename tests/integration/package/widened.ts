@@ -1,6 +1,15 @@
 /** Deliberately widened policies, each with what the policy rules must say about it. */
 
-import { statementsOfFunction, type Template } from "./template.ts";
+import { resourcesOf, statementsOfFunction, type Template } from "./template.ts";
+
+/** The functions that terminate instances. */
+const TERMINATING = [
+  "create-annex",
+  "stop-annex",
+  "enforce-leases",
+  "end-annexes",
+  "handle-ec2-event",
+];
 
 const INSTANCES = {
   "Fn::Sub": "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*",
@@ -46,6 +55,46 @@ export const WIDENED: Array<{ name: string; widen(t: Template): void; caught: st
     },
     caught: [
       "stop-annex: ec2:TerminateInstances without a condition on the resource's annex:id tag",
+    ],
+  },
+  {
+    name: "every function's TerminateInstances without the stage condition",
+    widen: (t) => {
+      for (const name of TERMINATING)
+        for (const statement of statementsOfFunction(t, name))
+          if ([statement.Action].flat().includes("ec2:TerminateInstances"))
+            delete statement.Condition?.StringEqualsIfExists;
+    },
+    caught: TERMINATING.map(
+      (name) =>
+        `${name}: ec2:TerminateInstances without the resource's annex:stage tag equal to dev`,
+    ),
+  },
+  {
+    name: "fleets of any stage (a wildcard stage condition)",
+    widen: (t) => {
+      const statement = statementsOfFunction(t, "stop-annex").find((s) =>
+        [s.Action].flat().includes("ec2:CancelSpotFleetRequests"),
+      );
+      if (statement?.Condition) {
+        delete statement.Condition.StringEqualsIfExists;
+        statement.Condition.StringLike = { "ec2:ResourceTag/annex:stage": "*" };
+      }
+    },
+    caught: [
+      "stop-annex: ec2:CancelSpotFleetRequests without the resource's annex:stage tag equal to dev",
+    ],
+  },
+  {
+    name: "launches without the stage's tag in the request",
+    widen: (t) => {
+      for (const statement of statementsOfFunction(t, "create-annex"))
+        if (resourcesOf(statement).some((r) => r.endsWith(":instance/*")))
+          delete statement.Condition?.StringEquals;
+    },
+    caught: [
+      "create-annex: ec2:RunInstances on instance without aws:RequestTag/annex:stage = dev",
+      "create-annex: ec2:CreateFleet on fleet, instance without aws:RequestTag/annex:stage = dev",
     ],
   },
   {

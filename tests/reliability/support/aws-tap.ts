@@ -105,13 +105,8 @@ export const instanceIdsOf = (call: TappedCall): string[] =>
     .filter(([key]) => /^InstanceId\.\d+$/.test(key))
     .map(([, value]) => value);
 
-export interface TapOptions {
-  /** Rewrites a call's body before it is forwarded (the local AWS does not check signatures). */
-  rewrite?: (call: TappedCall) => string | undefined;
-}
-
 /** Starts the tap on a free loopback port, forwarding to `target` (e.g. `http://127.0.0.1:4566`). */
-export async function startAwsTap(target: string, options: TapOptions = {}): Promise<AwsTap> {
+export async function startAwsTap(target: string): Promise<AwsTap> {
   const to = new URL(target);
   const holds: HoldRule[] = [];
   const failures: FailRule[] = [];
@@ -151,12 +146,7 @@ export async function startAwsTap(target: string, options: TapOptions = {}): Pro
       }
       const before = takeHold(call, "before");
       if (before) await holding(res, before);
-      const rewritten = options.rewrite?.(call);
-      const answer = await forward(
-        to,
-        req,
-        rewritten === undefined ? body : Buffer.from(rewritten),
-      );
+      const answer = await forward(to, req, body);
       countAnswer(tap.counts, call, answer, String(req.headers[CALLER_HEADER] ?? "other"));
       const after = takeHold(call, "after");
       if (after) await holding(res, after);

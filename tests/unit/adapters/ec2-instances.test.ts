@@ -118,8 +118,13 @@ describe("EC2 adapter: launch", () => {
 
   it.each([
     ["InsufficientInstanceCapacity", CapacityError, 503],
+    ["InsufficientFreeAddressesInSubnet", CapacityError, 503],
+    ["InsufficientAddressCapacity", CapacityError, 503],
+    ["InsufficientVolumeCapacity", CapacityError, 503],
     ["InvalidAMIID.NotFound", LaunchRejectedError, 422],
     ["VcpuLimitExceeded", LaunchRejectedError, 422],
+    ["MaxSpotInstanceCountExceeded", LaunchRejectedError, 422],
+    ["PendingVerification", LaunchRejectedError, 422],
     ["RequestLimitExceeded", Ec2UnavailableError, 503],
   ] as const)("turns %s into %s (%i)", async (name, type, status) => {
     ec2Mock.on(RunInstancesCommand).rejects(ec2Error(name, `${name} happened`));

@@ -93,6 +93,8 @@ describe("fleet asks", () => {
 
   it("count no capacity, and pools remembered short, as capacity errors; other refusals not", () => {
     expect(isCapacityError("InsufficientInstanceCapacity")).toBe(true);
+    expect(isCapacityError("InsufficientFreeAddressesInSubnet")).toBe(true);
+    expect(isCapacityError("UnfulfillableCapacity")).toBe(true);
     expect(isCapacityError(REMEMBERED_SHORT)).toBe(true);
     expect(isCapacityError("SpotMaxPriceTooLow")).toBe(false);
     expect(isCapacityError("InvalidFleetConfiguration")).toBe(false);

@@ -1,18 +1,33 @@
 import { describe, expect, it } from "vitest";
-import { idleSince, isoFromEpoch, launchTags, presentAnnex } from "../../../shared/domain/tags.ts";
+import {
+  idleSince,
+  isoFromEpoch,
+  launchTags,
+  presentAnnex,
+  stageOf,
+} from "../../../shared/domain/tags.ts";
 import { sampleAnnex, sampleInstance, T0 } from "./fixtures.ts";
 
 describe("launchTags", () => {
   it("tags the service's keys first, then the user's sorted by key", () => {
     const annex = sampleAnnex({ tags: { zeta: "1", alpha: "2" } });
-    expect(launchTags(annex)).toEqual([
+    expect(launchTags(annex, "prod")).toEqual([
       { Key: "annex:id", Value: annex.id },
       { Key: "annex:name", Value: "MyFirstAnnex" },
       { Key: "annex:owner", Value: "arn:aws:iam::123456789012:user/alice" },
+      { Key: "annex:stage", Value: "prod" },
       { Key: "annex:lease-expires", Value: "2023-11-14T23:03:08Z" },
       { Key: "alpha", Value: "2" },
       { Key: "zeta", Value: "1" },
     ]);
+  });
+});
+
+describe("stageOf", () => {
+  it("tells this stage's instances from another's and from those launched before stages were tagged", () => {
+    expect(stageOf({ "annex:stage": "prod" }, "prod")).toBe("ours");
+    expect(stageOf({ "annex:stage": "dev" }, "prod")).toBe("other");
+    expect(stageOf({ "annex:id": "01J9ZQ3B5V6N7M8K9H0G1F2E3D" }, "prod")).toBe("unstaged");
   });
 });
 

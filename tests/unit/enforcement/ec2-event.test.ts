@@ -8,6 +8,7 @@ import {
   eventTime,
   handleEc2Event,
 } from "../../../shared/enforcement/ec2-event.ts";
+import { EndingAnnexes } from "../../../shared/enforcement/ending-annexes.ts";
 import { runSweep } from "../../../shared/enforcement/sweep.ts";
 import { anAnnex, fakePorts, seed } from "./fakes.ts";
 
@@ -92,6 +93,93 @@ describe("handleEc2Event", () => {
     );
     expect(table.record(annex.id, id)).toEqual(before);
     expect(table.events).toHaveLength(eventsBefore);
+  });
+
+  it("reads only the instance's lookup and record when the service already closed it, and records EC2's end state (a late shutting-down never undoes terminated)", async () => {
+    const { ports, table, annex, id } = oneInstanceAnnex();
+    const record = table.record(annex.id, id);
+    if (record) Object.assign(record, { ec2State: "shutting-down", endedAt: NOW - 5 });
+    const reads: string[] = [];
+    const counted = <T extends object>(port: T, name: string): T =>
+      new Proxy(port, {
+        get: (target, key) => {
+          const value = Reflect.get(target, key);
+          if (typeof value !== "function" || !/^(get|annexIdOf|list)/.test(String(key)))
+            return value;
+          return (...args: unknown[]) => {
+            reads.push(`${name}.${String(key)}`);
+            return value.apply(target, args);
+          };
+        },
+      });
+    const countedPorts = {
+      ...ports,
+      annexes: counted(ports.annexes, "annexes"),
+      instances: counted(ports.instances, "instances"),
+    };
+    const shuttingDown = await handleEc2Event(
+      countedPorts,
+      sample("state-change-shutting-down", id),
+      NOW,
+    );
+    const terminated = await handleEc2Event(
+      countedPorts,
+      sample("state-change-terminated", id),
+      NOW + 1,
+    );
+    const late = await handleEc2Event(
+      countedPorts,
+      sample("state-change-shutting-down", id),
+      NOW + 2,
+    );
+    expect([shuttingDown.outcome, terminated.outcome, late.outcome]).toEqual([
+      "unchanged",
+      "updated",
+      "unchanged",
+    ]);
+    expect(reads).toEqual(Array(3).fill(["instances.annexIdOf", "instances.getInstance"]).flat());
+    expect(table.record(annex.id, id)).toMatchObject({ ec2State: "terminated", endedAt: NOW - 5 });
+    expect(table.events).toEqual([]);
+  });
+
+  it("reads a stopping annex once for all its instances' events, and leaves their records to endAnnex", async () => {
+    const fakes = fakePorts();
+    const annex = anAnnex({ leaseExpiresAt: NOW - 10, state: "stopping" });
+    const ids = seed(fakes.table, fakes.ec2, annex, 3, { bootstrappedAt: NOW - 600 });
+    let annexReads = 0;
+    const getAnnex = fakes.ports.annexes.getAnnex;
+    const ports = {
+      ...fakes.ports,
+      annexes: {
+        ...fakes.ports.annexes,
+        getAnnex: (id: string) => {
+          annexReads += 1;
+          return getAnnex(id);
+        },
+      },
+    };
+    const ending = new EndingAnnexes();
+    for (const id of ids) {
+      for (const name of ["state-change-shutting-down", "state-change-terminated"]) {
+        const outcome = await handleEc2Event(ports, sample(name, id), NOW, ending);
+        expect(outcome.outcome).toBe("unchanged");
+      }
+    }
+    expect(annexReads).toBe(1);
+    for (const id of ids) expect(fakes.table.record(annex.id, id)?.endedAt).toBeUndefined();
+  });
+
+  it("forgets the oldest annexes it saw ending beyond its bound, and never a live one", () => {
+    const ending = new EndingAnnexes(2);
+    const [a, b, c] = ["A", "B", "C"].map((id) => anAnnex({ id, state: "ended" }));
+    ending.note(anAnnex({ id: "L", state: "running" }));
+    for (const annex of [a, b, c]) ending.note(annex);
+    expect(["L", "A", "B", "C"].map((id) => ending.stateOf(id))).toEqual([
+      undefined,
+      undefined,
+      "ended",
+      "ended",
+    ]);
   });
 
   it("leaves an instance the enforcer is terminating (idle past its deadline) for the enforcer to close", async () => {

@@ -10,7 +10,8 @@ import { TerminateRefusedError } from "../../../shared/domain/launch-errors.ts";
 import { nextDeadline } from "../../../shared/domain/lease.ts";
 import { StaleAnnexError, StaleInstanceError } from "../../../shared/domain/stale.ts";
 import { ANNEX_TAG_KEYS, launchTags } from "../../../shared/domain/tags.ts";
-import type { EnforcePorts } from "../../../shared/enforcement/ports.ts";
+import type { EnforcePorts, SweepPorts } from "../../../shared/enforcement/ports.ts";
+import type { DueBatch, DueWork } from "../../../shared/ports/due-work.ts";
 import type { Ec2Filter, Ec2Instance } from "../../../shared/ports/ec2.ts";
 import type { FleetLaunchRequest, FleetLaunchResult } from "../../../shared/ports/ec2-fleets.ts";
 import type { SweepMarks } from "../../../shared/ports/repositories.ts";
@@ -24,6 +25,9 @@ const page = <T>(items: T[], limit: number, startKey?: Record<string, unknown>) 
 };
 
 /** The table: annexes, instance records, events, sweep marks. */
+/** The stage the fake ports run in. */
+export const STAGE = "test";
+
 export class FakeTable {
   readonly annexes = new Map<string, Annex>();
   readonly records = new Map<string, AnnexInstance>();
@@ -136,15 +140,16 @@ export class FakeEc2 {
   private failures: Array<{ action: string; error: Error }> = [];
   private seq = 0;
 
-  /** Starts `count` running instances tagged for `annex`. */
+  /** Starts `count` running instances tagged for `annex` (in this stage, unless told). */
   run(
     annex: Pick<Annex, "id" | "name" | "owner" | "leaseExpiresAt" | "tags">,
     count: number,
     launchedAt = 0,
+    stage = STAGE,
   ) {
     return Array.from({ length: count }, () => {
       const id = `i-${(++this.seq).toString(16).padStart(17, "0")}`;
-      const tags = Object.fromEntries(launchTags(annex).map((tag) => [tag.Key, tag.Value]));
+      const tags = Object.fromEntries(launchTags(annex, stage).map((tag) => [tag.Key, tag.Value]));
       this.instances.set(id, { id, state: "running", tags, launchedAt });
       return id;
     });
@@ -297,15 +302,38 @@ export class FakeEc2Fleets {
   };
 }
 
-/** Ports over a fake table, fake EC2 (instances and fleets) and fake prices; warnings are collected. */
+/** The due-work queue: what the sweep sent; `fail` makes the next dispatch throw. */
+export class FakeDueWork implements DueWork {
+  readonly sent: DueBatch[] = [];
+  deadLetterCount = 0;
+  failNext = false;
+  constructor(public inlineLimit = 100) {}
+  async dispatch(batches: readonly DueBatch[]): Promise<void> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error("SQS is down");
+    }
+    this.sent.push(...structuredClone([...batches]));
+  }
+  async deadLetters(): Promise<number> {
+    return this.deadLetterCount;
+  }
+}
+
+/**
+ * Ports over a fake table, fake EC2 (instances and fleets), a fake due-work queue and fake
+ * prices; warnings are collected.
+ */
 export function fakePorts(
   table = new FakeTable(),
   ec2 = new FakeEc2(),
   fleets = new FakeEc2Fleets(ec2),
+  dueWork = new FakeDueWork(),
   prices = new FakePrices(),
 ) {
   const warnings: Array<{ message: string; fields: Record<string, unknown> }> = [];
-  const ports: EnforcePorts = {
+  const ports: SweepPorts = {
+    dueWork,
     annexes: table.annexPort,
     claims: { releaseName: async () => undefined },
     instances: table.instancePort,
@@ -319,11 +347,12 @@ export function fakePorts(
     },
     capacityMemory: { recent: async () => [], remember: async () => undefined },
     store: { deleteBundle: async () => undefined },
+    stage: STAGE,
     prices: prices.ports,
     watch: prices.watch,
     log: { warn: (message, fields = {}) => warnings.push({ message, fields }) },
   };
-  return { ports, table, ec2, fleets, prices, warnings };
+  return { ports, table, ec2, fleets, dueWork, prices, warnings };
 }
 
 /** An annex (live, `running`) with the given overrides. */

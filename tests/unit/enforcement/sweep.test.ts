@@ -53,7 +53,7 @@ describe("runSweep: leases", () => {
     expect(ec2.state(id)).toBe("running");
   });
 
-  it("reads one DescribeInstances for a page of due annexes and shares TerminateInstances calls", async () => {
+  it("reads one DescribeInstances for a page of due annexes and terminates all their instances in one call", async () => {
     const { ports, table, ec2 } = setup(5000);
     for (let i = 0; i < 40; i++) seed(table, ec2, anAnnex({ leaseExpiresAt: 4000 + i }), 3);
     const report = await runSweep(ports, { now: 5000, timeLeft: plenty });
@@ -61,7 +61,7 @@ describe("runSweep: leases", () => {
     expect([...ec2.instances.values()].every((i) => i.state === "shutting-down")).toBe(true);
     // one for the page of due annexes, one for the lease-tag window
     expect(ec2.calls.DescribeInstances).toBe(2);
-    expect(ec2.calls.TerminateInstances).toBeLessThanOrEqual(6);
+    expect(ec2.calls.TerminateInstances).toBe(1);
     expect(ec2.terminateBatches.flat()).toHaveLength(120);
   });
 
@@ -260,6 +260,53 @@ describe("runSweep: orphans", () => {
   });
 });
 
+describe("runSweep: stages", () => {
+  /** An instance of `annex` as launched before launches carried their stage. */
+  const unstaged = (ec2: FakeEc2, annex: Annex) => {
+    const [id = ""] = ec2.run(annex, 1);
+    delete ec2.instances.get(id)?.tags["annex:stage"];
+    return id;
+  };
+
+  it("never judges another stage's instances, in the window sweep or the full one", async () => {
+    const now = 5000;
+    const { ports, table, ec2 } = setup(now);
+    const theirs = anAnnex({ leaseExpiresAt: now - 30 }); // not in this stage's table
+    const [other = ""] = ec2.run(theirs, 1, 0, "prod");
+    const window = await runSweep(ports, { now, timeLeft: plenty });
+    expect(window.fullSweep).toBe(false);
+    const full = await runSweep(ports, { now: now + 3600, timeLeft: plenty });
+    expect(full.fullSweep).toBe(true);
+    expect(ec2.state(other)).toBe("running");
+    expect(ec2.terminateBatches).toEqual([]);
+    expect(table.annexes.size).toBe(0);
+  });
+
+  it("reaps an unstaged instance only when its annex is in this stage's table", async () => {
+    const now = 5000;
+    const { ports, table, ec2 } = fakePorts(); // the first sweep is the full one
+    const ended = anAnnex({ leaseExpiresAt: now + 3600, state: "ended", endReason: "off" });
+    table.annexes.set(ended.id, ended);
+    const ours = unstaged(ec2, ended);
+    const stranger = unstaged(ec2, anAnnex({ leaseExpiresAt: now - 30 }));
+    const report = await runSweep(ports, { now, timeLeft: plenty });
+    expect(report.fullSweep).toBe(true);
+    expect([ec2.state(ours), ec2.state(stranger)]).toEqual(["shutting-down", "running"]);
+    expect(report.instancesTerminated.orphan).toBe(1);
+  });
+
+  it("ends an unstaged instance of a live annex with its lease, as its own", async () => {
+    const now = 5000;
+    const { ports, table, ec2 } = setup(now);
+    const annex = anAnnex({ leaseExpiresAt: now - 10 });
+    table.annexes.set(annex.id, annex);
+    const id = unstaged(ec2, annex);
+    await runSweep(ports, { now, timeLeft: plenty });
+    expect(ec2.state(id)).toBe("shutting-down");
+    expect(table.annexes.get(annex.id)).toMatchObject({ state: "ended", endReason: "expired" });
+  });
+});
+
 describe("runSweep: budget and concurrency", () => {
   it("starts nothing when the budget is spent, leaving all of it for the next tick", async () => {
     const { ports, table, ec2 } = setup(5000);
@@ -275,13 +322,16 @@ describe("runSweep: budget and concurrency", () => {
   it("stops between annexes when the budget runs out mid-page and finishes at the next tick", async () => {
     const { ports, table, ec2 } = setup(5000);
     const annexes = Array.from({ length: 12 }, (_, i) => anAnnex({ leaseExpiresAt: 4000 + i }));
-    for (const annex of annexes) seed(table, ec2, annex, 1);
+    const ids = annexes.flatMap((annex) => seed(table, ec2, annex, 1));
     let checks = 0;
     const report = await runSweep(ports, { now: 5000, timeLeft: () => (++checks <= 4 ? 1000 : 0) });
-    const ended = annexes.filter((annex) => table.annexes.get(annex.id)?.state === "ended").length;
+    // Termination first: the annexes it reached are stopping with their instances terminated.
+    const stopped = ids.filter((id) => ec2.state(id) === "shutting-down").length;
+    const stopping = annexes.filter((a) => table.annexes.get(a.id)?.state === "stopping").length;
     expect(report.complete).toBe(false);
-    expect(ended).toBeGreaterThan(0);
-    expect(ended).toBeLessThan(12);
+    expect(stopped).toBeGreaterThan(0);
+    expect(stopped).toBeLessThan(12);
+    expect(stopping).toBe(stopped);
 
     await runSweep(ports, { now: 5060, timeLeft: plenty });
     expect(annexes.every((annex) => table.annexes.get(annex.id)?.state === "ended")).toBe(true);
