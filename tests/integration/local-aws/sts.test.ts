@@ -109,7 +109,10 @@ describe("STS GetCallerIdentity", () => {
   });
 
   it("refuses a forged signature, from the SDK and from the CLI, with SignatureDoesNotMatch (403)", async () => {
-    const forged = { ...role, secretAccessKey: `${role.secretAccessKey.slice(0, -1)}${role.secretAccessKey.endsWith("x") ? "y" : "x"}` };
+    const forged = {
+      ...role,
+      secretAccessKey: `${role.secretAccessKey.slice(0, -1)}${role.secretAccessKey.endsWith("x") ? "y" : "x"}`,
+    };
     const { answer } = await call(forged);
     expect([answer.status, codeOf(answer.body)]).toEqual([403, "SignatureDoesNotMatch"]);
     expect(messageOf(answer.body)).toMatch(/^The request signature we calculated does not match/);
