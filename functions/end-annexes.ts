@@ -5,12 +5,9 @@
 
 import { logger } from "../shared/adapters/http/logger.ts";
 import { queueHandler } from "../shared/adapters/http/queue-handler.ts";
-import { enforcePorts, sweepBudgetMs } from "../shared/composition/enforcement.ts";
+import { enforcePorts, sweepTimeLeft } from "../shared/composition/enforcement.ts";
 import { dueBatchSchema, endHandedOff } from "../shared/enforcement/handed-off.ts";
-import { invocationBudget, newTick } from "../shared/enforcement/sweep.ts";
-
-/** Kept free before the Lambda timeout, for the step in flight when the budget runs out. */
-const RESERVE_MS = 10_000;
+import { newTick } from "../shared/enforcement/sweep.ts";
 
 export const handler = queueHandler(dueBatchSchema, async (messages, context) => {
   const startedAt = Date.now();
@@ -18,13 +15,7 @@ export const handler = queueHandler(dueBatchSchema, async (messages, context) =>
   const dueAt = Math.max(...messages.map((message) => message.body.dueAt));
   const tick = newTick({
     now: Math.max(Math.floor(startedAt / 1000), dueAt),
-    timeLeft: invocationBudget(
-      sweepBudgetMs,
-      startedAt,
-      Date.now,
-      () => context.getRemainingTimeInMillis(),
-      RESERVE_MS,
-    ),
+    timeLeft: sweepTimeLeft(startedAt, () => context.getRemainingTimeInMillis()),
   });
   const batches = messages.map(({ messageId, body }) => ({ messageId, batch: body }));
   const failed = await endHandedOff(enforcePorts, batches, tick);

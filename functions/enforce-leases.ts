@@ -6,12 +6,9 @@
 
 import { eventHandler } from "../shared/adapters/http/event-handler.ts";
 import { logger } from "../shared/adapters/http/logger.ts";
-import { sweepBudgetMs } from "../shared/composition/enforcement.ts";
+import { sweepTimeLeft } from "../shared/composition/enforcement.ts";
 import { sweepPorts } from "../shared/composition/sweep.ts";
-import { invocationBudget, runLockedSweep } from "../shared/enforcement/sweep.ts";
-
-/** Kept free before the Lambda timeout, for the step in flight when the budget runs out. */
-const RESERVE_MS = 10_000;
+import { runLockedSweep } from "../shared/enforcement/sweep.ts";
 
 export const handler = eventHandler(async (_event: unknown, context) => {
   const startedAt = Date.now();
@@ -20,13 +17,7 @@ export const handler = eventHandler(async (_event: unknown, context) => {
     now,
     holder: context.awsRequestId,
     until: now + Math.ceil(context.getRemainingTimeInMillis() / 1000),
-    timeLeft: invocationBudget(
-      sweepBudgetMs,
-      startedAt,
-      Date.now,
-      () => context.getRemainingTimeInMillis(),
-      RESERVE_MS,
-    ),
+    timeLeft: sweepTimeLeft(startedAt, () => context.getRemainingTimeInMillis()),
   });
   const fields = { ...report, ms: Date.now() - startedAt };
   // A tick with nothing due logs at debug: locally the tick is seconds, in AWS one a minute.

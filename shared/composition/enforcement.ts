@@ -13,7 +13,8 @@ import { AwsSpotPrices } from "../adapters/aws/spot-prices.ts";
 import { log } from "../adapters/http/logger.ts";
 import { getNumberFromEnv, getStringFromEnv } from "../config.ts";
 import { EndingAnnexes } from "../enforcement/ending-annexes.ts";
-import type { EnforcePorts } from "../enforcement/ports.ts";
+import type { EnforcePorts, TimeLeft } from "../enforcement/ports.ts";
+import { invocationBudget } from "../enforcement/sweep.ts";
 import { priceCache, pricePorts } from "./prices.ts";
 import {
   annexRepository,
@@ -44,4 +45,12 @@ export const enforcePorts: EnforcePorts = {
 export const endingAnnexes = new EndingAnnexes();
 
 /** Milliseconds one sweep may run (serverless.yml sets it below the function's timeout). */
-export const sweepBudgetMs = getNumberFromEnv("ANNEX_SWEEP_BUDGET_MS", 45_000);
+const sweepBudgetMs = getNumberFromEnv("ANNEX_SWEEP_BUDGET_MS", 45_000);
+
+/** Kept free before the Lambda timeout, for the step in flight when the budget runs out. */
+const RESERVE_MS = 10_000;
+
+/** The time left to a sweep or a worker started at `startedAt`: its budget, within its invocation. */
+export function sweepTimeLeft(startedAt: number, remainingMs: () => number): TimeLeft {
+  return invocationBudget(sweepBudgetMs, startedAt, Date.now, remainingMs, RESERVE_MS);
+}
