@@ -20,11 +20,10 @@ import { BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dyn
 import { startLocalAws } from "../local/aws/server.ts";
 import { readServiceDefinition } from "../local/runner/service-definition.ts";
 import {
-  annexKey,
+  annexItem,
   DUE_SHARD,
   instanceKey,
   instanceLookupKey,
-  LIVE_SHARD,
 } from "../shared/adapters/aws/table-keys.ts";
 import type { Annex, AnnexInstance } from "../shared/domain/annex.ts";
 import { nextDeadline } from "../shared/domain/lease.ts";
@@ -317,14 +316,6 @@ const annexIds = (annexId: string) =>
     { length: INSTANCES_PER_ANNEX },
     (_, i) => `i-${annexId.slice(-15).toLowerCase()}${i}`,
   );
-
-/** The annex item as AnnexRepository writes a live annex. */
-const annexItem = (annex: Annex) => ({
-  ...annexKey(annex.id),
-  ...annex,
-  createdKey: annex.id,
-  liveShard: LIVE_SHARD,
-});
 
 /** The instance item as InstanceRepository writes it, with its next deadline. */
 function instanceItem(instance: AnnexInstance) {

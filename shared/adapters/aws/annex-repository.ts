@@ -7,10 +7,10 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Annex } from "../../domain/annex.ts";
-import { annexDueAt } from "../../domain/budget.ts";
 import { StaleAnnexError } from "../../domain/stale.ts";
 import type { AnnexRepository, Page, PageKey, SweepMarks } from "../../ports/repositories.ts";
 import {
+  annexItem,
   annexKey,
   ENFORCER_LOCK_KEY,
   ENFORCER_MARKS_KEY,
@@ -20,9 +20,6 @@ import {
   withoutKeys,
 } from "./table-keys.ts";
 import { getItem, isConditionFailure, queryAll, queryPage } from "./table-queries.ts";
-
-/** How long an ended annex stays readable before DynamoDB TTL may purge it (90 days). */
-const RETENTION_SECONDS = 90 * 24 * 3600;
 
 /** The annex store over one DynamoDB table. */
 export class DynamoDbAnnexRepository implements AnnexRepository {
@@ -37,7 +34,7 @@ export class DynamoDbAnnexRepository implements AnnexRepository {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: this.toItem(annex),
+          Item: annexItem(annex),
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
@@ -55,7 +52,7 @@ export class DynamoDbAnnexRepository implements AnnexRepository {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: this.toItem(next),
+          Item: annexItem(next),
           ConditionExpression: "version = :v",
           ExpressionAttributeValues: { ":v": annex.version },
         }),
@@ -187,17 +184,5 @@ export class DynamoDbAnnexRepository implements AnnexRepository {
       limit,
       startKey,
     );
-  }
-
-  private toItem(annex: Annex): Record<string, unknown> {
-    const live = annex.state !== "ended";
-    return {
-      ...annexKey(annex.id),
-      ...annex,
-      createdKey: annex.id,
-      liveShard: live ? LIVE_SHARD : undefined,
-      deadlineAt: live ? annexDueAt(annex) : undefined,
-      purgeAt: live ? undefined : annex.updatedAt + RETENTION_SECONDS,
-    };
   }
 }

@@ -9,6 +9,9 @@
  * `CAPACITY-ERRORS` holds one item per pool that lately had no capacity (fleet annexes skip it).
  */
 
+import type { Annex } from "../../domain/annex.ts";
+import { annexDueAt } from "../../domain/budget.ts";
+
 export const INDEX = {
   liveByDeadline: "live-by-deadline",
   instancesByDeadline: "instances-by-deadline",
@@ -79,4 +82,20 @@ export function withoutKeys<T>(item: Record<string, unknown>): T {
     ...rest
   } = item;
   return rest as T;
+}
+
+/** How long an ended annex stays readable before DynamoDB TTL may purge it (90 days). */
+const RETENTION_SECONDS = 90 * 24 * 3600;
+
+/** The annex's item: live ones in the `live-by-deadline` index at their next deadline. */
+export function annexItem(annex: Annex): Record<string, unknown> {
+  const live = annex.state !== "ended";
+  return {
+    ...annexKey(annex.id),
+    ...annex,
+    createdKey: annex.id,
+    liveShard: live ? LIVE_SHARD : undefined,
+    deadlineAt: live ? annexDueAt(annex) : undefined,
+    purgeAt: live ? undefined : annex.updatedAt + RETENTION_SECONDS,
+  };
 }
