@@ -4,12 +4,12 @@
  * Parsing only checks the shape of the command line; values are checked in validate.ts.
  */
 import { UsageError } from "./errors.ts";
-import { FLEET_OPTIONS } from "./fleet-options.ts";
 import {
   SPEC_BY_NAME as BY_NAME,
   COMMANDS,
   type CommandName,
   emptyOptions,
+  FLEET_OPTIONS,
   type Options,
 } from "./options.ts";
 

@@ -3,7 +3,7 @@
  * the command line: each field becomes the flag that fills it ("-count must be at most 50").
  */
 import type { ValidationIssue } from "../shared/domain/errors.ts";
-import { type KnownSpec, OPTION_SPECS } from "./options.ts";
+import { isFleet, type KnownSpec, OPTION_SPECS } from "./options.ts";
 
 type FieldSpec = Extract<KnownSpec, { field: string }>;
 
@@ -14,7 +14,15 @@ const FIELD_SPECS: readonly FieldSpec[] = OPTION_SPECS.filter(
 /** The option that fills `field`: the one the user typed when several do (-aws-user-data[-file]). */
 function specFor(field: string, given: ReadonlySet<string>): FieldSpec | undefined {
   const candidates = FIELD_SPECS.filter((spec) => spec.field === field);
-  return candidates.find((spec) => given.has(spec.names[0])) ?? candidates[0];
+  return candidates.find((spec) => spec.names.some((name) => given.has(name))) ?? candidates[0];
+}
+
+/** How the option is said: as it was typed, else as for this kind of annex. */
+function flagOf(spec: FieldSpec, given: ReadonlySet<string>): string {
+  const typed = spec.names.find((name) => given.has(name));
+  if (typed !== undefined) return `-${typed}`;
+  if ("fleetName" in spec && isFleet(given)) return `-${spec.fleetName}`;
+  return `-${spec.names[0]}`;
 }
 
 /** The longest field that `path` is, or lies under (`owners[1]`, `defaults.imageId`). */
@@ -41,7 +49,7 @@ const MENTION = /\b[a-z]+(?:[A-Z][a-z]+)+\b/g;
 export function mentionsAsFlags(message: string, given: ReadonlySet<string> = new Set()): string {
   return message.replace(MENTION, (word) => {
     const spec = specFor(word, given);
-    return spec ? `-${spec.names[0]}` : word;
+    return spec ? flagOf(spec, given) : word;
   });
 }
 
@@ -62,7 +70,7 @@ export function issuesInFlags(
   const lines = issues.map(({ path, message }) => {
     const field = fieldOf(path);
     const spec = field === undefined ? undefined : specFor(field, given);
-    const who = spec ? subject(`-${spec.names[0]}`, path.slice(field?.length ?? 0)) : path;
+    const who = spec ? subject(flagOf(spec, given), path.slice(field?.length ?? 0)) : path;
     const mentioned = [...message.matchAll(MENTION)].map((m) => specFor(m[0], given));
     const text = `${who} ${mentionsAsFlags(message, given)}${purposes(message, [spec, ...mentioned])}`;
     return text.trim();

@@ -9,18 +9,6 @@ import type { Invocation } from "./args.ts";
 import { parseCount } from "./checks.ts";
 import { UsageError } from "./errors.ts";
 
-/** The options that make a create an EC2 Fleet annex. */
-export const FLEET_OPTIONS = [
-  "cores",
-  "aws-instance-types",
-  "aws-vcpus",
-  "aws-memory-per-vcpu",
-  "spot",
-  "on-demand",
-  "spot-percent",
-  "replace-interrupted",
-] as const;
-
 /** The `fleet` member of the create request. */
 export interface FleetBody {
   instanceTypes?: string[];
@@ -30,10 +18,6 @@ export interface FleetBody {
   onDemandFallback?: boolean;
   replaceInterrupted?: boolean;
 }
-
-/** Whether the command line asks for an EC2 Fleet annex. */
-export const isFleet = ({ given }: Pick<Invocation, "given">): boolean =>
-  FLEET_OPTIONS.some((name) => given.has(name));
 
 /** `2-8`, `2-` (no upper bound), `4` (exactly): a range of numbers for -flag. */
 function range(value: string, flag: string, whole: boolean): { min?: number; max?: number } {

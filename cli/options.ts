@@ -29,9 +29,27 @@ export type OptionSpec =
       field?: string;
       /** What the value is, said when the API finds it missing. */
       purpose?: string;
+      /** The name said for an EC2 Fleet annex, when none of `names` was typed. */
+      fleetName?: string;
     }
   | { names: readonly string[]; kind: "tag"; scope: Scope; field: string }
   | { names: readonly string[]; kind: "command"; command: CommandName };
+
+/** The options that make a create an EC2 Fleet annex. */
+export const FLEET_OPTIONS = [
+  "cores",
+  "aws-instance-types",
+  "aws-vcpus",
+  "aws-memory-per-vcpu",
+  "spot",
+  "on-demand",
+  "spot-percent",
+  "replace-interrupted",
+] as const;
+
+/** Whether the options typed (their names) ask for an EC2 Fleet annex. */
+export const isFleet = (given: ReadonlySet<string>): boolean =>
+  FLEET_OPTIONS.some((name) => given.has(name));
 
 const ALL = "all";
 const CREATE = ["create"] as const;
@@ -151,6 +169,7 @@ export const OPTION_SPECS = [
     scope: CREATE,
     metavar: "AMI",
     field: "imageId",
+    fleetName: "aws-ami-id",
   },
   {
     names: ["aws-on-demand-security-group-ids"],

@@ -11,8 +11,8 @@ import type { Limits } from "../shared/domain/settings.ts";
 import type { Invocation } from "./args.ts";
 import { checked, checkName, parseCount, parseHours, parseUsd, readFile } from "./checks.ts";
 import { UsageError } from "./errors.ts";
-import { type FleetBody, fleetFields, isFleet } from "./fleet-options.ts";
-import type { CommandName, Options } from "./options.ts";
+import { type FleetBody, fleetFields } from "./fleet-options.ts";
+import { type CommandName, isFleet, type Options } from "./options.ts";
 import { type SetupBody, setupBody } from "./setup-request.ts";
 
 /** The pool's limits are the service's to apply (setup may change them); here only the shape. */
@@ -171,7 +171,7 @@ function kindFields(
 
 function annexKind(invocation: Invocation): CreateBody["kind"] {
   const { options, given } = invocation;
-  if (isFleet(invocation)) {
+  if (isFleet(invocation.given)) {
     if (options.onDemand || options.spotFleet)
       throw new UsageError(
         `-${options.onDemand ? "aws-on-demand" : "aws-spot-fleet"} is not for fleet annexes (-cores, -aws-instance-types, …).`,

@@ -30,6 +30,19 @@ describe("issuesInFlags", () => {
     expect(issuesInFlags([issue], none)).toBe("-aws-user-data must be at most 16384 bytes");
   });
 
+  it("names the image option as typed, else as the kind of annex spells it", () => {
+    const issue = { path: "imageId", message: "is required: setup stored no default image" };
+    expect(issuesInFlags([issue], new Set(["count"]))).toBe(
+      "-aws-on-demand-ami-id is required: setup stored no default image",
+    );
+    expect(issuesInFlags([issue], new Set(["cores", "aws-instance-types"]))).toBe(
+      "-aws-ami-id is required: setup stored no default image",
+    );
+    expect(issuesInFlags([issue], new Set(["cores", "aws-on-demand-ami-id"]))).toBe(
+      "-aws-on-demand-ami-id is required: setup stored no default image",
+    );
+  });
+
   it("points into lists, tags and files", () => {
     expect(
       issuesInFlags([{ path: "owners[1]", message: "must be an HTCondor user name" }], none),
