@@ -54,6 +54,7 @@ function markets(invocation: Invocation): Pick<FleetBody, "spotPercent" | "onDem
 export function fleetFields(invocation: Invocation): {
   cores?: number;
   count?: number;
+  imageId?: string;
   fleet: FleetBody;
 } {
   const { options, given } = invocation;
@@ -83,6 +84,7 @@ export function fleetFields(invocation: Invocation): {
   return {
     ...(options.cores === undefined ? {} : { cores: parseCount(options.cores, "cores") }),
     ...(options.count === undefined ? {} : { count: parseCount(options.count, "count") }),
+    ...(options.imageId === undefined ? {} : { imageId: options.imageId }),
     fleet,
   };
 }

@@ -12,6 +12,8 @@ import {
 } from "./harness.ts";
 
 const TYPES = "c5.large,m5.large,c6i.xlarge";
+/** Not the default image setup stored (harness.ts), so a launch with it came from -aws-ami-id. */
+const IMAGE = "ami-a2a795b4";
 /** The lease part of the question, with the estimate's "at most" in it. */
 const lease = (atMost: string) =>
   `for 0.83 hours (at most ${atMost}).  Each instance will terminate after being idle for 0.25 hours.`;
@@ -46,7 +48,7 @@ beforeEach(() => {
 describe("annex create for EC2 Fleet annexes", () => {
   it("asks for 100 cores on spot falling back to on-demand, starts them, and shows capacity by pool", async () => {
     const result = await annex(
-      ["create", "Thousand", "-cores", "100", "-aws-instance-types", TYPES],
+      ["create", "Thousand", "-cores", "100", "-aws-instance-types", TYPES, "-aws-ami-id", IMAGE],
       "yes\n",
     );
     const lines = result.stdout.split("\n");
@@ -63,8 +65,15 @@ describe("annex create for EC2 Fleet annexes", () => {
       name: "Thousand",
       kind: "fleet",
       cores: 100,
+      imageId: IMAGE,
       fleet: { instanceTypes: ["c5.large", "m5.large", "c6i.xlarge"] },
     });
+    // -aws-ami-id, not setup's default image, is what the fleet's instances run.
+    const launched = control()
+      .instances()
+      .filter((i) => i.tags["annex:name"] === "Thousand");
+    expect(launched.length).toBeGreaterThan(0);
+    expect(new Set(launched.map((i) => i.imageId))).toEqual(new Set([IMAGE]));
 
     const status = await annex(["status", "Thousand"]);
     expect(status.code).toBe(0);
