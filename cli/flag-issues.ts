@@ -14,15 +14,12 @@ const FIELD_SPECS: readonly FieldSpec[] = OPTION_SPECS.filter(
 /** The option that fills `field`: the one the user typed when several do (-aws-user-data[-file]). */
 function specFor(field: string, given: ReadonlySet<string>): FieldSpec | undefined {
   const candidates = FIELD_SPECS.filter((spec) => spec.field === field);
-  return candidates.find((spec) => spec.names.some((name) => given.has(name))) ?? candidates[0];
+  return candidates.find((spec) => given.has(spec.names[0])) ?? candidates[0];
 }
 
-/** How the option is said: as it was typed, else as for this kind of annex. */
+/** How the option is said: by its first name, or the one fleet annexes use (`-aws-ami-id`). */
 function flagOf(spec: FieldSpec, given: ReadonlySet<string>): string {
-  const typed = spec.names.find((name) => given.has(name));
-  if (typed !== undefined) return `-${typed}`;
-  if ("fleetName" in spec && isFleet(given)) return `-${spec.fleetName}`;
-  return `-${spec.names[0]}`;
+  return `-${"fleetName" in spec && isFleet(given) ? spec.fleetName : spec.names[0]}`;
 }
 
 /** The longest field that `path` is, or lies under (`owners[1]`, `defaults.imageId`). */

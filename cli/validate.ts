@@ -210,7 +210,9 @@ function spotFleetFields({ options, given }: Invocation, ctx: PlanContext): Part
   }
   for (const flag of ["aws-on-demand-instance-type", "aws-on-demand-ami-id"]) {
     if (given.has(flag)) {
-      throw new UsageError(`-${flag} is for on-demand annexes; set it in the fleet config file.`);
+      throw new UsageError(
+        `-${flag} is not for Spot Fleet annexes; set it in the fleet config file.`,
+      );
     }
   }
   return {

@@ -30,7 +30,7 @@ describe("issuesInFlags", () => {
     expect(issuesInFlags([issue], none)).toBe("-aws-user-data must be at most 16384 bytes");
   });
 
-  it("names the image option as typed, else as the kind of annex spells it", () => {
+  it("names the image option as the kind of annex spells it", () => {
     const issue = { path: "imageId", message: "is required: setup stored no default image" };
     expect(issuesInFlags([issue], new Set(["count"]))).toBe(
       "-aws-on-demand-ami-id is required: setup stored no default image",
@@ -38,9 +38,9 @@ describe("issuesInFlags", () => {
     expect(issuesInFlags([issue], new Set(["cores", "aws-instance-types"]))).toBe(
       "-aws-ami-id is required: setup stored no default image",
     );
-    expect(issuesInFlags([issue], new Set(["cores", "aws-on-demand-ami-id"]))).toBe(
-      "-aws-on-demand-ami-id is required: setup stored no default image",
-    );
+    expect(
+      issuesInFlags([{ path: "imageId", message: "is not valid" }], new Set(["aws-vcpus"])),
+    ).toBe("-aws-ami-id is not valid");
   });
 
   it("points into lists, tags and files", () => {

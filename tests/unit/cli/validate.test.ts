@@ -146,6 +146,18 @@ describe("planFor create", () => {
     expect(p).not.toHaveProperty("body.count");
   });
 
+  it("refuses an image or type flag on a spot fleet annex, in either spelling", () => {
+    const spot = ["-annex-name", "S", "-slots", "5", "-aws-spot-fleet-config-file", "fleet.json"];
+    // -aws-ami-id is another name of -aws-on-demand-ami-id.
+    for (const flag of ["aws-on-demand-ami-id", "aws-ami-id"])
+      expect(usage([...spot, `-${flag}`, "ami-a2a795b4"])).toBe(
+        "-aws-on-demand-ami-id is not for Spot Fleet annexes; set it in the fleet config file.",
+      );
+    expect(usage([...spot, "-aws-on-demand-instance-type", "m5.large"])).toBe(
+      "-aws-on-demand-instance-type is not for Spot Fleet annexes; set it in the fleet config file.",
+    );
+  });
+
   it("leaves a config without IamFleetRole to the service, which fills in the stage's role", () => {
     const p = plan([
       "-annex-name",
