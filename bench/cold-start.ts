@@ -31,6 +31,8 @@ const ENV = {
   ANNEX_ACCOUNT_ID: "000000000000",
   ANNEX_API_URL: "https://example.invalid",
   ANNEX_SERVER_ID: "example.invalid",
+  ANNEX_DUE_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/000000000000/bench-due-annexes",
+  ANNEX_DUE_DLQ_URL: "https://sqs.us-east-1.amazonaws.com/000000000000/bench-due-annexes-dead",
   AWS_REGION: "us-east-1",
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };
