@@ -92,7 +92,7 @@ describe("first contact: the README's Quick start on a fresh checkout", () => {
 
   it("shows the tutorial's commands, and npx annex -help prints no npm warning", async () => {
     const [serverBlock, tutorial] = quickStartBlocks(checkout.root);
-    expect(serverBlock).toEqual(["npm ci", "npm start"]);
+    expect(serverBlock).toEqual(["npm ci && npm start"]);
     const steps = [
       /^npx annex -setup -collector-host \S+ -allow-cidr \S+ -pool-password-file \S+/,
       /^npx annex -check-setup$/,
