@@ -14,6 +14,7 @@ import { chunks } from "../../domain/lists.ts";
 import { ANNEX_TAG_FILTERS, ANNEX_TAG_KEYS, type Ec2Tag } from "../../domain/tags.ts";
 import type { Ec2Filter, Ec2Instance, Ec2Instances, LaunchRequest } from "../../ports/ec2.ts";
 import { translateLaunchError, translateTerminateError } from "./ec2-errors.ts";
+import { launchData } from "./launch-data.ts";
 
 const toEc2Instance = (instance: Instance): Ec2Instance => ({
   id: instance.InstanceId ?? "",
@@ -36,28 +37,14 @@ export class AwsEc2Instances implements Ec2Instances {
 
   /** Launches up to `count` instances (at least one), tagged at launch; a replay of the token returns the same ones. */
   async launch(request: LaunchRequest): Promise<Ec2Instance[]> {
-    const tags = request.tags;
     try {
       const result = await this.ec2.send(
         new RunInstancesCommand({
           ClientToken: request.clientToken,
-          ImageId: request.imageId,
+          ...launchData(request),
           InstanceType: request.instanceType as never,
           MinCount: 1,
           MaxCount: request.count,
-          UserData: Buffer.from(request.userData, "utf8").toString("base64"),
-          SecurityGroupIds:
-            request.securityGroupIds.length > 0 ? request.securityGroupIds : undefined,
-          KeyName: request.keyName,
-          IamInstanceProfile: request.instanceProfileName
-            ? { Name: request.instanceProfileName }
-            : undefined,
-          InstanceInitiatedShutdownBehavior: "terminate",
-          MetadataOptions: { HttpTokens: "required", HttpEndpoint: "enabled" },
-          TagSpecifications: [
-            { ResourceType: "instance", Tags: tags },
-            { ResourceType: "volume", Tags: tags },
-          ],
         }),
       );
       return (result.Instances ?? []).map(toEc2Instance);

@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import type { LaunchTemplateRequest, LaunchTemplates } from "../../ports/ec2-fleets.ts";
 import { translateLaunchError } from "./ec2-errors.ts";
+import { launchData } from "./launch-data.ts";
 import { errorName } from "./sdk-errors.ts";
 
 const EXISTS = "InvalidLaunchTemplateName.AlreadyExistsException";
@@ -26,22 +27,7 @@ export class AwsLaunchTemplates implements LaunchTemplates {
       const created = await this.ec2.send(
         new CreateLaunchTemplateCommand({
           LaunchTemplateName: request.name,
-          LaunchTemplateData: {
-            ImageId: request.imageId,
-            UserData: Buffer.from(request.userData, "utf8").toString("base64"),
-            SecurityGroupIds:
-              request.securityGroupIds.length > 0 ? request.securityGroupIds : undefined,
-            KeyName: request.keyName,
-            IamInstanceProfile: request.instanceProfileName
-              ? { Name: request.instanceProfileName }
-              : undefined,
-            InstanceInitiatedShutdownBehavior: "terminate",
-            MetadataOptions: { HttpTokens: "required", HttpEndpoint: "enabled" },
-            TagSpecifications: [
-              { ResourceType: "instance", Tags: request.tags },
-              { ResourceType: "volume", Tags: request.tags },
-            ],
-          },
+          LaunchTemplateData: launchData(request),
           TagSpecifications: [{ ResourceType: "launch-template", Tags: request.tags }],
         }),
       );
