@@ -8,6 +8,7 @@
  */
 
 import { startLocalStack } from "../local/stack.ts";
+import { benchApi } from "./_api.ts";
 import { printTable } from "./_table.ts";
 
 const TICK_SECONDS = 5;
@@ -47,16 +48,8 @@ export async function run(): Promise<void> {
     if (id && state === "pending" && !launched.has(id)) launched.set(id, Date.now());
     if (id && state === "shutting-down" && !stopped.has(id)) stopped.set(id, Date.now());
   });
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${stack.apiUrl}${path}`, {
-      method,
-      headers: { "content-type": "application/json", "x-annex-owner": "bench" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return JSON.parse(text) as AnnexAnswer;
-  };
+  const call = benchApi<AnnexAnswer>(stack.apiUrl);
+
   try {
     await call("POST", "/setup", {
       collectorHost: "cm.example.org",

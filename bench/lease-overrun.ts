@@ -10,6 +10,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startLocalStack } from "../local/stack.ts";
+import { benchApi } from "./_api.ts";
 import { printTable } from "./_table.ts";
 
 const TICK_SECONDS = 5;
@@ -88,19 +89,10 @@ async function measure(scenario: Scenario): Promise<number[]> {
       leftRunning.set(id, Date.now());
     }
   });
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${stack.apiUrl}${path}`, {
-      method,
-      headers: { "content-type": "application/json", "x-annex-owner": "bench" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (response.status >= 300)
-      throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
-    return JSON.parse(text) as {
-      annex: { leaseExpiresAt: string; instances: Array<{ id: string }> };
-    };
-  };
+  const call = benchApi<{
+    annex: { leaseExpiresAt: string; instances: Array<{ id: string }> };
+  }>(stack.apiUrl);
+
   try {
     await call("POST", "/setup", {
       collectorHost: "cm.example.org",

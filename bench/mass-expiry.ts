@@ -16,13 +16,11 @@
 import http from "node:http";
 import type { Clock } from "../local/clock.ts";
 import { invocation } from "../local/runner/invoke.ts";
+import { scheduledEvent } from "../local/runner/scheduler.ts";
 import { type LocalStack, startLocalStack } from "../local/stack.ts";
-import {
-  type AwsTap,
-  CALLER_HEADER,
-  freePort,
-  startAwsTap,
-} from "../tests/reliability/support/aws-tap.ts";
+import { type AwsTap, CALLER_HEADER, startAwsTap } from "../tests/reliability/support/aws-tap.ts";
+import { freePort } from "../tests/support/ports.ts";
+import { benchApi } from "./_api.ts";
 import { printTable } from "./_table.ts";
 
 const ANNEXES = Number(process.env.ANNEX_BENCH_ANNEXES ?? 500);
@@ -112,16 +110,8 @@ export async function run(): Promise<void> {
     ec2: { clock, delays: { pendingMs: 0, shuttingDownMs: 0 } },
     environment: { AWS_ENDPOINT_URL: tap.url, ANNEX_ADMINS: "bench" },
   });
-  const call: Api = async (method, path, body) => {
-    const response = await fetch(`${stack.apiUrl}${path}`, {
-      method,
-      headers: { "content-type": "application/json", "x-annex-owner": "bench" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return JSON.parse(text) as Record<string, unknown>;
-  };
+  const call: Api = benchApi(stack.apiUrl);
+
   try {
     const seedStarted = performance.now();
     const lease = await seed(call);
@@ -170,7 +160,10 @@ async function measure(
   let open = ANNEXES;
   for (let tick = 1; (left > 0 || open > 0) && tick <= MAX_TICKS; tick++) {
     const tickAt = clock.now();
-    const report = (await stack.invoke("enforce-leases", scheduled())) as Record<string, unknown>;
+    const report = (await stack.invoke(
+      "enforce-leases",
+      scheduledEvent("enforce-leases"),
+    )) as Record<string, unknown>;
     const sweepSeconds = (clock.now() - tickAt) / 1000;
     // The workers' share of the tick: until they have drained the queue, or the next tick is due.
     await Promise.race([stack.queuesIdle(), until(clock, tickAt + TICK_SECONDS * 1000)]);
@@ -279,18 +272,4 @@ function printFigures(o: Outcome): void {
       ],
     ],
   );
-}
-
-function scheduled() {
-  return {
-    version: "0",
-    id: crypto.randomUUID(),
-    "detail-type": "Scheduled Event",
-    source: "aws.events",
-    account: "000000000000",
-    time: new Date().toISOString(),
-    region: "us-east-1",
-    resources: ["arn:aws:events:us-east-1:000000000000:rule/cloud-annex-local-enforce-leases"],
-    detail: {},
-  };
 }

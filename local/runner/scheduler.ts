@@ -70,7 +70,8 @@ function matches(pattern: EventPattern, event: { source: string; "detail-type": 
   );
 }
 
-function scheduledEvent(name: string) {
+/** An EventBridge schedule's event for the function `name`, as its rule delivers it. */
+export function scheduledEvent(name: string) {
   return {
     version: "0",
     id: crypto.randomUUID(),

@@ -4,7 +4,7 @@
  */
 
 import { createServer, type IncomingMessage, request } from "node:http";
-import { type AddressInfo, createServer as createNetServer } from "node:net";
+import type { AddressInfo } from "node:net";
 
 export interface AwsCounter {
   url: string;
@@ -13,15 +13,6 @@ export interface AwsCounter {
   /** Calls whose key starts with `prefix` (e.g. `s3:`). */
   total(prefix: string): number;
   close(): Promise<void>;
-}
-
-/** A port that was free a moment ago (the local AWS must start where the counter forwards). */
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function nameOf(req: IncomingMessage, body: string): string {

@@ -6,10 +6,10 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../support/ports.ts";
 import { type Server, shellEnvironment, startedServer } from "../support/npm-start.ts";
 import { groupAlive, portFree, processesUnder, waitUntil } from "../support/processes.ts";
 import { type Checkout, makeCheckout } from "./checkout.ts";
@@ -26,17 +26,6 @@ function userEnvironment(home: string): Record<string, string> {
     USER: process.env.USER ?? "root",
     NPM_CONFIG_UPDATE_NOTIFIER: "false",
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The documented variables, only for a default port something else holds. */

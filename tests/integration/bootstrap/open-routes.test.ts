@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../local/stack.ts";
-import { type AwsCounter, freePort, startAwsCounter } from "../../support/aws-counter.ts";
+import { type AwsCounter, startAwsCounter } from "../../support/aws-counter.ts";
+import { freePort } from "../../support/ports.ts";
 import { instanceProof } from "../../support/proof.ts";
 import { apiClient, createRequest, SETUP, startTestStack } from "../../support/stack.ts";
 

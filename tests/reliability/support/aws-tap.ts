@@ -8,7 +8,7 @@
  */
 
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
-import { type AddressInfo, createServer as createNetServer } from "node:net";
+import type { AddressInfo } from "node:net";
 
 /** One call as the tap sees it. */
 export interface TappedCall {
@@ -89,15 +89,6 @@ const emptyCounts = (): TapCounts => ({
 
 /** The header a process may add to its AWS calls to have the tap count them apart. */
 export const CALLER_HEADER = "x-tap-caller";
-
-/** A port that was free a moment ago (for a service that must be started on a known port). */
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The instance ids an EC2 call names (`InstanceId.N=`). */
 export const instanceIdsOf = (call: TappedCall): string[] =>

@@ -11,8 +11,9 @@
 import { request as httpRequest } from "node:http";
 import { vi } from "vitest";
 import type { LocalStack, LocalStackOptions } from "../../../local/stack.ts";
+import { freePort } from "../../support/ports.ts";
 import { ManualClock, SETUP, startTestStack } from "../../support/stack.ts";
-import { type AwsTap, freePort, startAwsTap } from "./aws-tap.ts";
+import { type AwsTap, startAwsTap } from "./aws-tap.ts";
 
 /** The owner ARN the local runner gives `x-annex-owner: NAME`. */
 export const ownerArn = (name: string) => `arn:aws:iam::000000000000:user/${name}`;

@@ -1,0 +1,15 @@
+/** Ports for the services a test starts. */
+
+import { createServer } from "node:net";
+
+/** A port that was free a moment ago (for a service that must be started on a known port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
