@@ -7,6 +7,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../local/stack.ts";
+import type { Estimate } from "../../../shared/domain/estimate.ts";
 import { FLEET_TYPES, fleetRequest } from "../../support/fleet.ts";
 import { FLEET_CONFIG, spotRequest } from "../../support/spot-fleet.ts";
 import { apiClient, createRequest, SETUP, startTestStack } from "../../support/stack.ts";
@@ -20,21 +21,13 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-interface EstimateBody {
-  maxUsd?: number;
-  perHourUsd?: number;
-  firstMinuteUsd?: number;
-  hours: number;
-  basis: string;
-  unknownTypes?: string[];
-}
 interface DryRun {
   dryRun: true;
-  estimate: EstimateBody;
+  estimate: Estimate;
   request: Record<string, unknown>;
 }
 interface AnnexAnswer {
-  annex: { id: string; name: string; estimate?: EstimateBody; budgetUsd?: number };
+  annex: { id: string; name: string; estimate?: Estimate; budgetUsd?: number };
 }
 interface ErrorAnswer {
   error: { code: string; message: string; issues?: Array<{ path: string; message: string }> };
